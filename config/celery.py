@@ -1,0 +1,11 @@
+"""Celery application: workers and beat read their settings from Django's (CELERY_*)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("dorf")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dorf.core.health import healthz
+
+api_v1 = [
+    path("", include("dorf.users.urls")),
+    path("", include("dorf.villages.urls")),
+    path("", include("dorf.ledger.urls")),
+    path("", include("dorf.chat.urls")),
+    path("", include("dorf.notifications.urls")),
+    path("", include("dorf.marketplace.urls")),
+    path("", include("dorf.clubs.urls")),
+    path("", include("dorf.deliveries.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "dorf.core.errors.json_bad_request"
+handler403 = "dorf.core.errors.json_permission_denied"
+handler404 = "dorf.core.errors.json_not_found"
+handler500 = "dorf.core.errors.json_server_error"

@@ -1,0 +1,5 @@
+from django.urls import URLPattern, URLResolver
+
+app_name = "clubs"
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,108 @@
+"""One JSON error shape for every 4xx (and the rare 5xx):
+
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {...}}}
+
+``fields`` is present only for validation errors and maps a field name to its messages.
+Messages follow the request's language (German default, English by Accept-Language).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from dorf.core.exceptions import DomainError
+
+
+def error_body(
+    status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _flatten_detail(detail: Any) -> Any:
+    """DRF's ErrorDetail lists → plain strings (keeping nesting for nested serializers)."""
+    if isinstance(detail, list):
+        return [_flatten_detail(item) for item in detail]
+    if isinstance(detail, dict):
+        return {str(key): _flatten_detail(value) for key, value in detail.items()}
+    return str(detail)
+
+
+def _first_code(detail: Any, default: str) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_code(detail[0], default)
+    if isinstance(detail, dict) and detail:
+        return _first_code(next(iter(detail.values())), default)
+    return str(getattr(detail, "code", None) or default)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        set_rollback()
+        fields = _flatten_detail(exc.fields) if exc.fields else None
+        return Response(
+            error_body(exc.status_code, exc.code, str(exc.message), fields),
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = drf_exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, drf_exceptions.APIException):
+        return response
+
+    detail: Any = exc.detail
+    if isinstance(exc, drf_exceptions.ValidationError):
+        if isinstance(detail, dict):
+            fields = _flatten_detail(detail)
+        else:
+            fields = {"non_field_errors": _flatten_detail(detail)}
+        body = error_body(
+            response.status_code, _first_code(detail, "invalid"), _("Invalid input."), fields
+        )
+    else:
+        message = str(detail) if not isinstance(detail, list | dict) else _("Invalid input.")
+        body = error_body(response.status_code, _first_code(detail, exc.default_code), message)
+    response.data = body
+    return response
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """404 for URLs that match no route, in the API's error shape."""
+    return JsonResponse(error_body(404, "not_found", _("Not found.")), status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body(500, "server_error", _("Something went wrong on our side.")), status=500
+    )
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body(400, "bad_request", _("Bad request.")), status=400)
+
+
+def json_permission_denied(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        error_body(403, "permission_denied", _("You are not allowed to do this.")), status=403
+    )

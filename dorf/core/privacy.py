@@ -1,0 +1,33 @@
+"""GDPR export and erasure across apps.
+
+Each app that stores personal data has a ``privacy`` module with two functions:
+``export_personal_data(user) -> dict`` and ``erase_personal_data(user) -> None``.
+The users app calls every one of them, so a new app cannot be forgotten by a central list.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+from django.apps import apps
+
+from dorf.users.models import User
+
+Exporter = Callable[[User], dict[str, Any]]
+Eraser = Callable[[User], None]
+
+
+def privacy_modules() -> Iterator[tuple[str, ModuleType]]:
+    for config in apps.get_app_configs():
+        if not config.name.startswith("dorf."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.privacy")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.privacy":
+                raise
+            continue
+        yield config.label, module

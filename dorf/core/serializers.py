@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class InputSerializer(serializers.Serializer[Any]):
+    """Base of every request-body serializer: unknown fields are an error, not ignored.
+
+    Ignoring them silently hides typos and invites mass-assignment attempts
+    ("role": "moderator"): the client is told which fields are not accepted.
+    """
+
+    default_error_messages = {"unknown_field": _("This field is not accepted here.")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                message = str(self.error_messages["unknown_field"])
+                raise serializers.ValidationError(
+                    {name: [message] for name in unknown}, code="unknown_field"
+                )
+        return super().to_internal_value(data)

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import logout as session_logout
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dorf.core.api import AuthedRequest
+from dorf.core.serializers import InputSerializer
+from dorf.core.throttling import AnonThrottle, AuthThrottle, UserThrottle
+from dorf.users import selectors, services
+from dorf.users.models import ApiToken, Language
+
+
+class UserPublicSerializer(serializers.Serializer[Any]):
+    """How other residents see a person."""
+
+    id = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class MeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    first_name = serializers.CharField(read_only=True)
+    last_name = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
+
+
+class MeUpdateSerializer(InputSerializer):
+    first_name = serializers.CharField(max_length=100, required=False)
+    last_name = serializers.CharField(max_length=100, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+
+
+class RegisterSerializer(InputSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True)
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.GERMAN)
+
+
+class LoginSerializer(InputSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True)
+    device_name = serializers.CharField(max_length=100, required=False, default="")
+
+
+class SessionSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField()
+    user = MeSerializer()
+
+
+class PasswordChangeSerializer(InputSerializer):
+    old_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)
+
+
+class EraseSerializer(InputSerializer):
+    password = serializers.CharField(max_length=128)
+
+
+class BlockCreateSerializer(InputSerializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class BlockSerializer(serializers.Serializer[Any]):
+    user = UserPublicSerializer(source="blocked")
+    created_at = serializers.DateTimeField()
+
+
+def _current_token(request: AuthedRequest) -> ApiToken | None:
+    return request.auth if isinstance(request.auth, ApiToken) else None
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle, AnonThrottle]
+
+    @extend_schema(request=RegisterSerializer, responses={201: SessionSerializer}, tags=["auth"])
+    def post(self, request: AuthedRequest) -> Response:
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        _token, raw = services.token_issue(user=user, name="registration")
+        return Response(
+            SessionSerializer({"token": raw, "user": user}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle, AnonThrottle]
+
+    @extend_schema(request=LoginSerializer, responses={200: SessionSerializer}, tags=["auth"])
+    def post(self, request: AuthedRequest) -> Response:
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, raw = services.user_login(**data.validated_data)
+        return Response(SessionSerializer({"token": raw, "user": user}).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request: AuthedRequest) -> Response:
+        token = _current_token(request)
+        if token is not None:
+            services.token_revoke(token=token)
+        session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    throttle_classes = [AuthThrottle, UserThrottle]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request: AuthedRequest) -> Response:
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_change_password(
+            user=request.user, keep_token=_current_token(request), **data.validated_data
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer, tags=["me"])
+    def get(self, request: AuthedRequest) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=["me"])
+    def patch(self, request: AuthedRequest) -> Response:
+        data = MeUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(
+        request=EraseSerializer,
+        responses={204: None},
+        tags=["me"],
+        description="Erase my personal data (GDPR). Other people's records stay intact.",
+    )
+    def delete(self, request: AuthedRequest) -> Response:
+        data = EraseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_erase(user=request.user, password=data.validated_data["password"])
+        session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportView(APIView):
+    @extend_schema(
+        responses=inline_serializer("PersonalDataExport", {"exported_at": serializers.CharField()}),
+        tags=["me"],
+        description="All personal data dorf stores about me, one section per domain.",
+    )
+    def get(self, request: AuthedRequest) -> Response:
+        return Response(services.user_export(user=request.user))
+
+
+class BlockListView(APIView):
+    @extend_schema(responses=BlockSerializer(many=True), tags=["me"])
+    def get(self, request: AuthedRequest) -> Response:
+        blocks = selectors.block_list(user=request.user)
+        return Response(BlockSerializer(blocks, many=True).data)
+
+    @extend_schema(request=BlockCreateSerializer, responses={201: BlockSerializer}, tags=["me"])
+    def post(self, request: AuthedRequest) -> Response:
+        data = BlockCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        block = services.block_create(
+            blocker=request.user, blocked_id=data.validated_data["user_id"]
+        )
+        return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class BlockDetailView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["me"])
+    def delete(self, request: AuthedRequest, user_id: int) -> Response:
+        services.block_delete(blocker=request.user, blocked_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,152 @@
+"""Write use-cases for accounts: registration, tokens, passwords, blocking, GDPR."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
+from dorf.core.privacy import privacy_modules
+from dorf.core.scoping import users_share_a_village
+from dorf.users.models import ApiToken, Block, User, hash_token
+
+TOKEN_PREFIX = "dorf_"  # noqa: S105 - a visible prefix, not a secret
+
+
+def _validate_password(password: str, user: User | None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields={"password": exc.messages}) from exc
+
+
+@transaction.atomic
+def user_register(
+    *, email: str, password: str, first_name: str, last_name: str, language: str = "de"
+) -> User:
+    """Create an account. The email is the login and is stored lower-cased."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed(fields={"email": [_("An account with this email already exists.")]})
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    _validate_password(password, candidate)
+    try:
+        return User.objects.create_user(
+            email, password, first_name=first_name, last_name=last_name, language=language
+        )
+    except IntegrityError as exc:  # a concurrent registration with the same email
+        raise ValidationFailed(
+            fields={"email": [_("An account with this email already exists.")]}
+        ) from exc
+
+
+def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for one app install; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=hash_token(raw),
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        name=name[:100],
+        expires_at=timezone.now() + timedelta(days=settings.DORF_TOKEN_TTL_DAYS),
+    )
+    return token, raw
+
+
+def user_login(*, email: str, password: str, device_name: str = "") -> tuple[User, str]:
+    """Check the credentials and issue a token. Wrong email and wrong password look alike."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None or not user.is_active or not user.check_password(password):
+        raise ValidationFailed(_("Email or password is wrong."), code="invalid_credentials")
+    _token, raw = token_issue(user=user, name=device_name)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user, raw
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+@transaction.atomic
+def user_change_password(
+    *, user: User, old_password: str, new_password: str, keep_token: ApiToken | None
+) -> None:
+    """Change the password and sign out every other device."""
+    if not user.check_password(old_password):
+        raise ValidationFailed(fields={"old_password": [_("The current password is wrong.")]})
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    others = ApiToken.objects.filter(user=user)
+    if keep_token is not None:
+        others = others.exclude(pk=keep_token.pk)
+    others.delete()
+
+
+def user_update_profile(
+    *,
+    user: User,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    language: str | None = None,
+) -> User:
+    changed: list[str] = []
+    for field, value in (
+        ("first_name", first_name),
+        ("last_name", last_name),
+        ("language", language),
+    ):
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+def block_create(*, blocker: User, blocked_id: int) -> Block:
+    """Block a neighbour. Only people one shares a village with can be found (else 404)."""
+    if blocked_id == blocker.pk:
+        raise ValidationFailed(fields={"user_id": [_("You cannot block yourself.")]})
+    if not users_share_a_village(blocker, blocked_id):
+        raise NotFound()
+    block, _created = Block.objects.get_or_create(blocker=blocker, blocked_id=blocked_id)
+    return block
+
+
+def block_delete(*, blocker: User, blocked_id: int) -> None:
+    deleted, _details = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
+    if not deleted:
+        raise NotFound()
+
+
+def user_export(*, user: User) -> dict[str, Any]:
+    """Everything dorf stores about the user, one section per app."""
+    data: dict[str, Any] = {"exported_at": timezone.now().isoformat()}
+    for label, module in privacy_modules():
+        data[label] = module.export_personal_data(user)
+    return data
+
+
+@transaction.atomic
+def user_erase(*, user: User, password: str) -> None:
+    """Erase the user's personal data (GDPR art. 17).
+
+    The user row stays as an anonymous placeholder so that other people's records (a
+    chat thread, a transfer in the time-credit books) keep their shape; every app
+    replaces what the user wrote and said about themselves.
+    """
+    if user.erased_at is not None:
+        raise Conflict(_("This account has already been erased."))
+    if not user.check_password(password):
+        raise ValidationFailed(fields={"password": [_("The password is wrong.")]})
+    for _label, module in privacy_modules():
+        module.erase_personal_data(user)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from dorf.users import api
+
+app_name = "users"
+
+urlpatterns = [
+    path("auth/register/", api.RegisterView.as_view(), name="register"),
+    path("auth/login/", api.LoginView.as_view(), name="login"),
+    path("auth/logout/", api.LogoutView.as_view(), name="logout"),
+    path("auth/password/", api.PasswordChangeView.as_view(), name="password-change"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("me/export/", api.ExportView.as_view(), name="export"),
+    path("me/blocks/", api.BlockListView.as_view(), name="block-list"),
+    path("me/blocks/<int:user_id>/", api.BlockDetailView.as_view(), name="block-detail"),
+]

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dorf.core.api import AuthedRequest
+from dorf.core.exceptions import NotFound
+from dorf.core.pagination import IdCursorPagination
+from dorf.core.scoping import require_member_by_slug, require_moderator
+from dorf.core.serializers import InputSerializer
+from dorf.users.api import UserPublicSerializer
+from dorf.villages import selectors, services
+from dorf.villages.models import Membership, MembershipState, Village
+
+
+class MembershipBriefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    state = serializers.CharField()
+
+
+class VillageSerializer(serializers.Serializer[Any]):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    centre_lat = serializers.FloatField()
+    centre_lon = serializers.FloatField()
+    radius_m = serializers.IntegerField()
+    timezone = serializers.CharField()
+    member_count = serializers.IntegerField()
+    my_membership = serializers.SerializerMethodField()
+
+    def get_my_membership(self, village: Village) -> dict[str, Any] | None:
+        own = getattr(village, "viewer_memberships", [])
+        return MembershipBriefSerializer(own[0]).data if own else None
+
+
+class MemberSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    user = UserPublicSerializer()
+    role = serializers.CharField()
+    state = serializers.CharField()
+    request_message = serializers.SerializerMethodField()
+    verified_at = serializers.DateTimeField()
+
+    def get_request_message(self, membership: Membership) -> str:
+        # Only moderators read what an applicant wrote to them.
+        viewer: Membership | None = self.context.get("viewer")
+        return membership.request_message if viewer and viewer.is_moderator else ""
+
+
+class JoinSerializer(InputSerializer):
+    invite_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    message = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class BanSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class HouseholdSerializer(InputSerializer):
+    id = serializers.IntegerField(read_only=True)
+    street = serializers.CharField(max_length=120)
+    house_number = serializers.CharField(max_length=12)
+    postcode = serializers.CharField(max_length=10, required=False, default="", allow_blank=True)
+    latitude = serializers.FloatField(read_only=True)
+    longitude = serializers.FloatField(read_only=True)
+
+
+class AddressEntrySerializer(serializers.Serializer[Any]):
+    street = serializers.CharField()
+    house_number = serializers.CharField()
+    postcode = serializers.CharField()
+
+
+class InviteCodeSerializer(serializers.Serializer[Any]):
+    invite_code = serializers.CharField()
+
+
+def _village_or_404(request: AuthedRequest, slug: str) -> Village:
+    village = selectors.village_list(user=request.user).filter(slug=slug).first()
+    if village is None:
+        raise NotFound()
+    return village
+
+
+class VillageListView(APIView):
+    @extend_schema(responses=VillageSerializer(many=True), tags=["villages"])
+    def get(self, request: AuthedRequest) -> Response:
+        villages = selectors.village_list(user=request.user)
+        return Response(VillageSerializer(villages, many=True).data)
+
+
+class VillageDetailView(APIView):
+    @extend_schema(responses=VillageSerializer, tags=["villages"])
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        return Response(VillageSerializer(_village_or_404(request, slug)).data)
+
+
+class JoinView(APIView):
+    @extend_schema(
+        request=JoinSerializer,
+        responses={201: MembershipBriefSerializer},
+        tags=["villages"],
+        description="Join with the invite code (verified at once) or ask a moderator.",
+    )
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        village = _village_or_404(request, slug)
+        data = JoinSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.village_join(
+            user=request.user,
+            village=village,
+            invite_code=data.validated_data["invite_code"],
+            message=data.validated_data["message"],
+        )
+        return Response(MembershipBriefSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", enum=MembershipState.values, description="Moderators only.")
+        ],
+        responses=MemberSerializer(many=True),
+        tags=["villages"],
+    )
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        viewer = require_member_by_slug(request.user, slug)
+        members = selectors.member_list(viewer=viewer, state=request.query_params.get("state"))
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(members, request, view=self)
+        data = MemberSerializer(page, many=True, context={"viewer": viewer}).data
+        return paginator.get_paginated_response(data)
+
+
+class MemberVerifyView(APIView):
+    @extend_schema(request=None, responses=MemberSerializer, tags=["moderation"])
+    def post(self, request: AuthedRequest, slug: str, membership_id: int) -> Response:
+        actor = require_member_by_slug(request.user, slug)
+        target = _member_in_village(actor, membership_id)
+        membership = services.membership_verify(actor=actor, membership_id=target.pk)
+        return Response(MemberSerializer(membership, context={"viewer": actor}).data)
+
+
+class MemberBanView(APIView):
+    @extend_schema(request=BanSerializer, responses=MemberSerializer, tags=["moderation"])
+    def post(self, request: AuthedRequest, slug: str, membership_id: int) -> Response:
+        actor = require_member_by_slug(request.user, slug)
+        target = _member_in_village(actor, membership_id)
+        data = BanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_ban(
+            actor=actor, membership_id=target.pk, reason=data.validated_data["reason"]
+        )
+        return Response(MemberSerializer(membership, context={"viewer": actor}).data)
+
+
+def _member_in_village(actor: Membership, membership_id: int) -> Membership:
+    target = Membership.objects.filter(pk=membership_id, village_id=actor.village_id).first()
+    if target is None:
+        raise NotFound()
+    return target
+
+
+class InviteCodeView(APIView):
+    @extend_schema(responses=InviteCodeSerializer, tags=["moderation"])
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        actor = require_moderator(require_member_by_slug(request.user, slug))
+        return Response({"invite_code": actor.village.invite_code})
+
+    @extend_schema(
+        request=None,
+        responses=InviteCodeSerializer,
+        tags=["moderation"],
+        description="Replace the invite code; the old one stops working.",
+    )
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        actor = require_member_by_slug(request.user, slug)
+        village = services.village_rotate_invite_code(actor=actor)
+        return Response({"invite_code": village.invite_code})
+
+
+class HouseholdView(APIView):
+    @extend_schema(responses=HouseholdSerializer, tags=["villages"])
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        if membership.household is None:
+            raise NotFound()
+        return Response(HouseholdSerializer(membership.household).data)
+
+    @extend_schema(
+        request=HouseholdSerializer,
+        responses=HouseholdSerializer,
+        tags=["villages"],
+        description="Set my address; it is looked up in the village's address register.",
+    )
+    def put(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        data = HouseholdSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        household = services.household_set_address(membership=membership, **data.validated_data)
+        return Response(HouseholdSerializer(household).data)
+
+
+class AddressSearchView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses=AddressEntrySerializer(many=True),
+        tags=["villages"],
+    )
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        query = request.query_params.get("q", "")
+        if len(query.strip()) < 2:
+            return Response([])
+        entries = selectors.address_search(village=membership.village, query=query)[:20]
+        return Response(AddressEntrySerializer(entries, many=True).data)

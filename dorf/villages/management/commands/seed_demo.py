@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import importlib
+import random
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from dorf.core.demo import DEMO_PASSWORD
+from dorf.users.models import User
+from dorf.villages.demo import seed_village
+from dorf.villages.models import Village
+
+# Later apps add their demo data in this order; each may rely on the ones before it.
+APP_SEEDERS = ["ledger", "chat", "notifications", "marketplace", "clubs", "deliveries"]
+OPERATOR_EMAIL = "admin@musterdorf.example"
+
+
+class Command(BaseCommand):
+    help = "Create the demo village Musterdorf (idempotent: a second run changes nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--residents", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, residents: int, seed: int, **options: Any) -> None:
+        if Village.objects.filter(slug="musterdorf").exists():
+            self.stdout.write("Musterdorf exists already: nothing changed.")
+        else:
+            with transaction.atomic():
+                self._seed(residents=residents, seed=seed)
+        self._print_logins()
+
+    def _seed(self, *, residents: int, seed: int) -> None:
+        rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+        ctx = seed_village(residents=residents, rng=rng, out=self.stdout)
+        User.objects.create_superuser(
+            OPERATOR_EMAIL, DEMO_PASSWORD, first_name="Olaf", last_name="Operator"
+        )
+        for app in APP_SEEDERS:
+            try:
+                module = importlib.import_module(f"dorf.{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"dorf.{app}.demo":
+                    raise
+                continue
+            module.seed(ctx)
+        self.stdout.write(
+            f"Seeded Musterdorf: {len(ctx.memberships)} residents in "
+            f"{len(ctx.households)} households."
+        )
+
+    def _print_logins(self) -> None:
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(f"  {OPERATOR_EMAIL:42} Betreiber (admin)")
+        for email, role in [
+            ("maria.schmidt@musterdorf.example", "Moderatorin (Musterdorf)"),
+            ("rathaus@musterdorf.example", "Gemeinde (Musterdorf)"),
+            ("anna.becker@musterdorf.example", "Einwohnerin (Musterdorf)"),
+            ("jonas.weber@musterdorf.example", "Einwohner und Helfer (Musterdorf)"),
+            ("karl.nachbar@nachbarhausen.example", "Moderator (Nachbarhausen)"),
+        ]:
+            self.stdout.write(f"  {email:42} {role}")

@@ -1,0 +1,158 @@
+"""Villages are the tenants: every other domain object belongs to exactly one village."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.models import TimeStampedModel
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Village(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(unique=True)
+    centre_lat = models.FloatField(_("centre latitude"))
+    centre_lon = models.FloatField(_("centre longitude"))
+    # Households farther than this from the centre are refused as "outside the village".
+    radius_m = models.PositiveIntegerField(default=5000)
+    timezone = models.CharField(max_length=64, default="Europe/Berlin")
+    invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code)
+    # Time-credit settings (minutes). The credit limit is how far below zero a resident may go.
+    credit_limit_minutes = models.IntegerField(default=-600)
+    max_balance_minutes = models.PositiveIntegerField(null=True, blank=True)
+    max_transfer_minutes = models.PositiveIntegerField(default=1200)
+    welcome_credit_minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit_minutes__lte=0), name="village_credit_limit_not_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(centre_lat__gte=-90, centre_lat__lte=90)
+                & Q(centre_lon__gte=-180, centre_lon__lte=180),
+                name="village_centre_on_earth",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AddressEntry(models.Model):
+    """The village's own address register: known addresses with coordinates."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="addresses")
+    street = models.CharField(max_length=120)
+    house_number = models.CharField(max_length=12)
+    postcode = models.CharField(max_length=10, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "street", "house_number"], name="address_entry_unique"
+            )
+        ]
+        ordering = ["street", "house_number"]
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.house_number}"
+
+
+class Household(TimeStampedModel):
+    """One address where residents live; parcels are delivered to households."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="households")
+    street = models.CharField(max_length=120)
+    house_number = models.CharField(max_length=12)
+    postcode = models.CharField(max_length=10, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "street", "house_number"], name="household_unique_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.house_number}"
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    MODERATOR = "moderator", _("Moderator")
+    STAFF = "staff", _("Municipality staff")
+
+
+class MembershipState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    BANNED = "banned", _("Banned")
+
+
+MODERATING_ROLES = (Role.MODERATOR, Role.STAFF)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def verified(self) -> MembershipQuerySet:
+        return self.filter(state=MembershipState.VERIFIED)
+
+
+class Membership(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    state = models.CharField(
+        max_length=16, choices=MembershipState.choices, default=MembershipState.PENDING
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    request_message = models.CharField(max_length=500, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    banned_at = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.CharField(max_length=500, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "village"], name="membership_unique_user"),
+        ]
+        indexes = [models.Index(fields=["village", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.village_id} ({self.role}, {self.state})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.state == MembershipState.VERIFIED
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_verified and self.role in MODERATING_ROLES
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_verified and self.role == Role.STAFF
