@@ -1,0 +1,47 @@
+"""Live events to a user's socket, sent only after the transaction that caused them commits.
+
+Every app announces through here (persist before announce, invariant 3). The WebSocket
+consumer (dorf.chat) joins ``user_group(user.id)`` and forwards each event as a frame:
+``{"type": event_type, **payload}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def group_send_now(group: str, event_type: str, payload: dict[str, Any]) -> None:
+    """Send at once (callers make sure they are past the commit)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    # "forward" is the consumer handler that relays the event to the client unchanged.
+    async_to_sync(layer.group_send)(
+        group, {"type": "forward", "event": {"type": event_type, **payload}}
+    )
+
+
+def send_to_users_on_commit(
+    user_ids: Iterable[int], event_type: str, payload: dict[str, Any]
+) -> None:
+    """Announce ``event_type`` to each user's socket once the current transaction commits."""
+    groups = [user_group(user_id) for user_id in user_ids]
+
+    def send() -> None:
+        for group in groups:
+            group_send_now(group, event_type, payload)
+
+    transaction.on_commit(send)
+
+
+def send_to_group_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: group_send_now(group, event_type, payload))
