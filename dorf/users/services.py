@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
-from dorf.core.privacy import privacy_modules
+from dorf.core.personal_data import privacy_modules
 from dorf.core.scoping import users_share_a_village
 from dorf.users.models import ApiToken, Block, User, hash_token
 

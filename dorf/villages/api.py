@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import OldestFirstCursorPagination
 from dorf.core.scoping import require_member_by_slug, require_moderator
 from dorf.core.serializers import InputSerializer
 from dorf.users.api import UserPublicSerializer
@@ -87,11 +88,16 @@ def _village_or_404(request: AuthedRequest, slug: str) -> Village:
     return village
 
 
-class VillageListView(APIView):
-    @extend_schema(responses=VillageSerializer(many=True), tags=["villages"])
-    def get(self, request: AuthedRequest) -> Response:
-        villages = selectors.village_list(user=request.user)
-        return Response(VillageSerializer(villages, many=True).data)
+@extend_schema(tags=["villages"])
+class VillageListView(generics.ListAPIView[Village]):
+    """All villages' public profiles, with my own membership where I have one."""
+
+    serializer_class = VillageSerializer
+    queryset = Village.objects.none()  # for the schema; requests use get_queryset
+    pagination_class = OldestFirstCursorPagination
+
+    def get_queryset(self) -> QuerySet[Village]:
+        return selectors.village_list(user=self.request.user)  # type: ignore[arg-type]
 
 
 class VillageDetailView(APIView):
@@ -120,21 +126,24 @@ class JoinView(APIView):
         return Response(MembershipBriefSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
-class MemberListView(APIView):
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("state", enum=MembershipState.values, description="Moderators only.")
-        ],
-        responses=MemberSerializer(many=True),
-        tags=["villages"],
-    )
-    def get(self, request: AuthedRequest, slug: str) -> Response:
-        viewer = require_member_by_slug(request.user, slug)
-        members = selectors.member_list(viewer=viewer, state=request.query_params.get("state"))
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(members, request, view=self)
-        data = MemberSerializer(page, many=True, context={"viewer": viewer}).data
-        return paginator.get_paginated_response(data)
+@extend_schema(
+    parameters=[
+        OpenApiParameter("state", enum=MembershipState.values, description="Moderators only.")
+    ],
+    tags=["villages"],
+)
+class MemberListView(generics.ListAPIView[Membership]):
+    serializer_class = MemberSerializer
+    queryset = Membership.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        self.viewer = require_member_by_slug(self.request.user, self.kwargs["slug"])
+        return selectors.member_list(
+            viewer=self.viewer, state=self.request.query_params.get("state")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "viewer": getattr(self, "viewer", None)}
 
 
 class MemberVerifyView(APIView):

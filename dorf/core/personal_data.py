@@ -21,9 +21,11 @@ Eraser = Callable[[User], None]
 
 
 def privacy_modules() -> Iterator[tuple[str, ModuleType]]:
-    for config in apps.get_app_configs():
-        if not config.name.startswith("dorf."):
-            continue
+    """Each app's privacy module; the users app comes last because erasing the account
+    itself must not happen before the other apps have found the user's data."""
+    configs = [c for c in apps.get_app_configs() if c.name.startswith("dorf.")]
+    configs.sort(key=lambda c: c.label == "users")
+    for config in configs:
         try:
             module = importlib.import_module(f"{config.name}.privacy")
         except ModuleNotFoundError as exc:
