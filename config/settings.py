@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 # Nominatim server through geopy (rate-limited, cached). "fake": tests.
 DORF_GEOCODER = os.environ.get("DORF_GEOCODER", "register")
 DORF_NOMINATIM_DOMAIN = os.environ.get("DORF_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org")
+DORF_NOMINATIM_SCHEME = os.environ.get("DORF_NOMINATIM_SCHEME", "https")
 DORF_NOMINATIM_USER_AGENT = os.environ.get("DORF_NOMINATIM_USER_AGENT", "dorf-backend")
 DORF_GEOCODER_MIN_DELAY_S = float(os.environ.get("DORF_GEOCODER_MIN_DELAY_S", "1.0"))
 

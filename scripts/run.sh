@@ -37,6 +37,6 @@ Stop with Ctrl+C.
 INFO
 # One ASGI process serves HTTP and WebSockets; the in-memory channel layer needs exactly one.
 .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port "${PORT}" \
-  --log-level warning --ws websockets &
+  --log-level warning --ws websockets-sansio &
 pids+=($!)
 wait "${pids[-1]}"

@@ -27,6 +27,10 @@ class GeoPoint:
     longitude: float
 
 
+def cache_key(query: str) -> str:
+    return "geocode:" + hashlib.sha256(query.lower().encode()).hexdigest()
+
+
 class Geocoder(Protocol):
     def geocode(self, query: str) -> GeoPoint | None: ...
 
@@ -39,15 +43,22 @@ class RegisterOnlyGeocoder:
 
 
 class NominatimGeocoder:
-    def __init__(self, domain: str, user_agent: str, min_delay_s: float) -> None:
+    def __init__(
+        self, domain: str, user_agent: str, min_delay_s: float, scheme: str = "https"
+    ) -> None:
         from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import Nominatim
 
-        client = Nominatim(domain=domain, user_agent=user_agent, timeout=5)
-        self._geocode = RateLimiter(client.geocode, min_delay_seconds=min_delay_s, max_retries=1)
+        client = Nominatim(domain=domain, scheme=scheme, user_agent=user_agent, timeout=5)
+        self._geocode = RateLimiter(
+            client.geocode,
+            min_delay_seconds=min_delay_s,
+            max_retries=1,
+            error_wait_seconds=min_delay_s,
+        )
 
     def geocode(self, query: str) -> GeoPoint | None:
-        key = "geocode:" + hashlib.sha256(query.lower().encode()).hexdigest()
+        key = cache_key(query)
         cached = cache.get(key)
         if cached is not None:
             return GeoPoint(*cached) if cached else None
@@ -79,6 +90,7 @@ def get_geocoder() -> Geocoder:
             settings.DORF_NOMINATIM_DOMAIN,
             settings.DORF_NOMINATIM_USER_AGENT,
             settings.DORF_GEOCODER_MIN_DELAY_S,
+            settings.DORF_NOMINATIM_SCHEME,
         )
     if kind == "fake":
         return FakeGeocoder()
