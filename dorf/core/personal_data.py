@@ -7,13 +7,13 @@ The users app calls every one of them, so a new app cannot be forgotten by a cen
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
 from django.apps import apps
 
+from dorf.core.imports import optional_module
 from dorf.users.models import User
 
 Exporter = Callable[[User], dict[str, Any]]
@@ -26,10 +26,6 @@ def privacy_modules() -> Iterator[tuple[str, ModuleType]]:
     configs = [c for c in apps.get_app_configs() if c.name.startswith("dorf.")]
     configs.sort(key=lambda c: c.label == "users")
     for config in configs:
-        try:
-            module = importlib.import_module(f"{config.name}.privacy")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.privacy":
-                raise
-            continue
-        yield config.label, module
+        module = optional_module(f"{config.name}.privacy")
+        if module is not None:
+            yield config.label, module

@@ -47,15 +47,26 @@ class Village(TimeStampedModel):
         return self.name
 
 
-class AddressEntry(models.Model):
-    """The village's own address register: known addresses with coordinates."""
+class PostalAddress(models.Model):
+    """A street address with its coordinates (WGS84 degrees)."""
 
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="addresses")
     street = models.CharField(max_length=120)
     house_number = models.CharField(max_length=12)
     postcode = models.CharField(max_length=10, blank=True)
     latitude = models.FloatField()
     longitude = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.street} {self.house_number}"
+
+
+class AddressEntry(PostalAddress):
+    """The village's own address register: known addresses with coordinates."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="addresses")
 
     class Meta:
         constraints = [
@@ -65,19 +76,11 @@ class AddressEntry(models.Model):
         ]
         ordering = ["street", "house_number"]
 
-    def __str__(self) -> str:
-        return f"{self.street} {self.house_number}"
 
-
-class Household(TimeStampedModel):
+class Household(PostalAddress, TimeStampedModel):
     """One address where residents live; parcels are delivered to households."""
 
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="households")
-    street = models.CharField(max_length=120)
-    house_number = models.CharField(max_length=12)
-    postcode = models.CharField(max_length=10, blank=True)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
 
     class Meta:
         constraints = [
@@ -85,9 +88,6 @@ class Household(TimeStampedModel):
                 fields=["village", "street", "house_number"], name="household_unique_address"
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.street} {self.house_number}"
 
 
 class Role(models.TextChoices):

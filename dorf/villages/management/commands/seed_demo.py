@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib
 import random
 from typing import Any
 
@@ -8,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from dorf.core.demo import DEMO_PASSWORD
+from dorf.core.imports import optional_module
 from dorf.users.models import User
 from dorf.villages.demo import seed_village
 from dorf.villages.models import Village
@@ -39,13 +39,9 @@ class Command(BaseCommand):
             OPERATOR_EMAIL, DEMO_PASSWORD, first_name="Olaf", last_name="Operator"
         )
         for app in APP_SEEDERS:
-            try:
-                module = importlib.import_module(f"dorf.{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"dorf.{app}.demo":
-                    raise
-                continue
-            module.seed(ctx)
+            module = optional_module(f"dorf.{app}.demo")
+            if module is not None:
+                module.seed(ctx)
         self.stdout.write(
             f"Seeded Musterdorf: {len(ctx.memberships)} residents in "
             f"{len(ctx.households)} households."
