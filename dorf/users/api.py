@@ -84,7 +84,9 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle, AnonThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: SessionSerializer}, tags=["auth"])
+    @extend_schema(
+        request=RegisterSerializer, responses={201: SessionSerializer}, tags=["auth"], auth=[]
+    )
     def post(self, request: AuthedRequest) -> Response:
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -99,7 +101,9 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle, AnonThrottle]
 
-    @extend_schema(request=LoginSerializer, responses={200: SessionSerializer}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer, responses={200: SessionSerializer}, tags=["auth"], auth=[]
+    )
     def post(self, request: AuthedRequest) -> Response:
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
