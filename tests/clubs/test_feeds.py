@@ -4,6 +4,7 @@ parser (the ``icalendar`` package), plus checks on the raw lines."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import icalendar
 import pytest
@@ -54,15 +55,16 @@ def rehearsal(club, board):
     return event
 
 
-def _get(client, url) -> tuple[str, icalendar.Calendar]:
+def _get(client, url) -> tuple[str, Any]:
     response = client.get(url)
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/calendar")
     raw = response.content.decode()
-    return raw, icalendar.Calendar.from_ical(raw)
+    calendar: Any = icalendar.Calendar.from_ical(raw)
+    return raw, calendar
 
 
-def _events(calendar: icalendar.Calendar) -> list[icalendar.Event]:
+def _events(calendar: Any) -> list[Any]:
     return list(calendar.walk("VEVENT"))
 
 
