@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from dorf.clubs.models import Club, OccurrenceOverride, Rsvp, Shift
+from dorf.ledger.models import Transfer, TransferKind
+from dorf.marketplace.models import Agreement, Posting, PostingCategory
+
+
+@pytest.mark.django_db
+def test_the_demo_seeds_clubs_waitlists_shifts_and_paid_help() -> None:
+    call_command("seed_demo", residents=60, stdout=io.StringIO())
+    assert Club.objects.count() == 4
+    assert OccurrenceOverride.objects.filter(cancelled=True).count() == 1
+    assert Rsvp.objects.filter(response="waitlisted").count() == 8
+    assert Shift.objects.exclude(transfer_id=None).count() == 1
+    assert set(Posting.objects.values_list("category", flat=True)) == set(PostingCategory.values)
+    paid = Agreement.objects.exclude(transfer_id=None).count()
+    assert paid >= 1
+    assert Transfer.objects.filter(kind=TransferKind.HELP, link_type="posting").count() == paid
