@@ -95,6 +95,10 @@ def posting_update(
     _require_author(user, posting)
     if posting.status != PostingStatus.OPEN:
         raise Conflict(_("Only open postings can be edited."), code="not_open")
+    if estimated_minutes is not None and estimated_minutes > posting.village.max_transfer_minutes:
+        raise ValidationFailed(
+            fields={"estimated_minutes": [_("More minutes than one transfer may move.")]}
+        )
     for field, value in (
         ("title", title),
         ("text", text),

@@ -203,3 +203,22 @@ def test_a_window_longer_than_400_days_is_refused(village, member, client_for) -
         url, {"start": "2030-01-01T00:00:00Z", "end": "2032-01-01T00:00:00Z"}
     )
     assert response.status_code == 400
+
+
+def test_club_event_list_runs_a_constant_number_of_queries(
+    club, member, client_for, django_assert_num_queries
+) -> None:
+    client = client_for(member.user)
+    url = reverse("clubs:event-list", kwargs={"club_id": club.pk})
+    ClubEventFactory(club=club)
+    client.get(url)
+    with django_assert_num_queries(4):
+        assert len(client.get(url).json()["results"]) == 1
+    for event in ClubEventFactory.create_batch(4, club=club, rrule="FREQ=WEEKLY"):
+        OccurrenceOverride.objects.create(
+            event=event, original_start=event.starts_at + timedelta(days=7), cancelled=True
+        )
+    with django_assert_num_queries(4):
+        rows = client.get(url).json()["results"]
+    assert len(rows) == 5
+    assert sum(len(r["overrides"]) for r in rows) == 4
