@@ -1,18 +1,26 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
-from django.core.management import call_command
 
+from dorf.clubs import demo as clubs_demo
 from dorf.clubs.models import Club, OccurrenceOverride, Rsvp, Shift
 from dorf.ledger.models import Transfer, TransferKind
+from dorf.marketplace import demo as marketplace_demo
 from dorf.marketplace.models import Agreement, Posting, PostingCategory
+from dorf.villages.demo import seed_village
 
 
 @pytest.mark.django_db
 def test_the_demo_seeds_clubs_waitlists_shifts_and_paid_help() -> None:
-    call_command("seed_demo", residents=60, stdout=io.StringIO())
+    # given: the demo village without the (slow) ledger history
+    ctx = seed_village(residents=60, rng=random.Random(7), out=io.StringIO())
+    # when
+    marketplace_demo.seed(ctx)
+    clubs_demo.seed(ctx)
+    # then
     assert Club.objects.count() == 4
     assert OccurrenceOverride.objects.filter(cancelled=True).count() == 1
     assert Rsvp.objects.filter(response="waitlisted").count() == 8
