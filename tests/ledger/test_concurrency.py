@@ -62,7 +62,7 @@ def _run_threads(count: int, work: Callable[[int, Counter[str]], None]) -> Count
 
 def _hot_village(funding: int) -> list[Membership]:
     village = VillageFactory(credit_limit_minutes=-120, max_transfer_minutes=120)
-    members = [MembershipFactory(village=village) for _ in range(HOT_ACCOUNTS)]
+    members: list[Membership] = [MembershipFactory(village=village) for _ in range(HOT_ACCOUNTS)]
     for member in members:
         account = services.account_for_membership(member)
         for _chunk in range(funding // 60):
