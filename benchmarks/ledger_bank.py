@@ -152,7 +152,9 @@ def wait_for(url: str, timeout_s: float = 30) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-def http_client(base: str, setup: dict[str, Any], deadline: float, seed_: int, stats: Stats):
+def http_client(
+    base: str, setup: dict[str, Any], deadline: float, seed_: int, stats: Stats
+) -> None:
     import httpx
 
     rng = random.Random(seed_)
@@ -224,7 +226,7 @@ def sql_baseline(url: str, setup: dict[str, Any], clients: int, duration_s: floa
                         " ORDER BY id FOR UPDATE",
                         [[payer, payee]],
                     ).fetchall()
-                    balances = dict(rows)
+                    balances: dict[int, int] = dict(rows)
                     conn.execute(
                         "SELECT id FROM ledger_transfer WHERE village_id = %s"
                         " AND idempotency_key = %s",
@@ -232,12 +234,14 @@ def sql_baseline(url: str, setup: dict[str, Any], clients: int, duration_s: floa
                     ).fetchone()
                     if balances[payer] - minutes < -600:
                         continue
-                    transfer_id = conn.execute(
+                    inserted = conn.execute(
                         "INSERT INTO ledger_transfer (village_id, kind, memo, idempotency_key,"
                         " request_hash, link_type, created_at) VALUES"
                         " (%s, 'payment', 'Bank', %s, '', '', now()) RETURNING id",
                         [village_id, key],
-                    ).fetchone()[0]
+                    ).fetchone()
+                    assert inserted is not None
+                    transfer_id = inserted[0]
                     new_payer, new_payee = balances[payer] - minutes, balances[payee] + minutes
                     conn.execute(
                         "INSERT INTO ledger_entry (transfer_id, account_id, minutes,"
