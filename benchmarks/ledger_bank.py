@@ -16,6 +16,8 @@ The database named there is dropped and created afresh.
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import random
 import signal
@@ -138,68 +140,100 @@ def seed() -> dict[str, Any]:
     }
 
 
-def wait_for(url: str, timeout_s: float = 30) -> None:
-    import httpx
-
+def wait_for(port: int, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url, timeout=1).status_code < 500:
+            status, _body = request(
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1),
+                "GET",
+                "/healthz",
+                None,
+                {},
+            )
+            if status < 500:
                 return
-        except httpx.HTTPError:
+        except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not come up")
+    raise RuntimeError(f"server on port {port} did not come up")
+
+
+def request(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    headers: dict[str, str],
+) -> tuple[int, Any]:
+    """One request on a kept connection (http.client: a light client leaves the two
+    cores to the server). gunicorn's sync workers close after each response; http.client
+    then reconnects by itself."""
+    payload = json.dumps(body).encode() if body is not None else None
+    if payload is not None:
+        headers = {**headers, "Content-Type": "application/json"}
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        conn.close()
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+    data = response.read()
+    if response.will_close:
+        conn.close()
+    return response.status, json.loads(data) if data else None
 
 
 def http_client(
-    base: str, setup: dict[str, Any], deadline: float, seed_: int, stats: Stats
+    port: int, setup: dict[str, Any], deadline: float, seed_: int, stats: Stats
 ) -> None:
-    import httpx
-
     rng = random.Random(seed_)
     slug = setup["slug"]
     members = list(zip(setup["member_ids"], setup["tokens"], strict=True))
     moderator = {"Authorization": f"Bearer {setup['moderator_token']}"}
-    with httpx.Client(base_url=base, timeout=10) as client:
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                if rng.random() < 0.8:
-                    (_payer_id, token), (payee_id, _t) = rng.sample(members, 2)
-                    response = client.post(
-                        f"/api/v1/villages/{slug}/ledger/payments/",
-                        json={
-                            "payee_membership_id": payee_id,
-                            "minutes": rng.randint(1, 120),
-                            "memo": "Bank",
-                        },
-                        headers={
-                            "Authorization": f"Bearer {token}",
-                            "Idempotency-Key": uuid.uuid4().hex,
-                        },
-                    )
-                    elapsed = (time.perf_counter() - started) * 1000
-                    with stats.lock:
-                        stats.latencies_ms.append(elapsed)
-                        if response.status_code == 201:
-                            stats.committed += 1
-                        elif response.status_code == 400:
-                            stats.refused += 1
-                    if response.status_code not in (201, 400):
-                        stats.error(f"payment {response.status_code}")
-                else:
-                    response = client.get(
-                        f"/api/v1/villages/{slug}/ledger/accounts/?page_size=500",
-                        headers=moderator,
-                    )
-                    total = sum(a["balance_minutes"] for a in response.json()["results"])
-                    with stats.lock:
-                        stats.reads += 1
-                        if total != 0:
-                            stats.bad_reads += 1
-            except httpx.HTTPError as exc:
-                stats.error(type(exc).__name__)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            if rng.random() < 0.8:
+                (_payer_id, token), (payee_id, _t) = rng.sample(members, 2)
+                status, _body = request(
+                    conn,
+                    "POST",
+                    f"/api/v1/villages/{slug}/ledger/payments/",
+                    {
+                        "payee_membership_id": payee_id,
+                        "minutes": rng.randint(1, 120),
+                        "memo": "Bank",
+                    },
+                    {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                with stats.lock:
+                    stats.latencies_ms.append(elapsed)
+                    if status == 201:
+                        stats.committed += 1
+                    elif status == 400:
+                        stats.refused += 1
+                if status not in (201, 400):
+                    stats.error(f"payment {status}")
+            else:
+                status, body = request(
+                    conn,
+                    "GET",
+                    f"/api/v1/villages/{slug}/ledger/accounts/?page_size=500",
+                    None,
+                    moderator,
+                )
+                total = sum(a["balance_minutes"] for a in body["results"])
+                with stats.lock:
+                    stats.reads += 1
+                    if total != 0:
+                        stats.bad_reads += 1
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            stats.error(type(exc).__name__)
+    conn.close()
 
 
 def sql_baseline(url: str, setup: dict[str, Any], clients: int, duration_s: float) -> float:
@@ -307,7 +341,6 @@ def main() -> int:
     setup = seed()
 
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -325,11 +358,11 @@ def main() -> int:
         env={**os.environ, **env},
     )
     try:
-        wait_for(f"{base}/healthz")
+        wait_for(port)
         stats = Stats()
         deadline = time.monotonic() + args.duration
         threads = [
-            threading.Thread(target=http_client, args=(base, setup, deadline, i, stats))
+            threading.Thread(target=http_client, args=(port, setup, deadline, i, stats))
             for i in range(args.clients)
         ]
         started = time.monotonic()
