@@ -1,0 +1,614 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dorf.clubs import feeds, selectors, services
+from dorf.clubs.models import (
+    CalendarToken,
+    Club,
+    ClubEvent,
+    ClubMembership,
+    ClubRole,
+    MembershipPolicy,
+    RsvpResponse,
+    Shift,
+    Visibility,
+)
+from dorf.core.api import AuthedRequest
+from dorf.core.exceptions import NotFound, ValidationFailed
+from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
+from dorf.core.scoping import get_scoped_or_404, require_member_by_slug
+from dorf.core.serializers import InputSerializer
+from dorf.core.throttling import AnonThrottle
+from dorf.users.api import UserPublicSerializer
+
+MAX_WINDOW = timedelta(days=400)
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class ClubSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    contact = serializers.CharField()
+    membership_policy = serializers.CharField()
+    member_count = serializers.IntegerField(required=False)
+    my_membership = serializers.SerializerMethodField()
+
+    def get_my_membership(self, club: Club) -> dict[str, Any] | None:
+        own = getattr(club, "viewer_memberships", None)
+        if own is None:
+            return None
+        return {"id": own[0].pk, "role": own[0].role, "state": own[0].state} if own else None
+
+
+class ClubCreateSerializer(InputSerializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(
+        max_length=4000, required=False, default="", allow_blank=True
+    )
+    contact = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    membership_policy = serializers.ChoiceField(
+        choices=MembershipPolicy.choices, default=MembershipPolicy.OPEN
+    )
+
+
+class ClubUpdateSerializer(InputSerializer):
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    contact = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    membership_policy = serializers.ChoiceField(choices=MembershipPolicy.choices, required=False)
+
+
+class ClubMemberSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    user = UserPublicSerializer()
+    role = serializers.CharField()
+    state = serializers.CharField()
+
+
+class ClubMemberUpdateSerializer(InputSerializer):
+    approve = serializers.BooleanField(default=False)
+    role = serializers.ChoiceField(choices=ClubRole.choices, required=False)
+
+
+class AnnouncementSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    pinned = serializers.BooleanField()
+    author = UserPublicSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class AnnouncementCreateSerializer(InputSerializer):
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
+    pinned = serializers.BooleanField(default=False)
+
+
+class EventSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    club_id = serializers.IntegerField()
+    club_name = serializers.CharField(source="club.name")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    place = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    visibility = serializers.CharField()
+    capacity = serializers.IntegerField(allow_null=True)
+    rrule = serializers.CharField()
+    overrides = serializers.SerializerMethodField()
+
+    def get_overrides(self, event: ClubEvent) -> list[dict[str, Any]]:
+        return [
+            {
+                "original_start": o.original_start.isoformat(),
+                "cancelled": o.cancelled,
+                "starts_at": o.starts_at.isoformat() if o.starts_at else None,
+                "ends_at": o.ends_at.isoformat() if o.ends_at else None,
+                "note": o.note,
+            }
+            for o in event.overrides.all()
+        ]
+
+
+class EventWriteSerializer(InputSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(
+        max_length=4000, required=False, default="", allow_blank=True
+    )
+    place = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    latitude = serializers.FloatField(
+        min_value=-90, max_value=90, required=False, default=None, allow_null=True
+    )
+    longitude = serializers.FloatField(
+        min_value=-180, max_value=180, required=False, default=None, allow_null=True
+    )
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=100_000, required=False, default=None, allow_null=True
+    )
+    rrule = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class OccurrenceOverrideSerializer(InputSerializer):
+    original_start = serializers.DateTimeField()
+    cancelled = serializers.BooleanField(default=False)
+    starts_at = serializers.DateTimeField(required=False, default=None, allow_null=True)
+    ends_at = serializers.DateTimeField(required=False, default=None, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class WindowSerializer(serializers.Serializer[Any]):
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+
+
+class OccurrenceSerializer(serializers.Serializer[Any]):
+    event_id = serializers.IntegerField(source="event.pk")
+    club_id = serializers.IntegerField(source="event.club_id")
+    club_name = serializers.CharField(source="event.club.name")
+    title = serializers.CharField(source="event.title")
+    visibility = serializers.CharField(source="event.visibility")
+    capacity = serializers.IntegerField(source="event.capacity", allow_null=True)
+    original_start = serializers.DateTimeField(source="occurrence.original_start")
+    starts_at = serializers.DateTimeField(source="occurrence.starts_at")
+    ends_at = serializers.DateTimeField(source="occurrence.ends_at")
+    moved = serializers.BooleanField(source="occurrence.moved")
+    going = serializers.IntegerField()
+    waitlisted = serializers.IntegerField()
+    my_response = serializers.CharField(allow_null=True)
+
+
+class RsvpInputSerializer(InputSerializer):
+    response = serializers.ChoiceField(
+        choices=[RsvpResponse.GOING, RsvpResponse.MAYBE, RsvpResponse.NOT_GOING]
+    )
+    occurrence_start = serializers.DateTimeField(required=False, default=None, allow_null=True)
+
+
+class RsvpSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    event_id = serializers.IntegerField()
+    occurrence_start = serializers.DateTimeField()
+    user = UserPublicSerializer()
+    response = serializers.CharField()
+    waitlisted_at = serializers.DateTimeField(allow_null=True)
+
+
+class RsvpListParams(serializers.Serializer[Any]):
+    occurrence_start = serializers.DateTimeField(required=False)
+
+
+class ShiftSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    event_id = serializers.IntegerField()
+    occurrence_start = serializers.DateTimeField()
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    helpers_needed = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    signup_count = serializers.IntegerField(required=False)
+    signed_up = serializers.SerializerMethodField()
+    attendance_confirmed_at = serializers.DateTimeField(allow_null=True)
+    transfer_id = serializers.IntegerField(allow_null=True)
+
+    def get_signed_up(self, shift: Shift) -> bool | None:
+        own = getattr(shift, "viewer_signups", None)
+        return None if own is None else bool(own)
+
+
+class ShiftCreateSerializer(InputSerializer):
+    title = serializers.CharField(max_length=120)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    helpers_needed = serializers.IntegerField(min_value=1, max_value=1000)
+    minutes = serializers.IntegerField(min_value=1, max_value=100_000)
+    occurrence_start = serializers.DateTimeField(required=False, default=None, allow_null=True)
+
+
+class AttendanceSerializer(InputSerializer):
+    attended_user_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=1000
+    )
+
+
+class SignupSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    shift_id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class CalendarTokenSerializer(serializers.Serializer[Any]):
+    url = serializers.CharField()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _club_or_404(request: AuthedRequest, club_id: int) -> Club:
+    return get_scoped_or_404(selectors.club_visible(user=request.user), pk=club_id)
+
+
+def _event_or_404(request: AuthedRequest, event_id: int) -> ClubEvent:
+    return get_scoped_or_404(selectors.event_visible(user=request.user), pk=event_id)
+
+
+def _shift_or_404(request: AuthedRequest, shift_id: int) -> Shift:
+    return get_scoped_or_404(selectors.shift_visible(user=request.user), pk=shift_id)
+
+
+def _window(request: Request) -> tuple[Any, Any]:
+    params = WindowSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    start = params.validated_data.get("start") or timezone.now() - timedelta(hours=12)
+    end = params.validated_data.get("end") or start + timedelta(days=31)
+    if end <= start or end - start > MAX_WINDOW:
+        raise ValidationFailed(
+            fields={"end": [_("The end must be after the start, at most 400 days later.")]}
+        )
+    return start, end
+
+
+def _ics(body: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+class PinnedFirstPagination(IdCursorPagination):
+    ordering = ("-pinned", "-id")  # type: ignore[assignment]
+
+
+ICS_RESPONSE = {(200, "text/calendar"): OpenApiResponse(description="RFC 5545 calendar")}
+
+# --- clubs --------------------------------------------------------------------------------------
+
+
+class ClubListView(APIView):
+    @extend_schema(responses=ClubSerializer(many=True), tags=["clubs"])
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        clubs = selectors.club_list(user=request.user, village_id=membership.village_id)
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(clubs, request, view=self)
+        return paginator.get_paginated_response(ClubSerializer(page, many=True).data)
+
+    @extend_schema(request=ClubCreateSerializer, responses={201: ClubSerializer}, tags=["clubs"])
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        data = ClubCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        club = services.club_create(membership=membership, **data.validated_data)
+        return Response(ClubSerializer(club).data, status=status.HTTP_201_CREATED)
+
+
+class ClubDetailView(APIView):
+    @extend_schema(responses=ClubSerializer, tags=["clubs"])
+    def get(self, request: AuthedRequest, club_id: int) -> Response:
+        club = get_scoped_or_404(
+            selectors.club_list(
+                user=request.user, village_id=_club_or_404(request, club_id).village_id
+            ),
+            pk=club_id,
+        )
+        return Response(ClubSerializer(club).data)
+
+    @extend_schema(request=ClubUpdateSerializer, responses=ClubSerializer, tags=["clubs"])
+    def patch(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        data = ClubUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        club = services.club_update(user=request.user, club_id=club.pk, **data.validated_data)
+        return Response(ClubSerializer(club).data)
+
+
+class ClubJoinView(APIView):
+    @extend_schema(request=None, responses={201: ClubMemberSerializer}, tags=["clubs"])
+    def post(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        membership = services.club_join(user=request.user, club_id=club.pk)
+        return Response(ClubMemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class ClubLeaveView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["clubs"])
+    def post(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        services.club_leave(user=request.user, club_id=club.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClubMemberListView(APIView):
+    @extend_schema(responses=ClubMemberSerializer(many=True), tags=["clubs"])
+    def get(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        own = services.club_membership_of(request.user, club)
+        members = selectors.club_member_list(club=club, viewer_is_board=bool(own and own.is_board))
+        paginator = OldestFirstCursorPagination()
+        page = paginator.paginate_queryset(members, request, view=self)
+        return paginator.get_paginated_response(ClubMemberSerializer(page, many=True).data)
+
+
+class ClubMemberDetailView(APIView):
+    @extend_schema(
+        request=ClubMemberUpdateSerializer, responses=ClubMemberSerializer, tags=["clubs"]
+    )
+    def patch(self, request: AuthedRequest, club_id: int, club_membership_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        target = ClubMembership.objects.filter(pk=club_membership_id, club=club).first()
+        if target is None:
+            raise NotFound()
+        data = ClubMemberUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.club_member_update(
+            actor=request.user, club_membership_id=target.pk, **data.validated_data
+        )
+        return Response(ClubMemberSerializer(membership).data)
+
+
+class AnnouncementListView(APIView):
+    @extend_schema(responses=AnnouncementSerializer(many=True), tags=["clubs"])
+    def get(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        paginator = PinnedFirstPagination()
+        page = paginator.paginate_queryset(
+            selectors.announcement_list(club=club), request, view=self
+        )
+        return paginator.get_paginated_response(AnnouncementSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=AnnouncementCreateSerializer,
+        responses={201: AnnouncementSerializer},
+        tags=["clubs"],
+    )
+    def post(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        data = AnnouncementCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        announcement = services.announcement_create(
+            user=request.user, club_id=club.pk, **data.validated_data
+        )
+        return Response(AnnouncementSerializer(announcement).data, status=status.HTTP_201_CREATED)
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+class ClubEventListView(APIView):
+    @extend_schema(responses=EventSerializer(many=True), tags=["events"])
+    def get(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(selectors.event_list(club=club), request, view=self)
+        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer}, tags=["events"])
+    def post(self, request: AuthedRequest, club_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        data = EventWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.event_create(user=request.user, club_id=club.pk, **data.validated_data)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class VillageOccurrenceListView(APIView):
+    @extend_schema(
+        parameters=[WindowSerializer],
+        responses=OccurrenceSerializer(many=True),
+        tags=["events"],
+        description="Every event occurrence of the village in the window (default: next month).",
+    )
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        start, end = _window(request)
+        rows = selectors.occurrence_list(
+            user=request.user,
+            events=selectors.event_visible(user=request.user).filter(
+                village_id=membership.village_id
+            ),
+            window_start=start,
+            window_end=end,
+        )
+        return Response(OccurrenceSerializer(rows, many=True).data)
+
+
+class EventDetailView(APIView):
+    @extend_schema(responses=EventSerializer, tags=["events"])
+    def get(self, request: AuthedRequest, event_id: int) -> Response:
+        return Response(EventSerializer(_event_or_404(request, event_id)).data)
+
+    @extend_schema(request=EventWriteSerializer, responses=EventSerializer, tags=["events"])
+    def patch(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        data = EventWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        event = services.event_update(user=request.user, event_id=event.pk, **data.validated_data)
+        return Response(EventSerializer(_event_or_404(request, event.pk)).data)
+
+
+class EventOccurrenceView(APIView):
+    @extend_schema(
+        parameters=[WindowSerializer], responses=OccurrenceSerializer(many=True), tags=["events"]
+    )
+    def get(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        start, end = _window(request)
+        rows = selectors.occurrence_list(
+            user=request.user,
+            events=selectors.event_visible(user=request.user).filter(pk=event.pk),
+            window_start=start,
+            window_end=end,
+        )
+        return Response(OccurrenceSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=OccurrenceOverrideSerializer,
+        responses={201: EventSerializer},
+        tags=["events"],
+        description="Cancel or move one occurrence of a recurring event.",
+    )
+    def post(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        data = OccurrenceOverrideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.occurrence_override_set(
+            user=request.user, event_id=event.pk, **data.validated_data
+        )
+        return Response(
+            EventSerializer(_event_or_404(request, event.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class RsvpView(APIView):
+    @extend_schema(
+        parameters=[RsvpListParams], responses=RsvpSerializer(many=True), tags=["events"]
+    )
+    def get(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        params = RsvpListParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        start = params.validated_data.get("occurrence_start") or event.starts_at
+        rsvps = selectors.rsvp_list(event=event, occurrence_start=start)
+        paginator = OldestFirstCursorPagination()
+        page = paginator.paginate_queryset(rsvps, request, view=self)
+        return paginator.get_paginated_response(RsvpSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=RsvpInputSerializer,
+        responses=RsvpSerializer,
+        tags=["events"],
+        description="Going / maybe / not going; going to a full occurrence joins the waitlist.",
+    )
+    def put(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        data = RsvpInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rsvp = services.rsvp_set(user=request.user, event_id=event.pk, **data.validated_data)
+        return Response(RsvpSerializer(rsvp).data)
+
+
+class ShiftListView(APIView):
+    @extend_schema(responses=ShiftSerializer(many=True), tags=["events"])
+    def get(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        shifts = selectors.shift_list(event=event, user=request.user)
+        return Response(ShiftSerializer(shifts, many=True).data)
+
+    @extend_schema(request=ShiftCreateSerializer, responses={201: ShiftSerializer}, tags=["events"])
+    def post(self, request: AuthedRequest, event_id: int) -> Response:
+        event = _event_or_404(request, event_id)
+        data = ShiftCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        shift = services.shift_create(user=request.user, event_id=event.pk, **data.validated_data)
+        return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
+
+
+class ShiftSignupView(APIView):
+    @extend_schema(request=None, responses={201: SignupSerializer}, tags=["events"])
+    def post(self, request: AuthedRequest, shift_id: int) -> Response:
+        shift = _shift_or_404(request, shift_id)
+        signup = services.shift_signup(user=request.user, shift_id=shift.pk)
+        return Response(SignupSerializer(signup).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, tags=["events"])
+    def delete(self, request: AuthedRequest, shift_id: int) -> Response:
+        shift = _shift_or_404(request, shift_id)
+        services.shift_withdraw(user=request.user, shift_id=shift.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ShiftAttendanceView(APIView):
+    @extend_schema(
+        request=AttendanceSerializer,
+        responses=ShiftSerializer,
+        tags=["events"],
+        description="After the shift: who came. Pays each of them from the club's account.",
+    )
+    def post(self, request: AuthedRequest, shift_id: int) -> Response:
+        shift = _shift_or_404(request, shift_id)
+        data = AttendanceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        shift = services.shift_confirm_attendance(
+            user=request.user,
+            shift_id=shift.pk,
+            attended_user_ids=data.validated_data["attended_user_ids"],
+        )
+        return Response(ShiftSerializer(shift).data)
+
+
+# --- calendar feeds -------------------------------------------------------------------------------
+
+
+class ClubFeedView(APIView):
+    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"])
+    def get(self, request: AuthedRequest, club_id: int) -> HttpResponse:
+        club = _club_or_404(request, club_id)
+        events = selectors.public_events(village_id=club.village_id, club=club)
+        return _ics(feeds.events_feed(name=club.name, events=events), f"club-{club.pk}.ics")
+
+
+class VillageFeedView(APIView):
+    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"])
+    def get(self, request: AuthedRequest, slug: str) -> HttpResponse:
+        membership = require_member_by_slug(request.user, slug)
+        village = membership.village
+        events = selectors.public_events(village_id=village.pk)
+        return _ics(feeds.events_feed(name=village.name, events=events), f"{village.slug}.ics")
+
+
+class UserFeedView(APIView):
+    """The personal feed: the secret token in the URL is the only credential, because
+    calendar apps cannot send a bearer token. A wrong token is 404."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [AnonThrottle]
+
+    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"], auth=[])
+    def get(self, request: Request, token: str) -> HttpResponse:
+        owner = CalendarToken.objects.select_related("user").filter(token=token).first()
+        if owner is None or not owner.user.is_active:
+            raise NotFound()
+        return _ics(feeds.user_feed(user=owner.user), "dorf.ics")
+
+
+class CalendarTokenView(APIView):
+    @extend_schema(responses=CalendarTokenSerializer, tags=["calendar"])
+    def get(self, request: AuthedRequest) -> Response:
+        token = services.calendar_token_get(user=request.user)
+        return Response({"url": _feed_url(request, token)})
+
+    @extend_schema(
+        request=None,
+        responses=CalendarTokenSerializer,
+        tags=["calendar"],
+        description="A new secret feed URL; the old one stops working.",
+    )
+    def post(self, request: AuthedRequest) -> Response:
+        token = services.calendar_token_rotate(user=request.user)
+        return Response({"url": _feed_url(request, token)})
+
+
+def _feed_url(request: Request, token: CalendarToken) -> str:
+    return request.build_absolute_uri(reverse("clubs:user-feed", kwargs={"token": token.token}))

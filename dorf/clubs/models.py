@@ -1,0 +1,270 @@
+"""Clubs (Vereine): members and board, announcements, events with RSVPs and a waitlist,
+volunteer shifts paid in time credits, and calendar feeds.
+
+Times: every datetime is stored timezone-aware (UTC in the database). Recurring events
+are expanded in the village's time zone (Europe/Berlin), so a weekly rehearsal at 19:30
+stays at 19:30 local time across the DST changes. An occurrence is identified by its
+*original* start (like RECURRENCE-ID in RFC 5545), even after it was moved.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.models import TimeStampedModel
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class MembershipPolicy(models.TextChoices):
+    OPEN = "open", _("Anyone in the village can join")
+    APPROVAL = "approval", _("The board approves new members")
+
+
+class Club(TimeStampedModel):
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="clubs")
+    name = models.CharField(max_length=120)
+    description = models.TextField(max_length=4000, blank=True)
+    contact = models.CharField(max_length=200, blank=True)
+    membership_policy = models.CharField(
+        max_length=16, choices=MembershipPolicy.choices, default=MembershipPolicy.OPEN
+    )
+    # The club's time-credit account: volunteer shifts are paid from it.
+    account = models.OneToOneField(
+        "ledger.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="club",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="club_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClubRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    BOARD = "board", _("Board")
+
+
+class ClubMemberState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    ACTIVE = "active", _("Member")
+
+
+class ClubMembership(TimeStampedModel):
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="club_memberships"
+    )
+    role = models.CharField(max_length=16, choices=ClubRole.choices, default=ClubRole.MEMBER)
+    state = models.CharField(
+        max_length=16, choices=ClubMemberState.choices, default=ClubMemberState.ACTIVE
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["club", "user"], name="club_membership_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in club {self.club_id} ({self.role})"
+
+    @property
+    def is_board(self) -> bool:
+        return self.state == ClubMemberState.ACTIVE and self.role == ClubRole.BOARD
+
+
+class Announcement(TimeStampedModel):
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="announcements")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    text = models.TextField(max_length=4000, blank=True)
+    pinned = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["club", "-pinned", "-id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Club members only")
+
+
+class ClubEvent(TimeStampedModel):
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="events")
+    # Denormalised from the club so every scoped query is one join shorter.
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=4000, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    # The first (or only) occurrence.
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    # RFC 5545 RRULE value (without "RRULE:"), expanded in the village's time zone.
+    rrule = models.CharField(max_length=500, blank=True)
+    # Feed bookkeeping: bumped on every change so calendar apps pick it up.
+    sequence = models.PositiveIntegerField(default=0)
+    uid = models.CharField(max_length=100, unique=True, default=new_feed_token)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="club_event_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="club_event_capacity_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
+
+
+class OccurrenceOverride(models.Model):
+    """One occurrence of a recurring event moved or cancelled, keyed by its original start."""
+
+    event = models.ForeignKey(ClubEvent, on_delete=models.CASCADE, related_name="overrides")
+    original_start = models.DateTimeField()
+    cancelled = models.BooleanField(default=False)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "original_start"], name="occurrence_override_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True, ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="occurrence_override_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"override of {self.event_id} at {self.original_start.isoformat()}"
+
+
+class RsvpResponse(models.TextChoices):
+    GOING = "going", _("Going")
+    MAYBE = "maybe", _("Maybe")
+    NOT_GOING = "not_going", _("Not going")
+    WAITLISTED = "waitlisted", _("On the waitlist")
+
+
+class Rsvp(TimeStampedModel):
+    event = models.ForeignKey(ClubEvent, on_delete=models.CASCADE, related_name="rsvps")
+    # Which occurrence (its original start); equals event.starts_at for a single event.
+    occurrence_start = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="club_rsvps"
+    )
+    response = models.CharField(max_length=16, choices=RsvpResponse.choices)
+    # Queue position: the earliest waitlisted_at moves up first.
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "occurrence_start", "user"], name="rsvp_one_per_occurrence"
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "occurrence_start", "response"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.response} {self.event_id}"
+
+
+class Shift(TimeStampedModel):
+    """A volunteer slot ("Helferschicht") at one occurrence of an event."""
+
+    event = models.ForeignKey(ClubEvent, on_delete=models.CASCADE, related_name="shifts")
+    occurrence_start = models.DateTimeField()
+    title = models.CharField(max_length=120)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    helpers_needed = models.PositiveIntegerField()
+    # Time credits per helper who came.
+    minutes = models.PositiveIntegerField()
+    attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
+    transfer_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(helpers_needed__gt=0), name="shift_needs_helpers"),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="shift_minutes_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SignupStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", _("Signed up")
+    ATTENDED = "attended", _("Came")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+class ShiftSignup(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shift_signups"
+    )
+    status = models.CharField(
+        max_length=16, choices=SignupStatus.choices, default=SignupStatus.SIGNED_UP
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "user"], name="shift_signup_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on shift {self.shift_id}"
+
+
+class CalendarToken(models.Model):
+    """The secret in the URL of a user's personal calendar feed; rotating it replaces it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"calendar token of {self.user_id}"

@@ -1,0 +1,52 @@
+"""GDPR for clubs: export memberships, answers and shifts; erasure replaces free texts.
+
+RSVPs, shift signups and club memberships stay as records of what happened (a paid
+shift is part of the books); the erased person's announcements lose their words and
+the personal calendar URL stops working.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dorf.clubs.models import Announcement, CalendarToken, ClubMembership, Rsvp, ShiftSignup
+from dorf.users.models import User
+
+ERASED_TEXT = "[gelöscht]"
+
+
+def export_personal_data(user: User) -> dict[str, Any]:
+    return {
+        "club_memberships": [
+            {
+                "club": m.club.name,
+                "role": m.role,
+                "state": m.state,
+                "since": m.created_at.isoformat(),
+            }
+            for m in ClubMembership.objects.filter(user=user).select_related("club").order_by("id")
+        ],
+        "announcements": [
+            {"club_id": a.club_id, "title": a.title, "text": a.text, "at": a.created_at.isoformat()}
+            for a in Announcement.objects.filter(author=user).order_by("id")
+        ],
+        "rsvps": [
+            {
+                "event": r.event.title,
+                "occurrence_start": r.occurrence_start.isoformat(),
+                "response": r.response,
+            }
+            for r in Rsvp.objects.filter(user=user).select_related("event").order_by("id")
+        ],
+        "shifts": [
+            {"shift": s.shift.title, "starts_at": s.shift.starts_at.isoformat(), "status": s.status}
+            for s in ShiftSignup.objects.filter(user=user).select_related("shift").order_by("id")
+        ],
+        "has_calendar_feed": CalendarToken.objects.filter(user=user).exists(),
+    }
+
+
+def erase_personal_data(user: User) -> None:
+    Announcement.objects.filter(author=user).update(title=ERASED_TEXT, text="")
+    CalendarToken.objects.filter(user=user).delete()
+    ClubMembership.objects.filter(user=user, state="pending").delete()

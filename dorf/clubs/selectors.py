@@ -1,0 +1,176 @@
+"""Read use-cases of clubs, scoped to the viewer's villages and already prefetched."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from dorf.clubs import recurrence
+from dorf.clubs.models import (
+    Announcement,
+    Club,
+    ClubEvent,
+    ClubMembership,
+    ClubMemberState,
+    Rsvp,
+    RsvpResponse,
+    Shift,
+    ShiftSignup,
+    Visibility,
+)
+from dorf.core.scoping import scope_to_member_villages
+from dorf.users.models import User
+
+MAX_OCCURRENCES = 500
+
+
+def club_visible(*, user: User) -> QuerySet[Club]:
+    return scope_to_member_villages(Club.objects.select_related("village"), user)
+
+
+def club_list(*, user: User, village_id: int) -> QuerySet[Club]:
+    return (
+        club_visible(user=user)
+        .filter(village_id=village_id)
+        .annotate(
+            member_count=Count("memberships", filter=Q(memberships__state=ClubMemberState.ACTIVE))
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=ClubMembership.objects.filter(user=user),
+                to_attr="viewer_memberships",
+            )
+        )
+    )
+
+
+def club_member_list(*, club: Club, viewer_is_board: bool) -> QuerySet[ClubMembership]:
+    members = ClubMembership.objects.filter(club=club).select_related("user")
+    if not viewer_is_board:
+        members = members.filter(state=ClubMemberState.ACTIVE)
+    return members
+
+
+def announcement_list(*, club: Club) -> QuerySet[Announcement]:
+    return Announcement.objects.filter(club=club).select_related("author")
+
+
+def event_visible(*, user: User) -> QuerySet[ClubEvent]:
+    """Events of the viewer's villages. Members-only events are listed too (attending
+    them needs club membership); the public feeds leave them out."""
+    return scope_to_member_villages(
+        ClubEvent.objects.select_related("club", "village"), user
+    ).prefetch_related("overrides")
+
+
+def event_list(*, club: Club) -> QuerySet[ClubEvent]:
+    return (
+        ClubEvent.objects.filter(club=club)
+        .select_related("club", "village")
+        .prefetch_related("overrides")
+    )
+
+
+@dataclass(frozen=True)
+class OccurrenceRow:
+    event: ClubEvent
+    occurrence: recurrence.Occurrence
+    going: int
+    waitlisted: int
+    my_response: str | None
+
+
+def occurrence_list(
+    *,
+    user: User,
+    events: QuerySet[ClubEvent],
+    window_start: datetime,
+    window_end: datetime,
+) -> list[OccurrenceRow]:
+    """Every occurrence in the window (recurring events expanded), with RSVP counts.
+
+    Three queries whatever the number of events: events, their overrides, RSVP rows.
+    """
+    candidates = list(
+        events.filter(Q(starts_at__lt=window_end) & (Q(ends_at__gt=window_start) | ~Q(rrule="")))
+        .order_by("starts_at", "id")
+        .prefetch_related("overrides")
+    )
+    rows: list[tuple[ClubEvent, recurrence.Occurrence]] = []
+    for event in candidates:
+        overrides = {
+            o.original_start: recurrence.OverrideData(o.cancelled, o.starts_at, o.ends_at)
+            for o in event.overrides.all()
+        }
+        for occurrence in recurrence.expand(
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            rule=event.rrule,
+            tz=ZoneInfo(event.village.timezone),
+            window_start=window_start,
+            window_end=window_end,
+            overrides=overrides,
+        ):
+            rows.append((event, occurrence))
+    rows.sort(key=lambda row: (row[1].starts_at, row[0].pk))
+    rows = rows[:MAX_OCCURRENCES]
+    counts: Counter[tuple[int, datetime, str]] = Counter()
+    mine: dict[tuple[int, datetime], str] = {}
+    event_ids = {event.pk for event, _occ in rows}
+    for event_id, start, response, user_id in Rsvp.objects.filter(
+        event_id__in=event_ids
+    ).values_list("event_id", "occurrence_start", "response", "user_id"):
+        counts[(event_id, start, response)] += 1
+        if user_id == user.pk:
+            mine[(event_id, start)] = response
+    return [
+        OccurrenceRow(
+            event=event,
+            occurrence=occ,
+            going=counts[(event.pk, occ.original_start, RsvpResponse.GOING)],
+            waitlisted=counts[(event.pk, occ.original_start, RsvpResponse.WAITLISTED)],
+            my_response=mine.get((event.pk, occ.original_start)),
+        )
+        for event, occ in rows
+    ]
+
+
+def rsvp_list(*, event: ClubEvent, occurrence_start: datetime) -> QuerySet[Rsvp]:
+    return (
+        Rsvp.objects.filter(event=event, occurrence_start=occurrence_start)
+        .exclude(response=RsvpResponse.NOT_GOING)
+        .select_related("user")
+    )
+
+
+def shift_list(*, event: ClubEvent, user: User) -> QuerySet[Shift]:
+    return (
+        Shift.objects.filter(event=event)
+        .annotate(signup_count=Count("signups"))
+        .prefetch_related(
+            Prefetch(
+                "signups",
+                queryset=ShiftSignup.objects.filter(user=user),
+                to_attr="viewer_signups",
+            )
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def shift_visible(*, user: User) -> QuerySet[Shift]:
+    return scope_to_member_villages(
+        Shift.objects.select_related("event__club", "event__village"), user, "event__village"
+    )
+
+
+def public_events(*, village_id: int, club: Club | None = None) -> QuerySet[ClubEvent]:
+    events = ClubEvent.objects.filter(village_id=village_id, visibility=Visibility.PUBLIC)
+    if club is not None:
+        events = events.filter(club=club)
+    return events.select_related("club", "village").prefetch_related("overrides")

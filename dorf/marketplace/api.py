@@ -1,0 +1,444 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dorf.core.api import AuthedRequest
+from dorf.core.exceptions import NotFound, ValidationFailed
+from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
+from dorf.core.scoping import (
+    get_scoped_or_404,
+    require_member,
+    require_member_by_slug,
+    require_moderator,
+    scope_to_member_villages,
+)
+from dorf.core.serializers import InputSerializer
+from dorf.marketplace import selectors, services
+from dorf.marketplace.models import (
+    Agreement,
+    Conversation,
+    Posting,
+    PostingCategory,
+    PostingKind,
+    PostingStatus,
+)
+from dorf.users.api import UserPublicSerializer
+from dorf.villages.models import Membership
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class PhotoSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+    def get_url(self, photo: Any) -> str:
+        return str(photo.image.url)
+
+
+class PostingSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    category = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    estimated_minutes = serializers.IntegerField(allow_null=True)
+    author = UserPublicSerializer()
+    approx_lat = serializers.FloatField(allow_null=True)
+    approx_lon = serializers.FloatField(allow_null=True)
+    distance_m = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    hidden = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+    def get_distance_m(self, posting: Posting) -> int | None:
+        return selectors.geodesic_distance_m(self.context.get("origin"), posting)
+
+    def get_hidden(self, posting: Posting) -> bool:
+        return posting.hidden_at is not None
+
+
+class PostingCreateSerializer(InputSerializer):
+    kind = serializers.ChoiceField(choices=PostingKind.choices)
+    category = serializers.ChoiceField(choices=PostingCategory.choices)
+    title = serializers.CharField(max_length=120)
+    text = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
+    estimated_minutes = serializers.IntegerField(
+        min_value=1, required=False, default=None, allow_null=True
+    )
+
+
+class PostingUpdateSerializer(InputSerializer):
+    title = serializers.CharField(max_length=120, required=False)
+    text = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    estimated_minutes = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+
+
+class PostingFilterSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=PostingKind.choices, required=False)
+    category = serializers.ChoiceField(choices=PostingCategory.choices, required=False)
+    status = serializers.ChoiceField(choices=PostingStatus.choices, required=False)
+    q = serializers.CharField(max_length=100, required=False)
+    max_distance_m = serializers.IntegerField(min_value=100, max_value=50_000, required=False)
+    order = serializers.ChoiceField(choices=["newest", "nearest"], default="newest")
+
+
+class PhotoUploadSerializer(InputSerializer):
+    image = serializers.FileField()
+
+
+class ReportSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class ReportOutSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    posting_id = serializers.IntegerField()
+    posting_title = serializers.CharField(source="posting.title")
+    reporter = UserPublicSerializer()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TextSerializer(InputSerializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class MessageSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    sender = UserPublicSerializer()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AgreementSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    posting_id = serializers.IntegerField()
+    conversation_id = serializers.IntegerField()
+    helper = UserPublicSerializer()
+    helped = UserPublicSerializer()
+    status = serializers.CharField()
+    proposed_minutes = serializers.IntegerField(allow_null=True)
+    proposed_by_id = serializers.IntegerField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    transfer_id = serializers.IntegerField(allow_null=True)
+
+
+class ConversationSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    posting_id = serializers.IntegerField()
+    replier = UserPublicSerializer()
+    created_at = serializers.DateTimeField()
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    agreement = serializers.SerializerMethodField()
+
+    def get_agreement(self, conversation: Conversation) -> dict[str, Any] | None:
+        agreement = getattr(conversation, "agreement", None)
+        if agreement is None:
+            return None
+        return {"id": agreement.pk, "status": agreement.status}
+
+
+class MinutesSerializer(InputSerializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class DeclineSerializer(InputSerializer):
+    dispute = serializers.BooleanField(default=False)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _posting_or_404(request: AuthedRequest, posting_id: int) -> Posting:
+    return get_scoped_or_404(selectors.posting_visible(user=request.user), pk=posting_id)
+
+
+def _conversation_or_404(request: AuthedRequest, conversation_id: int) -> Conversation:
+    conversation = selectors.conversation_for(user=request.user, conversation_id=conversation_id)
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def _agreement_or_404(request: AuthedRequest, agreement_id: int) -> Agreement:
+    agreements: QuerySet[Agreement] = scope_to_member_villages(
+        Agreement.objects.select_related("helper", "helped"), request.user, "posting__village"
+    )
+    agreement = agreements.filter(pk=agreement_id).first()
+    if agreement is None or request.user.pk not in (agreement.helper_id, agreement.helped_id):
+        raise NotFound()
+    return agreement
+
+
+def _origin(membership: Membership) -> tuple[float, float] | None:
+    household = membership.household
+    if household is None:
+        return None
+    return (household.latitude, household.longitude)
+
+
+class NearestPagination(LimitOffsetPagination):
+    default_limit = 25
+    max_limit = 100
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+class PostingListView(APIView):
+    @extend_schema(
+        parameters=[PostingFilterSerializer],
+        responses=PostingSerializer(many=True),
+        tags=["marketplace"],
+        description=(
+            "Open postings of the village, newest first (cursor) or nearest first "
+            "(limit/offset; needs my household). Distances use the posting's ~250 m grid cell."
+        ),
+    )
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        params = PostingFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        wants_distance = "max_distance_m" in f or f["order"] == "nearest"
+        origin = _origin(membership)
+        if wants_distance and origin is None:
+            raise ValidationFailed(
+                _("Set your household address first to search by distance."),
+                code="household_missing",
+            )
+        postings = selectors.posting_list(
+            user=request.user,
+            village_id=membership.village_id,
+            kind=f.get("kind"),
+            category=f.get("category"),
+            status=f.get("status"),
+            text=f.get("q"),
+            origin=origin if wants_distance else None,
+            max_distance_m=f.get("max_distance_m"),
+        )
+        context = {"origin": origin}
+        if f["order"] == "nearest":
+            paginator: LimitOffsetPagination | IdCursorPagination = NearestPagination()
+            postings = postings.order_by("distance_sq", "-id")  # type: ignore[misc]
+        else:
+            paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(postings, request, view=self)
+        data = PostingSerializer(page, many=True, context=context).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        request=PostingCreateSerializer, responses={201: PostingSerializer}, tags=["marketplace"]
+    )
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        data = PostingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        posting = services.posting_create(membership=membership, **data.validated_data)
+        return Response(PostingSerializer(posting).data, status=status.HTTP_201_CREATED)
+
+
+class PostingDetailView(APIView):
+    @extend_schema(responses=PostingSerializer, tags=["marketplace"])
+    def get(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        origin = _origin(require_member(request.user, posting.village_id))
+        return Response(PostingSerializer(posting, context={"origin": origin}).data)
+
+    @extend_schema(
+        request=PostingUpdateSerializer, responses=PostingSerializer, tags=["marketplace"]
+    )
+    def patch(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        data = PostingUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        posting = services.posting_update(
+            user=request.user, posting_id=posting.pk, **data.validated_data
+        )
+        return Response(PostingSerializer(posting).data)
+
+
+class PostingWithdrawView(APIView):
+    @extend_schema(request=None, responses=PostingSerializer, tags=["marketplace"])
+    def post(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        posting = services.posting_withdraw(user=request.user, posting_id=posting.pk)
+        return Response(PostingSerializer(posting).data)
+
+
+class PostingRenewView(APIView):
+    @extend_schema(request=None, responses=PostingSerializer, tags=["marketplace"])
+    def post(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        posting = services.posting_renew(user=request.user, posting_id=posting.pk)
+        return Response(PostingSerializer(posting).data)
+
+
+class PostingPhotoView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: PhotoSerializer},
+        tags=["marketplace"],
+    )
+    def post(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        data = PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["image"]
+        photo = services.posting_photo_add(
+            user=request.user, posting_id=posting.pk, upload=upload, size=upload.size
+        )
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+
+class PostingReportView(APIView):
+    @extend_schema(request=ReportSerializer, responses={201: None}, tags=["marketplace"])
+    def post(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        data = ReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.posting_report(
+            user=request.user, posting_id=posting.pk, reason=data.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_201_CREATED)
+
+
+class PostingHideView(APIView):
+    @extend_schema(request=None, responses=PostingSerializer, tags=["moderation"])
+    def post(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = get_scoped_or_404(
+            scope_to_member_villages(Posting.objects.all(), request.user), pk=posting_id
+        )
+        posting = services.posting_hide(actor=request.user, posting_id=posting.pk)
+        return Response(PostingSerializer(posting).data)
+
+
+class ReportListView(APIView):
+    @extend_schema(responses=ReportOutSerializer(many=True), tags=["moderation"])
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_moderator(require_member_by_slug(request.user, slug))
+        reports = selectors.report_list(village_id=membership.village_id)
+        paginator = OldestFirstCursorPagination()
+        page = paginator.paginate_queryset(reports, request, view=self)
+        return paginator.get_paginated_response(ReportOutSerializer(page, many=True).data)
+
+
+class ConversationListView(APIView):
+    @extend_schema(responses=ConversationSerializer(many=True), tags=["marketplace"])
+    def get(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        conversations = selectors.conversation_list(user=request.user, posting=posting)
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(conversations, request, view=self)
+        return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=TextSerializer,
+        responses={201: ConversationSerializer},
+        tags=["marketplace"],
+        description="Reply to the posting: opens (or continues) my private thread with the author.",
+    )
+    def post(self, request: AuthedRequest, posting_id: int) -> Response:
+        posting = _posting_or_404(request, posting_id)
+        data = TextSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = services.conversation_open(
+            user=request.user, posting_id=posting.pk, text=data.validated_data["text"]
+        )
+        return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
+
+
+class MessageListView(APIView):
+    @extend_schema(responses=MessageSerializer(many=True), tags=["marketplace"])
+    def get(self, request: AuthedRequest, conversation_id: int) -> Response:
+        conversation = _conversation_or_404(request, conversation_id)
+        messages = selectors.message_list(conversation=conversation)
+        paginator = OldestFirstCursorPagination()
+        page = paginator.paginate_queryset(messages, request, view=self)
+        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(request=TextSerializer, responses={201: MessageSerializer}, tags=["marketplace"])
+    def post(self, request: AuthedRequest, conversation_id: int) -> Response:
+        conversation = _conversation_or_404(request, conversation_id)
+        data = TextSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_send(
+            user=request.user, conversation_id=conversation.pk, text=data.validated_data["text"]
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class AcceptView(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: AgreementSerializer},
+        tags=["marketplace"],
+        description="The author agrees with the replier of this conversation.",
+    )
+    def post(self, request: AuthedRequest, conversation_id: int) -> Response:
+        conversation = _conversation_or_404(request, conversation_id)
+        agreement = services.agreement_accept(user=request.user, conversation_id=conversation.pk)
+        return Response(AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+
+class AgreementDetailView(APIView):
+    @extend_schema(responses=AgreementSerializer, tags=["marketplace"])
+    def get(self, request: AuthedRequest, agreement_id: int) -> Response:
+        return Response(AgreementSerializer(_agreement_or_404(request, agreement_id)).data)
+
+
+class AgreementProposeView(APIView):
+    @extend_schema(request=MinutesSerializer, responses=AgreementSerializer, tags=["marketplace"])
+    def post(self, request: AuthedRequest, agreement_id: int) -> Response:
+        agreement = _agreement_or_404(request, agreement_id)
+        data = MinutesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.agreement_propose(
+            user=request.user, agreement_id=agreement.pk, minutes=data.validated_data["minutes"]
+        )
+        return Response(AgreementSerializer(agreement).data)
+
+
+class AgreementConfirmView(APIView):
+    @extend_schema(
+        request=MinutesSerializer,
+        responses=AgreementSerializer,
+        tags=["marketplace"],
+        description="Confirm the other side's minutes; books the time credits once.",
+    )
+    def post(self, request: AuthedRequest, agreement_id: int) -> Response:
+        agreement = _agreement_or_404(request, agreement_id)
+        data = MinutesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.agreement_confirm(
+            user=request.user, agreement_id=agreement.pk, minutes=data.validated_data["minutes"]
+        )
+        return Response(AgreementSerializer(agreement).data)
+
+
+class AgreementDeclineView(APIView):
+    @extend_schema(request=DeclineSerializer, responses=AgreementSerializer, tags=["marketplace"])
+    def post(self, request: AuthedRequest, agreement_id: int) -> Response:
+        agreement = _agreement_or_404(request, agreement_id)
+        data = DeclineSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.agreement_decline(
+            user=request.user, agreement_id=agreement.pk, dispute=data.validated_data["dispute"]
+        )
+        return Response(AgreementSerializer(agreement).data)

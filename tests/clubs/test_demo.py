@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from dorf.clubs import demo as clubs_demo
+from dorf.clubs.models import Club, OccurrenceOverride, Rsvp, Shift
+from dorf.ledger.models import Transfer, TransferKind
+from dorf.marketplace import demo as marketplace_demo
+from dorf.marketplace.models import Agreement, Posting, PostingCategory
+from dorf.villages.demo import seed_village
+
+
+@pytest.mark.django_db
+def test_the_demo_seeds_clubs_waitlists_shifts_and_paid_help() -> None:
+    # given: the demo village without the (slow) ledger history
+    ctx = seed_village(residents=60, rng=random.Random(7), out=io.StringIO())
+    # when
+    marketplace_demo.seed(ctx)
+    clubs_demo.seed(ctx)
+    # then
+    assert Club.objects.count() == 4
+    assert OccurrenceOverride.objects.filter(cancelled=True).count() == 1
+    assert Rsvp.objects.filter(response="waitlisted").count() == 8
+    assert Shift.objects.exclude(transfer_id=None).count() == 1
+    assert set(Posting.objects.values_list("category", flat=True)) == set(PostingCategory.values)
+    paid = Agreement.objects.exclude(transfer_id=None).count()
+    assert paid >= 1
+    assert Transfer.objects.filter(kind=TransferKind.HELP, link_type="posting").count() == paid
