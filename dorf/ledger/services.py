@@ -245,6 +245,10 @@ def transfer_create(
     except IntegrityError as exc:
         # Another request with this key (but other accounts, so not serialised by our
         # locks) committed first; or the original was reversed meanwhile.
+        if reverses is not None and "reverses" in str(exc):
+            raise Conflict(
+                _("This transfer has already been reversed."), code="already_reversed"
+            ) from exc
         raise Conflict(
             _("This Idempotency-Key was already used for a different request."),
             code="idempotency_key_reused",
