@@ -110,7 +110,7 @@ def test_concurrent_random_transfers_keep_the_books_right(locking: str, monkeypa
     committed = Transfer.objects.filter(village=village, kind="payment").count()
     if locking == "locked":
         assert report.ok, report.violations
-        assert counts["committed"] == committed > 50, counts
+        assert counts["committed"] == committed > 20, counts
         assert counts["credit_limit_exceeded"] > 0, "the test must press against the limit"
         assert set(counts) <= {"committed", "credit_limit_exceeded"}, counts
     else:
@@ -147,5 +147,5 @@ def test_opposite_transfers_between_two_accounts_never_deadlock() -> None:
 
     # then: no deadlock, no error, and the books balance
     assert set(counts) <= {"committed", "credit_limit_exceeded"}, counts
-    assert counts["committed"] > 20
+    assert counts["committed"] > 10
     assert audit_village(alice.village).ok
