@@ -245,6 +245,10 @@ def transfer_create(
     except IntegrityError as exc:
         # Another request with this key (but other accounts, so not serialised by our
         # locks) committed first; or the original was reversed meanwhile.
+        if reverses is not None and "reverses" in str(exc):
+            raise Conflict(
+                _("This transfer has already been reversed."), code="already_reversed"
+            ) from exc
         raise Conflict(
             _("This Idempotency-Key was already used for a different request."),
             code="idempotency_key_reused",
@@ -290,11 +294,14 @@ def _announce_balances(accounts: list[Account], *, village: Village, transfer: T
 def _payee_in_village(payer: Membership, payee_membership_id: object, field: str) -> Membership:
     if type(payee_membership_id) is not int:
         raise ValidationFailed(fields={field: [_("Unknown member.")]})
-    payee = (
-        Membership.objects.select_related("user")
-        .filter(pk=payee_membership_id, village_id=payer.village_id)
-        .first()
-    )
+    # The payer's row comes along so that one query also brings both accounts.
+    rows = {
+        membership.pk: membership
+        for membership in Membership.objects.select_related("user", "ledger_account").filter(
+            pk__in=[payer.pk, payee_membership_id], village_id=payer.village_id
+        )
+    }
+    payee = rows.get(payee_membership_id)
     if payee is None:
         raise ValidationFailed(fields={field: [_("Unknown member.")]}, code="unknown_member")
     if payee.pk == payer.pk:
@@ -304,7 +311,17 @@ def _payee_in_village(payer: Membership, payee_membership_id: object, field: str
             _("Only verified members of the village can send or receive minutes."),
             code="not_verified",
         )
+    if payer.pk in rows:
+        payer.ledger_account = _account_of(rows[payer.pk])
     return payee
+
+
+def _account_of(membership: Membership) -> Account:
+    """The account fetched along with the membership, or a newly opened one."""
+    try:
+        return membership.ledger_account
+    except Account.DoesNotExist:
+        return account_for_membership(membership)
 
 
 def _require_verified(membership: Membership) -> None:
@@ -343,7 +360,7 @@ def payment_create(
     village = payer.village
     payee = _payee_in_village(payer, payee_membership_id, "payee_membership_id")
     minutes = _validate_amount(minutes, village)
-    payer_account, payee_account = _member_accounts(payer, payee)
+    payer_account, payee_account = _account_of(payer), _account_of(payee)
     # No transaction of its own: transfer_create's is the only one, so a payment costs
     # no savepoint round trips.
     return transfer_create(
@@ -354,15 +371,6 @@ def payment_create(
         idempotency_key=key,
         created_by=payer.user,
     )
-
-
-def _member_accounts(*memberships: Membership) -> list[Account]:
-    """The members' accounts in one query, opening those that do not exist yet."""
-    found = {
-        account.membership_id: account
-        for account in Account.objects.filter(membership__in=[m.pk for m in memberships])
-    }
-    return [found.get(m.pk) or account_for_membership(m) for m in memberships]
 
 
 @transaction.atomic
