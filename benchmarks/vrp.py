@@ -40,6 +40,7 @@ from dorf.deliveries.optimiser import (
     Volunteer,
     solve,
 )
+from dorf.deliveries.optimiser.checks import plan_violations
 from dorf.deliveries.optimiser.validation import InvalidProblem
 
 #: Instance time and distance units are multiplied by this and rounded up to get the
@@ -394,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--solution-dir", type=Path, help="write each solution as JSON here")
     parser.add_argument("--vs-vroom", action="store_true", help="also solve with VROOM")
     parser.add_argument("--village", action="store_true", help="run the village scenario")
+    parser.add_argument("--village-reference-s", type=float, default=60.0,
+                        help="time limit of the reference village solve")
     args = parser.parse_args(argv)
     if args.village:
         return run_village(args)
@@ -402,10 +405,137 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_instances(args)
 
 
-def run_village(args: argparse.Namespace) -> int:  # noqa: ARG001 - filled in below
-    """Placeholder until the village scenario lands."""
-    del random
-    return 0
+VILLAGE_CENTRE = Location(50.790, 7.872)
+HOUR_S = 3600
+
+#: (mode, capacity in size units, how many of the 25 volunteers use it)
+VILLAGE_FLEET = (
+    (TravelMode.FOOT, 4, 5),
+    (TravelMode.BIKE, 6, 8),
+    (TravelMode.CARGO_BIKE, 16, 6),
+    (TravelMode.CAR, 30, 6),
+)
+
+
+def _scatter(rng: random.Random, radius_m: float) -> Location:
+    """A point uniformly spread over a disc of ``radius_m`` around the village centre."""
+    distance_m = radius_m * math.sqrt(rng.random())
+    angle = rng.uniform(0, 2 * math.pi)
+    metres_per_degree = 111_320.0
+    return Location(
+        round(VILLAGE_CENTRE.lat + distance_m * math.cos(angle) / metres_per_degree, 6),
+        round(
+            VILLAGE_CENTRE.lon
+            + distance_m * math.sin(angle)
+            / (metres_per_degree * math.cos(math.radians(VILLAGE_CENTRE.lat))),
+            6,
+        ),
+    )
+
+
+def village_problem(*, parcels: int = 300, volunteers: int = 25, pickup_points: int = 3,
+                    seed: int = 2026) -> Problem:
+    """A generated delivery day in a village around 50.790 N 7.872 E.
+
+    Pickup points (depot, shop, locker) lie within 300 m of the centre, households and
+    volunteers' homes within about 2 km. Volunteers work a morning (9-12 h), an
+    afternoon (14-18 h) or a long shift (9-17 h, at most 4 h on the road) on foot, by
+    bike, cargo bike or car. A third of the parcels has a two-hour delivery window; a
+    few are bulky (8 units, cargo bike or car only). Times are seconds since midnight.
+    """
+    rng = random.Random(seed)
+    pickups = [_scatter(rng, 300) for _ in range(pickup_points)]
+    households = [_scatter(rng, 2000) for _ in range(parcels)]
+    homes = [_scatter(rng, 1500) for _ in range(volunteers)]
+    locations = tuple(pickups + households + homes)
+    modes = [(mode, capacity) for mode, capacity, count in VILLAGE_FLEET for _ in range(count)]
+    shifts = [
+        (TimeWindow(9 * HOUR_S, 12 * HOUR_S), None),
+        (TimeWindow(14 * HOUR_S, 18 * HOUR_S), None),
+        (TimeWindow(9 * HOUR_S, 17 * HOUR_S), 4 * HOUR_S),
+    ]
+    team = []
+    for k in range(volunteers):
+        mode, capacity = modes[k % len(modes)]
+        shift, max_duration_s = shifts[k % len(shifts)]
+        home = pickup_points + parcels + k
+        team.append(Volunteer(f"helper-{k:02d}", mode, capacity, home, home, shift, max_duration_s))
+    opening = TimeWindow(8 * HOUR_S, 18 * HOUR_S)
+    items = []
+    for k in range(parcels):
+        size = rng.choices([1, 2, 3, 8], weights=[60, 25, 10, 5])[0]
+        window = None
+        if rng.random() < 1 / 3:
+            start_s = rng.randrange(9 * HOUR_S, 16 * HOUR_S, 30 * 60)
+            window = TimeWindow(start_s, start_s + 2 * HOUR_S)
+        items.append(
+            Parcel(
+                id=f"parcel-{k:03d}",
+                size_units=size,
+                pickup=rng.randrange(pickup_points),
+                delivery=pickup_points + k,
+                window=window,
+                pickup_window=opening,
+                pickup_service_s=60,
+                delivery_service_s=90,
+            )
+        )
+    return Problem(locations, tuple(team), tuple(items))
+
+
+def _plan_figures(plan: Plan, seconds: float) -> dict[str, object]:
+    return {
+        "seconds": round(seconds, 2),
+        "unassigned": len(plan.unassigned),
+        "volunteers": plan.volunteers_used,
+        "travel_s": plan.travel_s,
+    }
+
+
+def run_village(args: argparse.Namespace) -> int:
+    """Plan the village day in 5 s and in 60 s, then re-plan after one volunteer declines."""
+    problem = village_problem()
+    provider = GeodesicProvider()
+    matrices = {mode: provider.travel_times_s(problem.locations, mode) for mode in TravelMode}
+    rows: list[dict[str, object]] = []
+    plans: dict[str, Plan] = {}
+    for label, limit_s in (("plan_5s", 5.0), ("plan_60s", args.village_reference_s)):
+        started = time.monotonic()
+        # A fresh provider each time: the figure includes computing the matrix.
+        plan = solve(problem, Settings(time_limit_s=limit_s), provider=GeodesicProvider())
+        row = {"village": label, **_plan_figures(plan, time.monotonic() - started)}
+        row["violations"] = plan_violations(problem, plan, matrices)
+        plans[label] = plan
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    quick, best = plans["plan_5s"], plans["plan_60s"]
+    comparable = (len(quick.unassigned), quick.volunteers_used) == (
+        len(best.unassigned), best.volunteers_used)
+    print(json.dumps({
+        "village": "plan_5s_vs_60s",
+        "same_unassigned_and_volunteers": comparable,
+        "travel_gap_pct": round((quick.travel_s - best.travel_s) / best.travel_s * 100, 3),
+    }), flush=True)
+
+    # The volunteer with the longest route declines: re-plan from the 5 s plan.
+    declined = max(quick.routes, key=lambda route: len(route.stops)).volunteer_id
+    remaining = tuple(v for v in problem.volunteers if v.id != declined)
+    replanned_problem = Problem(problem.locations, remaining, problem.parcels)
+    started = time.monotonic()
+    replanned = solve(replanned_problem, Settings(time_limit_s=1.0), provider=provider,
+                      previous=quick)
+    row = {"village": "replan_after_decline", "declined": declined,
+           **_plan_figures(replanned, time.monotonic() - started)}
+    kept = sum(
+        1 for route in quick.routes
+        if route.volunteer_id != declined
+        and (new := replanned.route_of(route.volunteer_id)) is not None
+        and set(route.parcel_ids) <= set(new.parcel_ids)
+    )
+    row["routes_keeping_all_their_parcels"] = f"{kept}/{len(quick.routes) - 1}"
+    row["violations"] = plan_violations(replanned_problem, replanned, matrices)
+    print(json.dumps(row), flush=True)
+    return 0 if not any(r["violations"] for r in rows) and not row["violations"] else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Objective, in strict order of importance, each level outweighing everything belo
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -213,29 +214,21 @@ class _Solver:
 
         for p in self.allowed:
             parcel = problem.parcels[p]
-            delivery = manager.NodeToIndex(self.stop_node[p, StopKind.DELIVERY])
-            pickup_node = self.stop_node.get((p, StopKind.PICKUP))
-            allowed = self.allowed[p]
-            if parcel.picked_up_by is not None:
-                # On board already: serving it matters more than any other parcel.
-                routing.AddDisjunction([delivery], 2 * drop_penalty)
-                routing.SetAllowedVehiclesForIndex(allowed, delivery)
-                continue
-            routing.AddDisjunction([delivery], drop_penalty)
-            if len(allowed) < len(volunteers):
-                routing.SetAllowedVehiclesForIndex(allowed, delivery)
-            if pickup_node is not None:
-                pickup = manager.NodeToIndex(pickup_node)
-                routing.AddDisjunction([pickup], drop_penalty)
-                if len(allowed) < len(volunteers):
-                    routing.SetAllowedVehiclesForIndex(allowed, pickup)
+            indices = [manager.NodeToIndex(self.stop_node[p, StopKind.DELIVERY])]
+            if (p, StopKind.PICKUP) in self.stop_node:
+                indices.insert(0, manager.NodeToIndex(self.stop_node[p, StopKind.PICKUP]))
+            # On board already: serving it matters more than any other parcel.
+            penalty = drop_penalty * (2 if parcel.picked_up_by is not None else 1)
+            disallowed = sorted(set(range(len(volunteers))) - set(self.allowed[p]))
+            for index in indices:
+                routing.AddDisjunction([index], penalty)
+                if disallowed:
+                    routing.VehicleVar(index).RemoveValues(disallowed)
+            if len(indices) == 2:
+                pickup, delivery = indices
                 routing.AddPickupAndDelivery(pickup, delivery)
-                routing.solver().Add(
-                    routing.VehicleVar(pickup) == routing.VehicleVar(delivery)
-                )
-                routing.solver().Add(
-                    self.time.CumulVar(pickup) <= self.time.CumulVar(delivery)
-                )
+                routing.solver().Add(routing.VehicleVar(pickup) == routing.VehicleVar(delivery))
+                routing.solver().Add(self.time.CumulVar(pickup) <= self.time.CumulVar(delivery))
 
     # -- search --------------------------------------------------------------
 
@@ -248,6 +241,21 @@ class _Solver:
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
         parameters.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
+        experiment = os.environ.get("DORF_OPT_EXPERIMENT", "gls")
+        if experiment.startswith("ils"):
+            parameters.use_iterated_local_search = True
+            ils = parameters.iterated_local_search_parameters
+            ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
+            rr = ils.ruin_recreate_parameters
+            del rr.ruin_strategies[:]
+            ruin = rr.ruin_strategies.add()
+            ruin.sisr.max_removed_sequence_size = 10
+            ruin.sisr.avg_num_removed_visits = 10
+            ruin.sisr.bypass_factor = 0.01
+            if experiment == "ils_abs":
+                ils.reference_solution_acceptance_strategy.absences_based.remove_route_with_lowest_absences = True
+            if experiment == "ils_auto":
+                ils.reference_solution_acceptance_strategy.simulated_annealing.automatic_temperatures = True
         if self.settings.solution_limit is not None:
             parameters.solution_limit = self.settings.solution_limit
         parameters.log_search = self.settings.log_search
