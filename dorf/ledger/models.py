@@ -1,0 +1,198 @@
+"""The time-credit ledger: accounts, immutable double-entry transfers, payment requests.
+
+Invariants (checked by ``manage.py ledger_audit`` and, on PostgreSQL, partly by the database):
+
+1. Every transfer has two or more entries whose minutes sum to 0; an entry is never 0.
+2. Per village, the balances of all accounts sum to 0: the community account issues
+   credits (it may go negative), every other minute came from somewhere.
+3. ``Account.balance_minutes`` is a cache, written only while the account row is locked;
+   it always equals the sum of the account's entries, and each entry's
+   ``balance_after_minutes`` is the running balance right after it.
+4. Transfers and entries are never updated or deleted: a mistake is undone by a new
+   reversal transfer pointing at the original. The only permitted change is the GDPR
+   redaction of a memo to ``MEMO_ERASED`` (see docs/ledger.md).
+5. (village, idempotency_key) is unique: a retried request never pays twice.
+6. Member accounts stay within the village's credit limit and optional maximum; club
+   accounts never go below zero; the community account has no limits.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MEMO_ERASED = "[gelöscht]"
+MEMO_MAX_LENGTH = 500
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+
+
+class AccountKind(models.TextChoices):
+    MEMBER = "member", _("Member")
+    CLUB = "club", _("Club")
+    COMMUNITY = "community", _("Community")
+
+
+class TransferKind(models.TextChoices):
+    PAYMENT = "payment", _("Payment")
+    HELP = "help", _("Help completed")
+    SHIFT = "shift", _("Volunteer shift")
+    DELIVERY = "delivery", _("Delivery route")
+    WELCOME = "welcome", _("Welcome credit")
+    REVERSAL = "reversal", _("Reversal")
+    GRANT = "grant", _("Grant to a club")
+
+
+class LinkType(models.TextChoices):
+    NONE = "", _("None")
+    POSTING = "posting", _("Posting")
+    SHIFT = "shift", _("Shift")
+    ROUTE = "route", _("Route")
+
+
+class Account(models.Model):
+    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    # PROTECT: an account with history must outlive nothing it points at (users are
+    # erased, never deleted).
+    membership = models.OneToOneField(
+        "villages.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_account",
+    )
+    name = models.CharField(max_length=120, blank=True)
+    balance_minutes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=AccountKind.MEMBER, membership__isnull=False)
+                | (~Q(kind=AccountKind.MEMBER) & Q(membership__isnull=True)),
+                name="ledger_account_membership_iff_member",
+            ),
+            models.UniqueConstraint(
+                fields=["village"],
+                condition=Q(kind=AccountKind.COMMUNITY),
+                name="ledger_one_community_account_per_village",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=AccountKind.CLUB) | Q(balance_minutes__gte=0),
+                name="ledger_club_account_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} account {self.pk} ({self.balance_minutes} min)"
+
+
+class Transfer(models.Model):
+    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=TransferKind.choices)
+    memo = models.CharField(max_length=MEMO_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    # SHA-256 of the canonical request: the same key with a different body is a conflict.
+    request_hash = models.CharField(max_length=64)
+    link_type = models.CharField(max_length=16, choices=LinkType.choices, blank=True)
+    link_id = models.BigIntegerField(null=True, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "idempotency_key"], name="ledger_transfer_idempotency_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=TransferKind.REVERSAL, reverses__isnull=False)
+                | (~Q(kind=TransferKind.REVERSAL) & Q(reverses__isnull=True)),
+                name="ledger_transfer_reversal_points_at_original",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "link_type", "link_id"]),
+            models.Index(fields=["village", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} transfer {self.pk}"
+
+
+class Entry(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    minutes = models.BigIntegerField()
+    # The account's balance right after this entry: written under the account's row lock,
+    # so a statement's running balance needs no window function and the audit can replay.
+    balance_after_minutes = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(minutes=0), name="ledger_entry_not_zero"),
+            models.UniqueConstraint(
+                fields=["transfer", "account"], name="ledger_entry_one_per_account"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-id"])]
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return f"{self.minutes:+} min on account {self.account_id}"
+
+
+class PaymentRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+
+
+class PaymentRequest(models.Model):
+    """The payee asks the payer for minutes; the payer confirms (a payment) or declines."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
+    payee = models.ForeignKey("villages.Membership", on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey("villages.Membership", on_delete=models.PROTECT, related_name="+")
+    minutes = models.PositiveIntegerField()
+    memo = models.CharField(max_length=MEMO_MAX_LENGTH)
+    status = models.CharField(
+        max_length=16, choices=PaymentRequestStatus.choices, default=PaymentRequestStatus.PENDING
+    )
+    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    request_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "idempotency_key"],
+                name="ledger_payment_request_idempotency_key",
+            ),
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="ledger_request_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["payer", "status"]),
+            models.Index(fields=["payee", "status"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"request {self.pk}: {self.minutes} min ({self.status})"
