@@ -152,6 +152,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {}
+# Ledger: the nightly audit of the books (CELERY_TIMEZONE is Europe/Berlin) and the
+# expiry of open payment requests.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["ledger-audit-nightly"] = {
+    "task": "ledger.audit",
+    "schedule": crontab(hour=3, minute=15),
+}
+CELERY_BEAT_SCHEDULE["ledger-expire-payment-requests"] = {
+    "task": "ledger.expire_payment_requests",
+    "schedule": crontab(minute=5),
+}
 
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from dorf.core.scoping import require_moderator
 from dorf.ledger import locks
 from dorf.ledger.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
+    MEMO_ERASED,
     MEMO_MAX_LENGTH,
     Account,
     AccountKind,
@@ -153,12 +155,14 @@ def transfer_create(
     link_type: str = "",
     link_id: int | None = None,
     reverses: Transfer | None = None,
+    booked_at: datetime | None = None,
 ) -> Transfer:
     """Book one transfer of signed ``legs`` (account, minutes) that sum to zero.
 
     Idempotent by ``idempotency_key`` within the village: the same key and body returns
     the original transfer, the same key with another body raises Conflict (409).
-    Raises ValidationFailed for broken rules and writes nothing then.
+    Raises ValidationFailed for broken rules and writes nothing then. ``booked_at`` is
+    for the demo's history only; requests always book at the current time.
     """
     memo = _validate_memo(memo)
     idempotency_key = _validate_key(idempotency_key)
@@ -236,6 +240,7 @@ def transfer_create(
             link_type=link_type,
             link_id=link_id,
             reverses=reverses,
+            created_at=booked_at or timezone.now(),
         )
     except IntegrityError as exc:
         # Another request with this key (but other accounts, so not serialised by our
@@ -555,3 +560,22 @@ def payment_requests_expire() -> int:
     return PaymentRequest.objects.filter(
         status=PaymentRequestStatus.PENDING, expires_at__lte=now
     ).update(status=PaymentRequestStatus.EXPIRED, decided_at=now)
+
+
+def memos_erase_for_user(*, user: User) -> int:
+    """GDPR erasure: replace the memos the user wrote with ``MEMO_ERASED``.
+
+    Memos are personal free text; amounts and parties stay, the books must balance. The
+    database triggers allow exactly this change and no other on a transfer.
+    """
+    request_ids = list(PaymentRequest.objects.filter(payee__user=user).values_list("pk", flat=True))
+    erased = (
+        Transfer.objects.filter(
+            Q(created_by=user) | Q(idempotency_key__in=[f"payreq:{pk}" for pk in request_ids])
+        )
+        .exclude(kind=TransferKind.WELCOME)
+        .exclude(memo=MEMO_ERASED)
+        .update(memo=MEMO_ERASED)
+    )
+    PaymentRequest.objects.filter(pk__in=request_ids).update(memo=MEMO_ERASED)
+    return erased

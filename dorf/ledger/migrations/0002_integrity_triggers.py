@@ -42,15 +42,19 @@ CREATE CONSTRAINT TRIGGER ledger_transfer_balanced
 
 CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'ledger_transfer'
-       AND NEW.memo = '[gelöscht]'
-       AND (to_jsonb(NEW) - 'memo') = (to_jsonb(OLD) - 'memo') THEN
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'ledger_account'
-       AND (to_jsonb(NEW) - 'balance_minutes' - 'name')
-           = (to_jsonb(OLD) - 'balance_minutes' - 'name') THEN
-        RETURN NEW;
+    -- Columns are compared through jsonb: PL/pgSQL does not short-circuit AND, and
+    -- NEW.memo does not exist on the other tables.
+    IF TG_OP = 'UPDATE' THEN
+        IF TG_TABLE_NAME = 'ledger_transfer'
+           AND to_jsonb(NEW) ->> 'memo' = '[gelöscht]'
+           AND (to_jsonb(NEW) - 'memo') = (to_jsonb(OLD) - 'memo') THEN
+            RETURN NEW;
+        END IF;
+        IF TG_TABLE_NAME = 'ledger_account'
+           AND (to_jsonb(NEW) - 'balance_minutes' - 'name')
+               = (to_jsonb(OLD) - 'balance_minutes' - 'name') THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'ledger: % of % is not allowed; book a reversal instead', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'restrict_violation';
