@@ -707,10 +707,10 @@ def _drop_route(route: Route, *, actor: User, trigger: str, note: str) -> Planni
     Shift.objects.filter(pk=route.shift_id).update(
         status=ShiftStatus.WITHDRAWN, updated_at=timezone.now()
     )
+    parcel_ids = Stop.objects.filter(route=route).values("parcel_id")
     parcels = list(
         Parcel.objects.select_for_update()
-        .filter(stops__route=route, status=ParcelStatus.PLANNED)
-        .distinct()
+        .filter(pk__in=parcel_ids, status=ParcelStatus.PLANNED)
         .order_by("pk")
     )
     _record(parcels, ParcelStatus.REGISTERED, actor=actor, note=note)

@@ -81,3 +81,25 @@ def register_day(day: Day, client_for: Any, *, vehicle: str = "bike") -> Day:
         assert response.status_code == 201, response.content
         day.shift_ids.append(response.json()["id"])
     return day
+
+
+def accept_pickup_deliver(day: Day, client_for: Any, job_id: int) -> int:
+    """From a done plan: the volunteer accepts, picks up and delivers with the PINs.
+
+    Returns the route id.
+    """
+    coordinator: APIClient = client_for(day.coordinator.user)
+    job = coordinator.get(day.url(f"plans/{job_id}/")).json()
+    assert job["status"] == "done", job
+    assert job["unassigned"] == []
+    assert len(job["routes"]) == 1
+    volunteer: APIClient = client_for(day.volunteers[0].user)
+    route_id: int = volunteer.get(day.url("routes/")).json()["results"][0]["id"]
+    assert volunteer.post(day.url(f"routes/{route_id}/accept/")).status_code == 200
+    for parcel_id, recipient in zip(day.parcel_ids, day.recipients, strict=True):
+        response = volunteer.post(day.url(f"parcels/{parcel_id}/pickup/"))
+        assert response.status_code == 200, response.content
+        mine = client_for(recipient.user).get(day.url("parcels/mine/")).json()["results"]
+        response = volunteer.post(day.url(f"parcels/{parcel_id}/deliver/"), {"pin": mine[0]["pin"]})
+        assert response.status_code == 200, response.content
+    return route_id
