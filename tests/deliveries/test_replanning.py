@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db.models import F
 
-from dorf.deliveries import planning, services
+from dorf.deliveries import optimiser, planning, services
 from dorf.deliveries.models import (
     JobStatus,
     JobTrigger,
@@ -29,7 +29,7 @@ from tests.deliveries.helpers import make_people, register_day
 pytestmark = pytest.mark.django_db
 
 
-def _plan(day, client_for, capture) -> dict[str, Any]:
+def _plan(day, client_for, capture) -> Any:
     with capture(execute=True):
         response = client_for(day.coordinator.user).post(
             day.url("plans/"), {"date": tomorrow().isoformat()}
@@ -59,13 +59,13 @@ def test_a_decline_replans_from_the_current_plan_and_keeps_picked_up_parcels_on_
     carried_id = route_a.stops.filter(kind=StopKind.PICKUP).order_by("sequence")[0].parcel_id
     assert client_a.post(day.url(f"parcels/{carried_id}/pickup/")).status_code == 200
     previous_plans: list[Any] = []
-    real_solve = planning.opt.solve
+    real_solve = optimiser.solve
 
     def spy(problem, settings=None, **kwargs):
         previous_plans.append(kwargs.get("previous"))
         return real_solve(problem, settings, **kwargs)
 
-    monkeypatch.setattr(planning.opt, "solve", spy)
+    monkeypatch.setattr(optimiser, "solve", spy)
 
     # when: volunteer B declines
     with django_capture_on_commit_callbacks(execute=True):
