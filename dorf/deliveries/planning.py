@@ -321,7 +321,16 @@ def solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
         getattr(settings, "DORF_PLANNING_TIME_LIMIT_S", None)
         or os.environ.get("DORF_PLANNING_TIME_LIMIT_S", "5")
     )
-    plan = opt.solve(problem, opt.Settings(time_limit_s=limit), previous=snap.previous)
+    # Tests ask for the first solution only: reproducible, and fast on a busy machine.
+    first_only = bool(
+        getattr(settings, "DORF_PLANNING_FIRST_SOLUTION_ONLY", False)
+        or os.environ.get("DORF_PLANNING_FIRST_SOLUTION_ONLY") == "1"
+    )
+    plan = opt.solve(
+        problem,
+        opt.Settings(time_limit_s=limit, first_solution_only=first_only),
+        previous=snap.previous,
+    )
     distances = source.distances_m(snap.problem.locations) if snap.problem.locations else []
     return plan, distances
 

@@ -244,27 +244,45 @@ def _lock_parcel(parcel_id: int, village_id: int) -> Parcel:
     return parcel
 
 
-def _my_active_stop(*, user: User, parcel: Parcel, kind: StopKind) -> Stop:
-    """The stop of ``parcel`` on the user's accepted route, or 403/409."""
+def _lock_my_stop(*, membership: Membership, parcel_id: int, kind: StopKind) -> tuple[Stop, Parcel]:
+    """Lock the user's accepted route holding ``parcel_id``'s stop, then the parcel.
+
+    Route before parcel, as when storing a plan: two handovers on one route queue on
+    the route row, so the second sees the first's delivery when it checks whether the
+    route is complete (without the route lock both could miss each other).
+    """
     stop = (
-        Stop.objects.select_related("route", "route__shift", "route__village")
-        .filter(parcel=parcel, kind=kind, route__status__in=ACTIVE_ROUTE_STATUSES)
+        Stop.objects.select_related("route", "route__shift")
+        .filter(
+            parcel_id=parcel_id,
+            parcel__village_id=membership.village_id,
+            kind=kind,
+            route__status__in=ACTIVE_ROUTE_STATUSES,
+        )
         .first()
     )
-    if stop is None or stop.route.shift.volunteer_id != user.pk:
+    if stop is None:
+        found = Parcel.objects.filter(pk=parcel_id, village_id=membership.village_id).first()
+        if found is None:
+            raise NotFound()
+        if found.status == ParcelStatus.DELIVERED:
+            raise Conflict(_("This parcel was delivered already."), code="already_delivered")
         raise Forbidden(_("This parcel is not on your route."), code="not_your_route")
-    if stop.route.status != RouteStatus.ACCEPTED:
+    route = _lock_route(stop.route_id, membership.village_id)
+    if route.shift.volunteer_id != membership.user_id or route.status not in ACTIVE_ROUTE_STATUSES:
+        raise Forbidden(_("This parcel is not on your route."), code="not_your_route")
+    if route.status != RouteStatus.ACCEPTED:
         raise Conflict(_("Accept the route first."), code="route_not_accepted")
-    return stop
+    stop.route = route
+    return stop, _lock_parcel(parcel_id, membership.village_id)
 
 
 @transaction.atomic
 def parcel_pickup(*, membership: Membership, parcel_id: int) -> Parcel:
     """The volunteer confirms they took the parcel at its pickup point."""
-    parcel = _lock_parcel(parcel_id, membership.village_id)
+    stop, parcel = _lock_my_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.PICKUP)
     if parcel.status == ParcelStatus.PICKED_UP:
         raise Conflict(_("This parcel was picked up already."), code="already_picked_up")
-    stop = _my_active_stop(user=membership.user, parcel=parcel, kind=StopKind.PICKUP)
     if parcel.status != ParcelStatus.PLANNED:
         raise Conflict(_("This parcel cannot be picked up now."), code="wrong_status")
     _record([parcel], ParcelStatus.PICKED_UP, actor=membership.user)
@@ -282,10 +300,11 @@ def parcel_deliver(*, membership: Membership, parcel_id: int, pin: str) -> Parce
     wrong entries the parcel is locked until staff reset it.
     """
     with transaction.atomic():
-        parcel = _lock_parcel(parcel_id, membership.village_id)
+        stop, parcel = _lock_my_stop(
+            membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY
+        )
         if parcel.status == ParcelStatus.DELIVERED:
             raise Conflict(_("This parcel was delivered already."), code="already_delivered")
-        stop = _my_active_stop(user=membership.user, parcel=parcel, kind=StopKind.DELIVERY)
         if (
             parcel.status != ParcelStatus.PICKED_UP
             or parcel.carrier_shift_id != stop.route.shift_id
@@ -318,8 +337,7 @@ def parcel_fail(
     *, membership: Membership, parcel_id: int, reason: str, return_point_id: int | None = None
 ) -> Parcel:
     """The handover failed: record why and bring the parcel back to a pickup point."""
-    parcel = _lock_parcel(parcel_id, membership.village_id)
-    stop = _my_active_stop(user=membership.user, parcel=parcel, kind=StopKind.DELIVERY)
+    stop, parcel = _lock_my_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY)
     if parcel.status != ParcelStatus.PICKED_UP or parcel.carrier_shift_id != stop.route.shift_id:
         raise Conflict(_("Pick the parcel up first."), code="not_picked_up")
     point = parcel.pickup_point
@@ -747,6 +765,8 @@ def route_complete_if_finished(*, route_id: int) -> bool:
     """
     from dorf.deliveries.payments import route_pay
 
+    # The route row lock serialises concurrent last handovers (see _lock_my_stop).
+    Route.objects.select_for_update().filter(pk=route_id).first()
     open_parcels = (
         Stop.objects.filter(route_id=route_id, kind=StopKind.DELIVERY)
         .exclude(parcel__status__in=FINISHED_STATUSES)

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from dorf.villages.models import Membership, Role, Village
+from dorf.villages.models import Household, Membership, Role, Village
 from tests.deliveries.factories import tomorrow
 from tests.factories import HouseholdFactory, MembershipFactory
 
@@ -30,17 +30,26 @@ class Day:
 def make_people(village: Village, *, volunteers: int = 1, recipients: int = 2) -> Day:
     staff = MembershipFactory(village=village, role=Role.STAFF)
     coordinator = MembershipFactory(village=village, role=Role.MODERATOR)
+
+    # Fixed places within ~150 m of the shop (50.7905, 7.8725), so that how long a
+    # round takes does not depend on factory sequence numbers.
+    def home(index: int) -> Household:
+        return HouseholdFactory(
+            village=village,
+            latitude=50.7900 + (index % 5) * 0.0003,
+            longitude=7.8720 + (index // 5) * 0.0003,
+        )
+
     return Day(
         village=village,
         staff=staff,
         coordinator=coordinator,
         volunteers=[
-            MembershipFactory(village=village, household=HouseholdFactory(village=village))
-            for _ in range(volunteers)
+            MembershipFactory(village=village, household=home(i)) for i in range(volunteers)
         ],
         recipients=[
-            MembershipFactory(village=village, household=HouseholdFactory(village=village))
-            for _ in range(recipients)
+            MembershipFactory(village=village, household=home(volunteers + i))
+            for i in range(recipients)
         ],
     )
 

@@ -40,7 +40,8 @@ def celery_worker_process():
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "DORF_PLANNING_TIME_LIMIT_S": "0.5",
+        "DORF_PLANNING_TIME_LIMIT_S": "10",
+        "DORF_PLANNING_FIRST_SOLUTION_ONLY": "1",
     }
     celery_app.control.purge()
     process = subprocess.Popen(

@@ -43,8 +43,8 @@ def test_a_decline_replans_from_the_current_plan_and_keeps_picked_up_parcels_on_
 ) -> None:
     # given: four parcels and two volunteers who can carry two parcels each
     day = register_day(make_people(village, volunteers=2, recipients=4), client_for)
-    # (and ten minutes each: time for one round, so both are needed)
-    Shift.objects.update(capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=10))
+    # (and twelve minutes each: time for one round, so both are needed)
+    Shift.objects.update(capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12))
     job = _plan(day, client_for, django_capture_on_commit_callbacks)
     assert job["unassigned"] == []
     assert len(job["routes"]) == 2

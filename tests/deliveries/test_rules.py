@@ -154,7 +154,7 @@ def _two_routes(village: Village, client_for) -> tuple[Any, Route, Route]:
     Shift.objects.update(capacity_units=2)
     from django.db.models import F
 
-    Shift.objects.update(ends_at=F("starts_at") + dt.timedelta(minutes=10))
+    Shift.objects.update(ends_at=F("starts_at") + dt.timedelta(minutes=12))
     job = services.plan_request(actor=day.coordinator, date=tomorrow())
     services.planning_job_run(job_id=job.pk)
     first, second = Route.objects.filter(job=job).order_by("pk")
