@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import renderers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -98,7 +98,14 @@ class TransferSerializer(serializers.Serializer[Any]):
     link_id = serializers.IntegerField(allow_null=True)
     reverses_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
-    entries = LegSerializer(many=True)
+    entries = serializers.SerializerMethodField()
+
+    @extend_schema_field(LegSerializer(many=True))
+    def get_entries(self, transfer: Transfer) -> Any:
+        entries = transfer.booked_entries
+        if entries is None:
+            entries = list(transfer.entries.all())
+        return LegSerializer(entries, many=True).data
 
 
 class StatementEntrySerializer(serializers.Serializer[Any]):
@@ -211,11 +218,13 @@ def _paginated(view: APIView, request: Request, queryset: Any, serializer: Any) 
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
-def _transfer_response(transfer: Transfer, status_code: int = status.HTTP_201_CREATED) -> Response:
-    transfer = Transfer.objects.prefetch_related(selectors._entries_with_accounts()).get(
-        pk=transfer.pk
-    )
-    return Response(TransferSerializer(transfer).data, status=status_code)
+def _transfer_response(transfer: Transfer) -> Response:
+    if transfer.booked_entries is None:
+        # A replayed idempotent request: the original comes from the database.
+        transfer = Transfer.objects.prefetch_related(selectors.entries_with_accounts()).get(
+            pk=transfer.pk
+        )
+    return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
 
 class BalanceView(APIView):
@@ -316,6 +325,7 @@ class PaymentCreateView(APIView):
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
+        membership.user = request.user  # the same row: saves the service a query
         key = idempotency_key(request)
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ from dorf.ledger.models import Account, AccountKind, TransferKind
 from dorf.villages.models import MembershipState
 
 HISTORY_DAYS = 180
-HISTORY_TRANSFERS = 400
+HISTORY_TRANSFERS_MAX = 400
 PAYMENT_MEMOS = [
     "Rasen gemäht",
     "Einkauf für Oma Else erledigt",
@@ -71,7 +71,7 @@ def seed(ctx: DemoContext) -> None:
     active = accounts[: max(2, len(accounts) // 3)]
     moments = sorted(
         start + dt.timedelta(seconds=rng.uniform(3600, HISTORY_DAYS * 86400 - 3600))
-        for _ in range(HISTORY_TRANSFERS)
+        for _ in range(min(HISTORY_TRANSFERS_MAX, 4 * len(accounts)))
     )
     booked = 0
     for index, moment in enumerate(moments):

@@ -17,7 +17,7 @@ def lock_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     ids = sorted(set(account_ids))
     accounts = (
         Account.objects.select_for_update(of=("self",))
-        .select_related("membership", "village")
+        .select_related("membership__user", "village")
         .filter(pk__in=ids)
         .order_by("pk")
     )

@@ -113,6 +113,9 @@ class Transfer(models.Model):
     # A default rather than auto_now_add so that the demo can book a believable history.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    # Set by transfer_create on the transfer it just booked (not a column).
+    booked_entries: list[Entry] | None = None
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

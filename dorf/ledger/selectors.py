@@ -31,7 +31,7 @@ TOP_HELPERS_DAYS = 90
 FIGURES_MONTHS = 12
 
 
-def _entries_with_accounts() -> Prefetch[Any]:
+def entries_with_accounts() -> Prefetch[Any]:
     return Prefetch(
         "entries",
         queryset=Entry.objects.select_related("account__membership__user").order_by("id"),
@@ -74,7 +74,7 @@ def transfers_visible_to(*, viewer: Membership) -> QuerySet[Transfer]:
     transfers = Transfer.objects.filter(village_id=viewer.village_id)
     if not viewer.is_moderator:
         transfers = transfers.filter(entries__account__membership=viewer)
-    return transfers.prefetch_related(_entries_with_accounts()).order_by("-id")
+    return transfers.prefetch_related(entries_with_accounts()).order_by("-id")
 
 
 def transfers_linked(*, viewer: Membership, link_type: str, link_id: int) -> QuerySet[Transfer]:

@@ -245,19 +245,26 @@ def transfer_create(
     except IntegrityError as exc:
         # Another request with this key (but other accounts, so not serialised by our
         # locks) committed first; or the original was reversed meanwhile.
+        if reverses is not None and "reverses" in str(exc):
+            raise Conflict(
+                _("This transfer has already been reversed."), code="already_reversed"
+            ) from exc
         raise Conflict(
             _("This Idempotency-Key was already used for a different request."),
             code="idempotency_key_reused",
         ) from exc
-    Entry.objects.bulk_create(
+    entries = Entry.objects.bulk_create(
         Entry(
             transfer=transfer,
-            account_id=account_id,
+            account=accounts[account_id],
             minutes=minutes,
             balance_after_minutes=new_balances[account_id],
         )
         for account_id, minutes in amounts.items()
     )
+    # The API answers with the transfer and its entries: handing them over spares two
+    # queries per payment.
+    transfer.booked_entries = entries
     changed = []
     for account_id, balance in new_balances.items():
         account = accounts[account_id]
@@ -340,18 +347,26 @@ def payment_create(
     village = payer.village
     payee = _payee_in_village(payer, payee_membership_id, "payee_membership_id")
     minutes = _validate_amount(minutes, village)
-    with transaction.atomic():
-        return transfer_create(
-            village=village,
-            kind=TransferKind.PAYMENT,
-            legs=[
-                (account_for_membership(payer), -minutes),
-                (account_for_membership(payee), minutes),
-            ],
-            memo=memo,
-            idempotency_key=key,
-            created_by=payer.user,
-        )
+    payer_account, payee_account = _member_accounts(payer, payee)
+    # No transaction of its own: transfer_create's is the only one, so a payment costs
+    # no savepoint round trips.
+    return transfer_create(
+        village=village,
+        kind=TransferKind.PAYMENT,
+        legs=[(payer_account, -minutes), (payee_account, minutes)],
+        memo=memo,
+        idempotency_key=key,
+        created_by=payer.user,
+    )
+
+
+def _member_accounts(*memberships: Membership) -> list[Account]:
+    """The members' accounts in one query, opening those that do not exist yet."""
+    found = {
+        account.membership_id: account
+        for account in Account.objects.filter(membership__in=[m.pk for m in memberships])
+    }
+    return [found.get(m.pk) or account_for_membership(m) for m in memberships]
 
 
 @transaction.atomic
