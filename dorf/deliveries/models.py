@@ -216,6 +216,7 @@ class JobTrigger(models.TextChoices):
     REQUEST = "request", _("Requested by a coordinator")
     DECLINE = "decline", _("A volunteer declined")
     NO_SHOW = "no_show", _("A volunteer did not show up")
+    LATE_PARCEL = "late_parcel", _("A parcel arrived after planning")
     RETRY = "retry", _("Parcels changed while planning")
 
 

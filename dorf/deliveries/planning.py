@@ -309,6 +309,13 @@ def travel_matrices(
 
 def solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
     """Build the matrices and run the optimiser (slow: never inside a transaction)."""
+    if not snap.problem.volunteers:
+        # Nobody on duty. (The optimiser crashes OR-Tools with zero vehicles: reported.)
+        unassigned = tuple(
+            opt.Unassigned(p.id, opt.UnassignedReason.OUT_OF_REACH, "no volunteer is on duty")
+            for p in snap.problem.parcels
+        )
+        return opt.Plan(routes=(), unassigned=unassigned, travel_s=0), []
     source = provider()
     matrices = travel_matrices(snap.problem, source)
     problem = opt.Problem(
@@ -322,7 +329,9 @@ def solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
         or os.environ.get("DORF_PLANNING_TIME_LIMIT_S", "5")
     )
     # Tests ask for the first solution only: reproducible, and fast on a busy machine.
-    first_only = bool(
+    # Not on a warm start: there the first solution IS the previous plan, which would
+    # never take in a late parcel or a declined volunteer's parcels.
+    first_only = snap.previous is None and bool(
         getattr(settings, "DORF_PLANNING_FIRST_SOLUTION_ONLY", False)
         or os.environ.get("DORF_PLANNING_FIRST_SOLUTION_ONLY") == "1"
     )

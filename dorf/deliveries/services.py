@@ -229,6 +229,13 @@ def parcel_register(
         at=timezone.now(),
         actor=actor.user,
     )
+    if Route.objects.filter(
+        village=village, date=delivery_date, status__in=ACTIVE_ROUTE_STATUSES
+    ).exists():
+        # The day is planned already: fit the late parcel in, starting from that plan.
+        _job_create(
+            village=village, date=delivery_date, trigger=JobTrigger.LATE_PARCEL, by=actor.user
+        )
     return parcel
 
 
@@ -470,6 +477,13 @@ def _enqueue(job_id: int) -> None:
 def _job_create(
     *, village: Village, date: dt.date, trigger: str, by: User | None, attempt: int = 1
 ) -> PlanningJob:
+    if trigger != JobTrigger.REQUEST:
+        # A burst of automatic triggers (ten late parcels) needs one re-plan, not ten.
+        waiting = PlanningJob.objects.filter(
+            village=village, date=date, status=JobStatus.QUEUED
+        ).first()
+        if waiting is not None:
+            return waiting
     job = PlanningJob.objects.create(
         village=village, date=date, trigger=trigger, requested_by=by, attempt=attempt
     )

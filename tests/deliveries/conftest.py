@@ -5,8 +5,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fast_planning(settings) -> None:
-    # A village day of a handful of parcels is solved long before this.
-    # The first solution serves every parcel these small days can serve; the limit only
-    # caps a machine busy with other work.
-    settings.DORF_PLANNING_TIME_LIMIT_S = 10
+    # The first solution serves every parcel these small days can serve; re-plans (warm
+    # starts) search for the time limit.
+    settings.DORF_PLANNING_TIME_LIMIT_S = 1
     settings.DORF_PLANNING_FIRST_SOLUTION_ONLY = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dorf.deliveries import services
 from dorf.deliveries.models import Parcel, ParcelEvent, ParcelStatus, Route, RouteStatus
 from dorf.ledger.models import Account, Transfer, TransferKind
 from dorf.villages.models import Village
@@ -85,3 +86,36 @@ def test_a_day_is_planned_accepted_delivered_with_pins_and_paid(
         )
         assert steps == ["registered", "planned", "picked_up", "delivered"]
     assert set(Parcel.objects.values_list("status", flat=True)) == {ParcelStatus.DELIVERED}
+
+
+def test_recipients_get_their_eta_live_when_planned_and_when_picked_up(
+    village: Village, client_for, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # given: every live event is recorded
+    sent: list[tuple[list[int], str, dict]] = []
+    monkeypatch.setattr(
+        services,
+        "send_to_users_on_commit",
+        lambda users, event, payload: sent.append((list(users), event, payload)),
+    )
+    day = register_day(make_people(village, recipients=1), client_for)
+    recipient = day.recipients[0].user_id
+    # when: the day is planned
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(day.coordinator.user).post(day.url("plans/"), {"date": tomorrow().isoformat()})
+    # then: the recipient got the ETA of their parcel
+    etas = [p for users, event, p in sent if event == "delivery.eta" and recipient in users]
+    assert etas == [{"parcel_id": day.parcel_ids[0], "status": "planned", "eta": etas[0]["eta"]}]
+    assert etas[0]["eta"].startswith(tomorrow().isoformat())
+    # and the volunteer was told about the route
+    assert any(
+        e == "delivery.route" and users == [day.volunteers[0].user_id] for users, e, _ in sent
+    )
+    # when: picked up, the recipient hears it again
+    route = Route.objects.get()
+    volunteer = client_for(day.volunteers[0].user)
+    volunteer.post(day.url(f"routes/{route.pk}/accept/"))
+    volunteer.post(day.url(f"parcels/{day.parcel_ids[0]}/pickup/"))
+    last = [p for users, e, p in sent if e == "delivery.eta" and recipient in users][-1]
+    assert last["status"] == "picked_up"
+    assert last["eta"] == etas[0]["eta"]

@@ -153,3 +153,54 @@ def test_an_infeasible_day_is_a_plan_that_names_the_unassigned_parcels_and_why(
         }
     ]
     assert Parcel.objects.get(pk=day.parcel_ids[0]).status == ParcelStatus.REGISTERED
+
+
+def test_a_late_parcel_is_fitted_into_the_planned_day(
+    village: Village, client_for, django_capture_on_commit_callbacks
+) -> None:
+    # given: a planned day
+    day = register_day(make_people(village, recipients=2), client_for)
+    _plan(day, client_for, django_capture_on_commit_callbacks)
+    household = day.recipients[0].household
+    assert household is not None
+    # when: staff register one more parcel for that day
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(day.staff.user).post(
+            day.url("parcels/"),
+            {
+                "pickup_point": day.point_id,
+                "household": household.pk,
+                "delivery_date": tomorrow().isoformat(),
+            },
+        )
+    assert response.status_code == 201
+    # then: a re-plan ran and the parcel is on the volunteer's route
+    late = PlanningJob.objects.get(trigger=JobTrigger.LATE_PARCEL)
+    assert late.status == JobStatus.DONE
+    assert Stop.objects.filter(
+        route__job=late, parcel_id=response.json()["id"], kind=StopKind.DELIVERY
+    ).exists()
+    assert Parcel.objects.get(pk=response.json()["id"]).status == ParcelStatus.PLANNED
+
+
+def test_a_no_show_recorded_by_the_coordinator_replans_without_the_volunteer(
+    village: Village, client_for, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    day = register_day(make_people(village), client_for)
+    _plan(day, client_for, django_capture_on_commit_callbacks)
+    route = Route.objects.get(status=RouteStatus.PROPOSED)
+    # when: a resident tries, then the coordinator records the no-show
+    denied = client_for(day.recipients[0].user).post(day.url(f"routes/{route.pk}/no-show/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(day.coordinator.user).post(day.url(f"routes/{route.pk}/no-show/"))
+    # then
+    assert denied.status_code == 403
+    assert response.status_code == 202
+    job = PlanningJob.objects.get(pk=response.json()["id"])
+    assert job.trigger == JobTrigger.NO_SHOW
+    assert job.status == JobStatus.DONE
+    assert Shift.objects.get(pk=route.shift_id).status == ShiftStatus.WITHDRAWN
+    # nobody is left to deliver: the parcels are back to registered and reported
+    assert {u["parcel_id"] for u in job.unassigned} == set(day.parcel_ids)
+    assert set(Parcel.objects.values_list("status", flat=True)) == {ParcelStatus.REGISTERED}
