@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dorf.deliveries import services
@@ -92,7 +94,7 @@ def test_recipients_get_their_eta_live_when_planned_and_when_picked_up(
     village: Village, client_for, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
     # given: every live event is recorded
-    sent: list[tuple[list[int], str, dict]] = []
+    sent: list[tuple[list[int], str, dict[str, Any]]] = []
     monkeypatch.setattr(
         services,
         "send_to_users_on_commit",
