@@ -561,7 +561,8 @@ def plan_store(
         return job
 
     old_routes = list(
-        Route.objects.select_for_update()
+        Route.objects.select_for_update(of=("self",))
+        .select_related("shift")
         .filter(village_id=job.village_id, date=job.date, status__in=ACTIVE_ROUTE_STATUSES)
         .order_by("pk")
     )
@@ -680,6 +681,15 @@ def plan_store(
 
     _announce_parcels([parcels[pid] for pid in etas], etas)
     _announce_parcels(dropped, {})
+    still_on = {route.shift_id for route in new_routes}
+    for old in old_routes:
+        if old.shift_id not in still_on:
+            # Their parcels went to others: tell the volunteer the route is gone.
+            send_to_users_on_commit(
+                [old.shift.volunteer_id],
+                "delivery.route",
+                {"route_id": old.pk, "status": RouteStatus.REPLACED, "date": old.date.isoformat()},
+            )
     for route in new_routes:
         send_to_users_on_commit(
             [route.shift.volunteer_id],
