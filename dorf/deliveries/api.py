@@ -94,8 +94,10 @@ class ParcelSerializer(serializers.Serializer[Any]):
     def get_pickup_point(self, parcel: Parcel) -> dict[str, Any]:
         return {"id": parcel.pickup_point_id, "name": parcel.pickup_point.name}
 
-    def get_household(self, parcel: Parcel) -> dict[str, Any]:
+    def get_household(self, parcel: Parcel) -> dict[str, Any] | None:
         household = parcel.household
+        if household is None:
+            return None
         return {
             "id": household.pk,
             "street": household.street,
@@ -243,9 +245,9 @@ class StopSerializer(serializers.Serializer[Any]):
                 "latitude": point.latitude,
                 "longitude": point.longitude,
             }
-        if not self.context.get("reveal_addresses"):
-            return None
         household = parcel.household
+        if household is None or not self.context.get("reveal_addresses"):
+            return None
         return {
             "street": household.street,
             "house_number": household.house_number,

@@ -82,8 +82,14 @@ class Parcel(TimeStampedModel):
 
     village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
     pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="parcels")
+    # SET_NULL: when the last resident of a household erases their data the household
+    # goes; the parcel's history stays, without an address (it is no longer planned).
     household = models.ForeignKey(
-        "villages.Household", on_delete=models.PROTECT, related_name="parcels"
+        "villages.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcels",
     )
     size_units = models.PositiveSmallIntegerField(default=1)
     # The local day the parcel is due; a parcel without a window is also planned on

@@ -105,7 +105,9 @@ class _Places:
 def _plannable_parcels(village_id: int, day: dt.date) -> Iterable[Parcel]:
     due = Q(delivery_date=day) | Q(delivery_date__lt=day, window_start_at__isnull=True)
     return (
-        Parcel.objects.filter(village_id=village_id, status__in=PLANNABLE_STATUSES)
+        Parcel.objects.filter(
+            village_id=village_id, status__in=PLANNABLE_STATUSES, household__isnull=False
+        )
         .filter(due)
         .select_related("pickup_point", "household")
         .order_by("pk")
@@ -115,7 +117,10 @@ def _plannable_parcels(village_id: int, day: dt.date) -> Iterable[Parcel]:
 def _carried_parcels(village_id: int, day: dt.date) -> Iterable[Parcel]:
     return (
         Parcel.objects.filter(
-            village_id=village_id, status=ParcelStatus.PICKED_UP, carrier_shift__date=day
+            village_id=village_id,
+            status=ParcelStatus.PICKED_UP,
+            carrier_shift__date=day,
+            household__isnull=False,
         )
         .select_related("pickup_point", "household")
         .order_by("pk")
@@ -216,6 +221,7 @@ def snapshot(job: PlanningJob) -> Snapshot:
             continue
         point = parcel.pickup_point
         household = parcel.household
+        assert household is not None  # filtered above
         parcels.append(
             opt.Parcel(
                 id=str(parcel.pk),

@@ -145,9 +145,9 @@ def _recipients(household_ids: Iterable[int]) -> dict[int, list[int]]:
 
 def _announce_parcels(parcels: Sequence[Parcel], etas: Mapping[int, dt.datetime | None]) -> None:
     """Tell each recipient household what changed about its parcel, after commit."""
-    members = _recipients(p.household_id for p in parcels)
+    members = _recipients(p.household_id for p in parcels if p.household_id is not None)
     for parcel in parcels:
-        users = members.get(parcel.household_id, [])
+        users = members.get(parcel.household_id or 0, [])
         if not users:
             continue
         eta = etas.get(parcel.pk)

@@ -43,3 +43,26 @@ def test_erasure_replaces_the_notes_i_wrote_and_my_shift_addresses(
     shift = Shift.objects.get(pk=day.shift_ids[0])
     assert (shift.start_latitude, shift.start_longitude) == (village.centre_lat, village.centre_lon)
     assert shift.status == "withdrawn"
+
+
+def test_erasing_the_last_resident_of_a_household_keeps_its_parcels_without_the_address(
+    village: Village, client_for
+) -> None:
+    # given: a parcel for a household with one resident
+    from dorf.users.services import user_erase
+    from tests.factories import TEST_PASSWORD
+
+    day = register_day(make_people(village, recipients=1), client_for)
+    recipient = day.recipients[0]
+    # when: the resident erases their account (villages then deletes the empty household)
+    user_erase(user=recipient.user, password=TEST_PASSWORD)
+    # then: the parcel stays, without a household, and is no longer planned
+    parcel = Parcel.objects.get(pk=day.parcel_ids[0])
+    assert parcel.household_id is None
+    job = services.plan_request(actor=day.coordinator, date=tomorrow())
+    services.planning_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert not job.routes.exists()
+    staff_view = client_for(day.staff.user).get(day.url(f"parcels/{parcel.pk}/")).json()
+    assert staff_view["household"] is None
