@@ -12,6 +12,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -201,8 +202,6 @@ def parcel_register(
             raise ValidationFailed(
                 fields={"window_end_at": [_("The window must end after it starts.")]}
             )
-        from zoneinfo import ZoneInfo
-
         window_day = window_start_at.astimezone(ZoneInfo(village.timezone)).date()
         if delivery_date is not None and delivery_date != window_day:
             raise ValidationFailed(fields={"delivery_date": [_("The window lies on another day.")]})
