@@ -1,0 +1,327 @@
+"""Neighbourhood parcel delivery: pickup points, parcels, volunteer shifts, plans, routes.
+
+A coordinator asks for the plan of a date (a ``PlanningJob``); the optimiser's routes are
+stored as ``Route`` rows with ordered ``Stop`` rows. A re-plan makes a new job whose
+routes replace the active routes of that date (status ``replaced``), so the history of
+every plan stays readable. Parcel status changes are recorded in ``ParcelEvent``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.models import TimeStampedModel
+
+
+class PickupPointKind(models.TextChoices):
+    DEPOT = "depot", _("Depot")
+    SHOP = "shop", _("Shop")
+    LOCKER = "locker", _("Parcel locker")
+
+
+class PickupPoint(TimeStampedModel):
+    """Where parcels wait to be fetched. Public inside the village (like a shop's address)."""
+
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="pickup_points"
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=PickupPointKind.choices)
+    address = models.CharField(max_length=200, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    # Local opening hours; a pickup must happen inside them. Null: open all day.
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True, closes_at__isnull=True)
+                | Q(
+                    opens_at__isnull=False,
+                    closes_at__isnull=False,
+                    opens_at__lt=models.F("closes_at"),
+                ),
+                name="pickup_point_hours_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParcelStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    PLANNED = "planned", _("Planned")
+    PICKED_UP = "picked_up", _("Picked up")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Delivery failed")
+    RETURNED = "returned", _("Returned to a pickup point")
+
+
+#: Statuses in which a parcel is done for its route (delivered, or back at a point).
+FINISHED_STATUSES = (ParcelStatus.DELIVERED, ParcelStatus.FAILED, ParcelStatus.RETURNED)
+#: Statuses a plan may (re)assign.
+PLANNABLE_STATUSES = (ParcelStatus.REGISTERED, ParcelStatus.PLANNED)
+
+PIN_MAX_ATTEMPTS = 5
+
+
+class Parcel(TimeStampedModel):
+    """A parcel for a recipient household, waiting at a pickup point.
+
+    The handover PIN is never stored: it is derived from ``pin_salt`` with the server's
+    secret key (``dorf.deliveries.pins``), so a copy of the database alone reveals no
+    PIN, while the recipient can still be shown it at any time.
+    """
+
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
+    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="parcels")
+    # SET_NULL: when the last resident of a household erases their data the household
+    # goes; the parcel's history stays, without an address (it is no longer planned).
+    household = models.ForeignKey(
+        "villages.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcels",
+    )
+    size_units = models.PositiveSmallIntegerField(default=1)
+    # The local day the parcel is due; a parcel without a window is also planned on
+    # later days until it is delivered.
+    delivery_date = models.DateField()
+    window_start_at = models.DateTimeField(null=True, blank=True)
+    window_end_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ParcelStatus.choices, default=ParcelStatus.REGISTERED
+    )
+    # The shift whose volunteer holds the parcel (set at pickup).
+    carrier_shift = models.ForeignKey(
+        "deliveries.Shift", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pin_salt = models.CharField(max_length=32)
+    pin_attempts = models.PositiveSmallIntegerField(default=0)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(size_units__gt=0), name="parcel_size_positive"),
+            models.CheckConstraint(
+                condition=Q(window_start_at__isnull=True, window_end_at__isnull=True)
+                | Q(
+                    window_start_at__isnull=False,
+                    window_end_at__isnull=False,
+                    window_start_at__lt=models.F("window_end_at"),
+                ),
+                name="parcel_window_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "status", "delivery_date"])]
+
+    def __str__(self) -> str:
+        return f"Parcel {self.pk} ({self.status})"
+
+    @property
+    def pin_locked(self) -> bool:
+        return self.pin_attempts >= PIN_MAX_ATTEMPTS
+
+
+class ParcelEvent(models.Model):
+    """One status change of a parcel: when, by whom, why. Never edited."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=ParcelStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ParcelStatus.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["parcel", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.parcel_id}: {self.from_status} → {self.to_status}"
+
+
+class Vehicle(models.TextChoices):
+    FOOT = "foot", _("On foot")
+    BIKE = "bike", _("Bike")
+    CARGO_BIKE = "cargo_bike", _("Cargo bike")
+    CAR = "car", _("Car")
+
+
+#: Default capacity in parcel units per vehicle (a unit: a shoebox-sized parcel).
+DEFAULT_CAPACITY_UNITS = {
+    Vehicle.FOOT: 2,
+    Vehicle.BIKE: 4,
+    Vehicle.CARGO_BIKE: 12,
+    Vehicle.CAR: 30,
+}
+
+
+class ShiftStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Shift(TimeStampedModel):
+    """A volunteer's offer to deliver on one date inside a window, with a vehicle."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_shifts"
+    )
+    date = models.DateField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    vehicle = models.CharField(max_length=16, choices=Vehicle.choices)
+    capacity_units = models.PositiveSmallIntegerField()
+    start_latitude = models.FloatField()
+    start_longitude = models.FloatField()
+    end_latitude = models.FloatField()
+    end_longitude = models.FloatField()
+    status = models.CharField(
+        max_length=16, choices=ShiftStatus.choices, default=ShiftStatus.ACTIVE
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="shift_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity_units__gt=0), name="shift_capacity_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "date", "status"])]
+
+    def __str__(self) -> str:
+        return f"Shift {self.pk} of {self.volunteer_id} on {self.date}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SOLVING = "solving", _("Solving")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobTrigger(models.TextChoices):
+    REQUEST = "request", _("Requested by a coordinator")
+    DECLINE = "decline", _("A volunteer declined")
+    NO_SHOW = "no_show", _("A volunteer did not show up")
+    LATE_PARCEL = "late_parcel", _("A parcel arrived after planning")
+    RETRY = "retry", _("Parcels changed while planning")
+
+
+class PlanningJob(TimeStampedModel):
+    """One planning run for a village and date; its result is the routes it stored."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    trigger = models.CharField(
+        max_length=16, choices=JobTrigger.choices, default=JobTrigger.REQUEST
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    solve_ms = models.PositiveIntegerField(null=True, blank=True)
+    travel_s = models.PositiveIntegerField(null=True, blank=True)
+    # [{"parcel_id": int, "reason": str, "detail": str}]
+    unassigned = models.JSONField(default=list, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["village", "date"])]
+
+    def __str__(self) -> str:
+        return f"Planning job {self.pk} for {self.date} ({self.status})"
+
+
+class RouteStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+    REPLACED = "replaced", _("Replaced by a newer plan")
+
+
+#: Routes that belong to the current plan of their date.
+ACTIVE_ROUTE_STATUSES = (RouteStatus.PROPOSED, RouteStatus.ACCEPTED)
+
+
+class Route(TimeStampedModel):
+    """The stops of one shift in one plan, with ETAs (timezone-aware)."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(PlanningJob, on_delete=models.CASCADE, related_name="routes")
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="routes")
+    date = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=RouteStatus.choices, default=RouteStatus.PROPOSED
+    )
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    # When the volunteer's work on this date began: the start of the first route of the
+    # shift that had progress, so a re-plan mid-route does not shorten the payment.
+    work_start_at = models.DateTimeField()
+    travel_s = models.PositiveIntegerField()
+    distance_m = models.PositiveIntegerField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    paid_minutes = models.PositiveIntegerField(null=True, blank=True)
+    transfer_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["village", "date", "status"])]
+
+    def __str__(self) -> str:
+        return f"Route {self.pk} ({self.status})"
+
+    @property
+    def planned_minutes(self) -> int:
+        """What the route pays: whole minutes from the start of work to the end, at least 1."""
+        seconds = (self.end_at - self.work_start_at).total_seconds()
+        return max(1, round(seconds / 60))
+
+
+class StopKind(models.TextChoices):
+    PICKUP = "pickup", _("Pickup")
+    DELIVERY = "delivery", _("Delivery")
+
+
+class Stop(models.Model):
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
+    sequence = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=StopKind.choices)
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="stops")
+    arrival_at = models.DateTimeField()
+    service_start_at = models.DateTimeField()
+    departure_at = models.DateTimeField()
+    load_units = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["route_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["route", "sequence"], name="stop_unique_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of parcel {self.parcel_id} at {self.service_start_at}"

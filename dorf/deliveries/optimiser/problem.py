@@ -1,0 +1,122 @@
+"""The input of the route optimiser: plain, frozen dataclasses.
+
+Times are integer seconds from a reference the caller chooses (for the village
+planner: seconds since midnight of the planning day, local time). Places are
+referred to by their index in ``Problem.locations`` so that a travel-time matrix
+can be given for exactly those places.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+class TravelMode(enum.StrEnum):
+    """How a volunteer travels; each mode has its own speed and travel-time matrix."""
+
+    FOOT = "foot"
+    BIKE = "bike"
+    CARGO_BIKE = "cargo_bike"
+    CAR = "car"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place on the map in WGS84 degrees (for the classic benchmarks: plane coordinates)."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A closed interval ``[start_s, end_s]`` of seconds in which something may happen."""
+
+    start_s: int
+    end_s: int
+
+    def contains(self, time_s: int) -> bool:
+        """Whether ``time_s`` lies in the window, both ends included."""
+        return self.start_s <= time_s <= self.end_s
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    """A volunteer's shift: who, with which vehicle, from where to where, and when.
+
+    ``start`` and ``end`` are indices into ``Problem.locations`` (usually both the
+    volunteer's home). The route leaves ``start`` no earlier than ``shift.start_s``
+    and reaches ``end`` no later than ``shift.end_s``; ``max_duration_s`` bounds the
+    time between leaving and arriving (waiting included).
+    """
+
+    id: str
+    mode: TravelMode
+    capacity_units: int
+    start: int
+    end: int
+    shift: TimeWindow
+    max_duration_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """One parcel to carry from its pickup to the recipient's household on one route.
+
+    ``pickup`` and ``delivery`` are indices into ``Problem.locations``. A parcel with
+    ``pickup=None`` has no pickup stop: it is loaded where the route of whoever
+    delivers it starts (the classic delivery-only VRP with time windows).
+    ``picked_up_by`` names the volunteer who already carries the parcel: when
+    re-planning, its pickup is done and its delivery stays on that volunteer's route.
+    ``window`` applies to the delivery, ``pickup_window`` to the pickup (opening hours
+    of a shop, say); ``None`` means any time within the shift.
+    """
+
+    id: str
+    size_units: int
+    pickup: int | None
+    delivery: int
+    window: TimeWindow | None = None
+    pickup_window: TimeWindow | None = None
+    pickup_service_s: int = 0
+    delivery_service_s: int = 0
+    picked_up_by: str | None = None
+
+
+Matrix = Sequence[Sequence[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the solver needs for one planning run.
+
+    ``travel_times_s`` optionally gives, per travel mode, a square matrix of travel
+    times in seconds between ``locations`` (row = from, column = to). Modes missing
+    from it are computed by the ``TravelTimeProvider`` passed to ``solve``.
+    """
+
+    locations: tuple[Location, ...]
+    volunteers: tuple[Volunteer, ...]
+    parcels: tuple[Parcel, ...]
+    travel_times_s: Mapping[TravelMode, Matrix] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How hard and how long to search.
+
+    ``time_limit_s`` bounds the whole solve. The plan is reproducible when the search
+    stops on ``solution_limit`` (a count of improving solutions) or on
+    ``first_solution_only`` before the time limit: with the same input and the same
+    settings it is then the same plan on every run. ``fixed_cost_per_volunteer``
+    overrides the automatic cost of using one more volunteer (in travel seconds);
+    ``log_search`` prints the OR-Tools search log.
+    """
+
+    time_limit_s: float = 5.0
+    solution_limit: int | None = None
+    first_solution_only: bool = False
+    fixed_cost_per_volunteer: int | None = None
+    log_search: bool = False

@@ -1,0 +1,169 @@
+"""Read use-cases of deliveries, already scoped to what the viewer may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from dorf.core.exceptions import NotFound
+from dorf.core.scoping import require_moderator, require_staff
+from dorf.deliveries.models import (
+    ACTIVE_ROUTE_STATUSES,
+    Parcel,
+    ParcelEvent,
+    PickupPoint,
+    PlanningJob,
+    Route,
+    RouteStatus,
+    Shift,
+    Stop,
+    StopKind,
+)
+from dorf.villages.models import Membership
+
+
+def pickup_point_list(*, membership: Membership) -> QuerySet[PickupPoint]:
+    points = PickupPoint.objects.filter(village_id=membership.village_id)
+    return points if membership.is_staff else points.filter(is_active=True)
+
+
+def pickup_point_get(*, membership: Membership, point_id: int) -> PickupPoint:
+    point = pickup_point_list(membership=membership).filter(pk=point_id).first()
+    if point is None:
+        raise NotFound()
+    return point
+
+
+def _active_delivery_stops() -> Prefetch[Any, Any, Any]:
+    return Prefetch(
+        "stops",
+        queryset=Stop.objects.filter(
+            kind=StopKind.DELIVERY, route__status__in=ACTIVE_ROUTE_STATUSES
+        ).select_related("route__shift__volunteer"),
+        to_attr="active_delivery_stops",
+    )
+
+
+def parcel_list(*, membership: Membership, status: str | None = None) -> QuerySet[Parcel]:
+    """All parcels of the village, for staff."""
+    require_staff(membership)
+    parcels = (
+        Parcel.objects.filter(village_id=membership.village_id)
+        .select_related("pickup_point", "household")
+        .prefetch_related(_active_delivery_stops())
+    )
+    return parcels.filter(status=status) if status else parcels
+
+
+def my_parcels(*, membership: Membership) -> QuerySet[Parcel]:
+    """Parcels for the viewer's household, with their current ETA."""
+    if membership.household_id is None:
+        return Parcel.objects.none()
+    return (
+        Parcel.objects.filter(
+            village_id=membership.village_id, household_id=membership.household_id
+        )
+        .select_related("pickup_point", "household")
+        .prefetch_related(_active_delivery_stops())
+    )
+
+
+def parcel_get(*, membership: Membership, parcel_id: int) -> Parcel:
+    """A parcel for staff or its recipient household; for anybody else it does not exist."""
+    parcels = Parcel.objects.filter(village_id=membership.village_id).select_related(
+        "pickup_point", "household"
+    )
+    if not membership.is_staff:
+        parcels = parcels.filter(household_id=membership.household_id or -1)
+    parcel = (
+        parcels.filter(pk=parcel_id)
+        .prefetch_related(
+            _active_delivery_stops(),
+            Prefetch("events", queryset=ParcelEvent.objects.select_related("actor")),
+        )
+        .first()
+    )
+    if parcel is None:
+        raise NotFound()
+    return parcel
+
+
+def shift_list(*, membership: Membership, everyone: bool = False) -> QuerySet[Shift]:
+    """The viewer's own shifts; coordinators may ask for everyone's."""
+    shifts = Shift.objects.filter(village_id=membership.village_id).select_related("volunteer")
+    if everyone and membership.is_moderator:
+        return shifts
+    return shifts.filter(volunteer_id=membership.user_id)
+
+
+def shift_get(*, membership: Membership, shift_id: int) -> Shift:
+    shift = shift_list(membership=membership, everyone=True).filter(pk=shift_id).first()
+    if shift is None:
+        raise NotFound()
+    return shift
+
+
+def _route_stops() -> Prefetch[Any, Any, Any]:
+    return Prefetch(
+        "stops",
+        queryset=Stop.objects.select_related(
+            "parcel", "parcel__household", "parcel__pickup_point"
+        ).order_by("sequence"),
+    )
+
+
+def job_list(*, membership: Membership) -> QuerySet[PlanningJob]:
+    require_moderator(membership)
+    return PlanningJob.objects.filter(village_id=membership.village_id).select_related(
+        "requested_by"
+    )
+
+
+def job_get(*, membership: Membership, job_id: int) -> PlanningJob:
+    """A planning job with its routes (for coordinators)."""
+    require_moderator(membership)
+    job = (
+        PlanningJob.objects.filter(village_id=membership.village_id, pk=job_id)
+        .select_related("requested_by")
+        .prefetch_related(
+            Prefetch(
+                "routes",
+                queryset=Route.objects.select_related("shift", "shift__volunteer")
+                .prefetch_related(_route_stops())
+                .order_by("pk"),
+            )
+        )
+        .first()
+    )
+    if job is None:
+        raise NotFound()
+    return job
+
+
+def my_routes(*, membership: Membership) -> QuerySet[Route]:
+    """The viewer's routes (current and done; replaced ones are history of the plan)."""
+    return (
+        Route.objects.filter(
+            village_id=membership.village_id, shift__volunteer_id=membership.user_id
+        )
+        .exclude(status=RouteStatus.REPLACED)
+        .select_related("shift", "shift__volunteer")
+        .prefetch_related(_route_stops())
+    )
+
+
+def route_get(*, membership: Membership, route_id: int) -> Route:
+    """Own routes for the volunteer; any route of the village for coordinators."""
+    routes = Route.objects.filter(village_id=membership.village_id)
+    if not membership.is_moderator:
+        routes = routes.filter(shift__volunteer_id=membership.user_id)
+    route = (
+        routes.filter(pk=route_id)
+        .select_related("shift", "shift__volunteer")
+        .prefetch_related(_route_stops())
+        .first()
+    )
+    if route is None:
+        raise NotFound()
+    return route
