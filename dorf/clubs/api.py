@@ -198,7 +198,7 @@ class RsvpListParams(serializers.Serializer[Any]):
     occurrence_start = serializers.DateTimeField(required=False)
 
 
-class ShiftSerializer(serializers.Serializer[Any]):
+class VolunteerShiftSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     event_id = serializers.IntegerField()
     occurrence_start = serializers.DateTimeField()
@@ -509,19 +509,21 @@ class RsvpView(APIView):
 
 
 class ShiftListView(APIView):
-    @extend_schema(responses=ShiftSerializer(many=True), tags=["events"])
+    @extend_schema(responses=VolunteerShiftSerializer(many=True), tags=["events"])
     def get(self, request: AuthedRequest, event_id: int) -> Response:
         event = _event_or_404(request, event_id)
         shifts = selectors.shift_list(event=event, user=request.user)
-        return Response(ShiftSerializer(shifts, many=True).data)
+        return Response(VolunteerShiftSerializer(shifts, many=True).data)
 
-    @extend_schema(request=ShiftCreateSerializer, responses={201: ShiftSerializer}, tags=["events"])
+    @extend_schema(
+        request=ShiftCreateSerializer, responses={201: VolunteerShiftSerializer}, tags=["events"]
+    )
     def post(self, request: AuthedRequest, event_id: int) -> Response:
         event = _event_or_404(request, event_id)
         data = ShiftCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         shift = services.shift_create(user=request.user, event_id=event.pk, **data.validated_data)
-        return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
+        return Response(VolunteerShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
 class ShiftSignupView(APIView):
@@ -541,7 +543,7 @@ class ShiftSignupView(APIView):
 class ShiftAttendanceView(APIView):
     @extend_schema(
         request=AttendanceSerializer,
-        responses=ShiftSerializer,
+        responses=VolunteerShiftSerializer,
         tags=["events"],
         description="After the shift: who came. Pays each of them from the club's account.",
     )
@@ -554,7 +556,7 @@ class ShiftAttendanceView(APIView):
             shift_id=shift.pk,
             attended_user_ids=data.validated_data["attended_user_ids"],
         )
-        return Response(ShiftSerializer(shift).data)
+        return Response(VolunteerShiftSerializer(shift).data)
 
 
 # --- calendar feeds -------------------------------------------------------------------------------

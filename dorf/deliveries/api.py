@@ -180,7 +180,7 @@ class RescheduleInput(InputSerializer):
     delivery_date = serializers.DateField()
 
 
-class ShiftSerializer(serializers.Serializer[Any]):
+class DeliveryShiftSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     date = serializers.DateField()
     starts_at = serializers.DateTimeField()
@@ -473,14 +473,14 @@ class ParcelRescheduleView(APIView):
     parameters=[OpenApiParameter("all", bool, description="Coordinators: everyone's shifts.")],
 )
 class ShiftListView(_MemberListView):
-    serializer_class = ShiftSerializer
+    serializer_class = DeliveryShiftSerializer
     queryset = Shift.objects.none()
 
     def get_queryset(self) -> QuerySet[Shift]:
         everyone = self.request.query_params.get("all") in {"1", "true"}
         return selectors.shift_list(membership=self.member(), everyone=everyone)
 
-    @extend_schema(request=ShiftInput, responses={201: ShiftSerializer})
+    @extend_schema(request=ShiftInput, responses={201: DeliveryShiftSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
         data = ShiftInput(data=request.data)
@@ -488,16 +488,18 @@ class ShiftListView(_MemberListView):
         shift = services.shift_create(membership=membership, **data.validated_data)
         context = {"viewer_user_id": request.user.pk}
         return Response(
-            ShiftSerializer(shift, context=context).data, status=status.HTTP_201_CREATED
+            DeliveryShiftSerializer(shift, context=context).data, status=status.HTTP_201_CREATED
         )
 
 
 class ShiftDetailView(APIView):
-    @extend_schema(responses=ShiftSerializer, tags=["deliveries"])
+    @extend_schema(responses=DeliveryShiftSerializer, tags=["deliveries"])
     def get(self, request: AuthedRequest, slug: str, shift_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         shift = selectors.shift_get(membership=membership, shift_id=shift_id)
-        return Response(ShiftSerializer(shift, context={"viewer_user_id": request.user.pk}).data)
+        return Response(
+            DeliveryShiftSerializer(shift, context={"viewer_user_id": request.user.pk}).data
+        )
 
 
 @extend_schema(tags=["deliveries"], description="Planning jobs (coordinators).")
