@@ -121,7 +121,8 @@ def test_edit_delete_and_react_over_rest(client_for, alice, bob, square):
     )
     assert react.status_code == 204
     deleted = client.delete(f"/api/v1/chat/messages/{message_id}/")
-    assert deleted.json()["deleted"] is True and deleted.json()["text"] == ""
+    assert deleted.json()["deleted"] is True
+    assert deleted.json()["text"] == ""
 
 
 def test_group_create_join_and_direct_open(client_for, village, alice, bob):
@@ -134,7 +135,8 @@ def test_group_create_join_and_direct_open(client_for, village, alice, bob):
     direct = client_for(alice.user).post(
         f"/api/v1/villages/{village.slug}/chat/direct/", {"user_id": bob.user.pk}
     )
-    assert direct.status_code == 200 and direct.json()["kind"] == "direct"
+    assert direct.status_code == 200
+    assert direct.json()["kind"] == "direct"
 
 
 def test_the_square_cannot_be_left(client_for, alice, square):
@@ -175,7 +177,8 @@ def test_report_flow_through_the_moderators_queue(client_for, village, alice, bo
     assert queue[0]["message_text"] == "Unfug"
     assert resolved.json()["state"] == "resolved"
     history = client_for(alice.user).get(f"/api/v1/chat/rooms/{square.pk}/messages/").json()
-    assert history["results"][0]["hidden"] is True and history["results"][0]["text"] == ""
+    assert history["results"][0]["hidden"] is True
+    assert history["results"][0]["text"] == ""
     assert (
         client_for(alice.user).get(f"/api/v1/villages/{village.slug}/chat/reports/").status_code
         == 403
@@ -204,7 +207,8 @@ def test_mute_over_rest_blocks_sending(client_for, alice, mod, square):
     )
     assert response.status_code == 200
     refused = post_message(client_for(alice.user), square)
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "muted"
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "muted"
 
 
 def test_pending_members_appear_after_approval(client_for, village, alice, bob):

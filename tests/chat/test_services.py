@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from unittest.mock import ANY
 
 import pytest
@@ -58,7 +59,8 @@ def test_a_retry_with_the_same_client_msg_id_returns_the_original(alice, square)
         user=alice.user, room_id=square.pk, text="Hallo", client_msg_id="abc"
     )
     # then
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert again.pk == first.pk
     assert Message.objects.filter(room=square).count() == 1
 
@@ -74,7 +76,7 @@ def test_a_message_is_broadcast_only_after_commit(
     alice, square, django_capture_on_commit_callbacks, monkeypatch
 ):
     # given
-    sent: list[tuple[str, dict]] = []
+    sent: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr("dorf.chat.realtime._send", lambda group, msg: sent.append((group, msg)))
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -191,10 +193,12 @@ def test_only_the_sender_edits_or_deletes_and_a_deleted_message_stays_as_tombsto
     with pytest.raises(Forbidden):
         services.message_edit(user=bob.user, message_id=message.pk, text="fremd")
     edited = services.message_edit(user=alice.user, message_id=message.pk, text="Korrigiert")
-    assert edited.text == "Korrigiert" and edited.edited_at is not None
+    assert edited.text == "Korrigiert"
+    assert edited.edited_at is not None
     services.message_delete(user=alice.user, message_id=message.pk)
     tomb = Message.objects.get(pk=message.pk)
-    assert tomb.is_tombstone and tomb.text == ""
+    assert tomb.is_tombstone
+    assert tomb.text == ""
     with pytest.raises(Conflict):
         services.message_edit(user=alice.user, message_id=message.pk, text="wieder")
 
@@ -219,7 +223,7 @@ def test_read_marker_moves_forward_only_and_drives_the_unread_count(alice, bob, 
     # then
     member = selectors.my_rooms(user=bob.user).get(room=square)
     assert member.last_read_id == ids[1]
-    assert member.unread_count == 1
+    assert member.unread_count == 1  # type: ignore[attr-defined]
 
 
 def test_blocked_users_messages_are_hidden_from_history_and_replay(alice, bob, square):
@@ -304,7 +308,8 @@ def test_room_for_subject_is_get_or_create_and_adds_members(village, alice, bob)
     again = services.room_for_subject(
         village=village, subject_type="club", subject_id=7, title="x", members=[bob.user]
     )
-    assert room.pk == again.pk and room.kind == "club"
+    assert room.pk == again.pk
+    assert room.kind == "club"
     assert room.members.count() == 2
     services.room_member_remove(room=room, user=bob.user)
     assert list(room.members.values_list("user_id", flat=True)) == [alice.user.pk]
@@ -321,4 +326,4 @@ def test_search_finds_german_words_in_my_rooms_only(alice, bob, square):
 
 def test_a_message_factory_message_counts_as_unread(alice, square):
     MessageFactory(room=square)
-    assert selectors.my_rooms(user=alice.user).get(room=square).unread_count == 1
+    assert selectors.my_rooms(user=alice.user).get(room=square).unread_count == 1  # type: ignore[attr-defined]
