@@ -190,7 +190,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if frame_type == "ping":
             await self._frame({"type": "pong"}, ref=ref)
         elif frame_type == "sync":
-            await self._sync(data["rooms"], ref)
+            await self._replay(data["rooms"], ref)
         elif frame_type == "typing":
             await self._typing(data["room_id"], ref)
         else:
@@ -221,7 +221,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self._remember(message["room_id"], message["id"])
         await self._frame(reply, ref=ref)
 
-    async def _sync(self, last_seen: dict[int, int], ref: str | int | None) -> None:
+    async def _replay(self, last_seen: dict[int, int], ref: str | int | None) -> None:
         self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
         missed = await database_sync_to_async(selectors.messages_missed)(
             user=self.user, last_seen=last_seen
