@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
 from dorf.users.services import token_issue
 
@@ -104,13 +105,13 @@ async def _open(
     host: str, token: str, sync: dict[int, int] | None = None
 ) -> tuple[ClientConnection, list[dict[str, Any]]]:
     ticket = await asyncio.to_thread(_ticket, host, token)
-    ws = await connect(f"ws://{host}/ws/?ticket={ticket}", origin=f"http://{host}")
+    ws = await connect(f"ws://{host}/ws/?ticket={ticket}", origin=Origin(f"http://{host}"))
     hello = json.loads(await ws.recv())
     assert hello["type"] == "hello"
     await ws.send(
         json.dumps({"type": "sync", "rooms": {str(k): v for k, v in (sync or {}).items()}})
     )
-    frames = []
+    frames: list[dict[str, Any]] = []
     while True:
         frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
         if frame["type"] == "sync.done":
@@ -219,8 +220,8 @@ def test_two_residents_chat_through_the_real_server_and_a_reconnect_misses_nothi
 
         # and: a foreign origin and an anonymous client are refused
         with pytest.raises(InvalidStatus):
-            await connect(f"ws://{server}/ws/", origin="https://evil.example")
-        anonymous = await connect(f"ws://{server}/ws/", origin=f"http://{server}")
+            await connect(f"ws://{server}/ws/", origin=Origin("https://evil.example"))
+        anonymous = await connect(f"ws://{server}/ws/", origin=Origin(f"http://{server}"))
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(anonymous.recv(), 5)
         assert closed.value.rcvd is not None
