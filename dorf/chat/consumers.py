@@ -266,7 +266,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 return
             self.buffer.append(payload)
             return
-        await self._deliver(payload)
+        await self._deliver(payload, event.get("frame"))
 
     async def room_event(self, event: dict[str, Any]) -> None:
         inner: dict[str, Any] = event["event"]
@@ -307,11 +307,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             seen.discard(order.popleft())
         return True
 
-    async def _deliver(self, payload: dict[str, Any]) -> None:
+    async def _deliver(self, payload: dict[str, Any], frame: str | None = None) -> None:
         if payload["sender"]["id"] in self.hidden_user_ids:
             return
         if self._remember(payload["room_id"], payload["id"]):
-            await self._frame({"type": "message.new", "message": payload})
+            if frame is None:
+                frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
+            await self.send(text_data=frame)
 
     async def _frame(self, frame: dict[str, Any], ref: str | int | None = None) -> None:
         if ref is not None:

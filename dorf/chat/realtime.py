@@ -11,6 +11,7 @@ Channel-layer message types the consumer handles (see docs/realtime.md):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,10 +51,17 @@ def _send(group: str, message: dict[str, Any]) -> None:
 
 def announce_message_on_commit(message: Message) -> None:
     payload = message_payload(message)
+    # Rendered once here rather than once per receiving socket (a room may have hundreds).
+    frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
     transaction.on_commit(
         lambda: _send(
             room_group(message.room_id),
-            {"type": "room.message", "room_id": message.room_id, "message": payload},
+            {
+                "type": "room.message",
+                "room_id": message.room_id,
+                "message": payload,
+                "frame": frame,
+            },
         )
     )
 
