@@ -84,7 +84,10 @@ def test_a_message_is_broadcast_only_after_commit(
         # then: nothing leaves before the commit
         assert sent == []
     assert sent == [
-        (f"room.{square.pk}", {"type": "room.message", "room_id": square.pk, "message": ANY})
+        (
+            f"room.{square.pk}",
+            {"type": "room.message", "room_id": square.pk, "message": ANY, "frame": ANY},
+        )
     ]
     assert sent[0][1]["message"]["id"] == message.pk
 
