@@ -10,8 +10,8 @@ cost of our pipeline shows as a ratio.
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
         nice .venv/bin/python benchmarks/chat_fanout.py --scenarios 100:10,300:2,1000:2 --seconds 8
 
-Senders rotate over ceil(R/4) residents: the per-socket limit (5 frames/s) applies to
-the benchmark as it does to a phone.
+Senders rotate over ceil(R/2.5) residents: the per-socket frame limit (5/s) and the
+per-user send limit (30 per 10 s) apply to the benchmark as they do to a phone.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from dorf.chat.tickets import ticket_issue  # noqa: E402
 from dorf.users.models import User  # noqa: E402
 from dorf.villages.models import Membership, MembershipState, Village  # noqa: E402
 
-PER_SENDER_RATE = 4.0
+PER_SENDER_RATE = 2.5
 # The server flags docs/realtime.md recommends: permessage-deflate keeps a zlib context
 # of a few hundred KiB per socket, too much for 1,000 sockets on a small machine.
 SERVER_WS_FLAGS = [

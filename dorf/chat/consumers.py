@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -48,6 +49,10 @@ MAX_STRIKES = 20
 MAX_BUFFER = 2000
 # Ids remembered per room to drop a message that was both replayed and broadcast.
 DEDUP_WINDOW = 4000
+
+DATABASE_FREE_EVENTS = frozenset(
+    {"forward", "room.message", "room.event", "rooms.join", "rooms.leave"}
+)
 
 Action = Callable[[User, dict[str, Any]], dict[str, Any]]
 
@@ -134,6 +139,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(room_group(room_id), self.channel_name)
         await self.accept(subprotocol=subprotocol)
         await self._frame({"type": "hello", "user_id": user.pk, "room_ids": sorted(self.room_ids)})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs close_old_connections() in the single database thread before every
+        # handler. Group events touch no database; with hundreds of sockets in a room that
+        # hop would queue every broadcast behind every other (and behind the sends).
+        if message["type"] in DATABASE_FREE_EVENTS:
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)
 
     @staticmethod
     def _load(user: User) -> tuple[set[int], set[int]]:

@@ -23,6 +23,7 @@ from dorf.chat.models import (
     RoomKind,
     RoomMember,
 )
+from dorf.chat.ratelimit import check_send_rate
 from dorf.chat.selectors import room_member, room_visible
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.core.scoping import require_member, require_moderator
@@ -33,7 +34,13 @@ from dorf.users.selectors import blocked_user_ids
 from dorf.villages.models import Membership, MembershipState, Village
 from dorf.villages.services import membership_ban
 
-SUBJECT_KINDS = {"club": RoomKind.CLUB, "posting": RoomKind.POSTING}
+# "posting": one room for a posting; "posting_reply": one conversation per reply (poster
+# and that replier only), the usual choice of the marketplace.
+SUBJECT_KINDS = {
+    "club": RoomKind.CLUB,
+    "posting": RoomKind.POSTING,
+    "posting_reply": RoomKind.POSTING,
+}
 MAX_EMOJI_CHARS = 16
 MAX_MUTE_MINUTES = 60 * 24 * 30
 
@@ -155,12 +162,12 @@ def group_approve(*, actor: User, room_id: int, user_id: int) -> RoomMember:
     )
     if pending is None:
         raise NotFound()
-    if require_member_state(pending.user, pending.room.village_id) is None:
+    if _verified_membership(pending.user, pending.room.village_id) is None:
         raise NotFound()
     return room_member_add(room=pending.room, user=pending.user)
 
 
-def require_member_state(user: User, village_id: int) -> Membership | None:
+def _verified_membership(user: User, village_id: int) -> Membership | None:
     return Membership.objects.filter(
         user=user, village_id=village_id, state=MembershipState.VERIFIED
     ).first()
@@ -188,7 +195,7 @@ def direct_open(*, membership: Membership, other_user_id: int) -> Room:
     user = membership.user
     if other_user_id == user.pk:
         raise ValidationFailed(_("You cannot message yourself."), code="self_message")
-    other = require_member_state_by_id(other_user_id, membership.village_id)
+    other = _verified_user(other_user_id, membership.village_id)
     if other_user_id in blocked_user_ids(user):
         raise Forbidden(_("You cannot message this person."), code="blocked")
     room, _created = Room.objects.get_or_create(
@@ -201,7 +208,7 @@ def direct_open(*, membership: Membership, other_user_id: int) -> Room:
     return room
 
 
-def require_member_state_by_id(user_id: int, village_id: int) -> User:
+def _verified_user(user_id: int, village_id: int) -> User:
     membership = (
         Membership.objects.select_related("user")
         .filter(user_id=user_id, village_id=village_id, state=MembershipState.VERIFIED)
@@ -256,6 +263,7 @@ def message_send(
         return existing, False
     if member.muted_until is not None and member.muted_until > timezone.now():
         raise Forbidden(_("You are muted in this room."), code="muted")
+    check_send_rate(user.pk)
     room_user_ids = list(
         RoomMember.objects.filter(room=room, state=MemberState.ACTIVE).values_list(
             "user_id", flat=True

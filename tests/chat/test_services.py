@@ -330,3 +330,19 @@ def test_search_finds_german_words_in_my_rooms_only(alice, bob, square):
 def test_a_message_factory_message_counts_as_unread(alice, square):
     MessageFactory(room=square)
     assert selectors.my_rooms(user=alice.user).get(room=square).unread_count == 1  # type: ignore[attr-defined]
+
+
+def test_sending_faster_than_the_per_user_limit_is_refused(alice, square, settings):
+    # given: the limit is shared by every socket and the REST API
+    from dorf.chat import ratelimit
+    from dorf.chat.ratelimit import RateLimited
+
+    limit = ratelimit.SEND_LIMIT
+    for i in range(limit):
+        send(alice, square, cid=f"ok{i}")
+    # when / then
+    with pytest.raises(RateLimited):
+        send(alice, square, cid="one-too-many")
+    assert Message.objects.filter(room=square).count() == limit
+    # a retry of an already stored message is not counted and still answered
+    assert send(alice, square, cid="ok0").pk
