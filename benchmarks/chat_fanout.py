@@ -102,7 +102,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DORF_BENCH_ROUTES": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
     process = subprocess.Popen(
         [
-            "nice",
+            # Inherits the benchmark's niceness (run the whole thing under nice).
             sys.executable,
             "-m",
             "uvicorn",

@@ -67,14 +67,22 @@ async def test_two_residents_exchange_messages_without_duplicates(alice, bob, sq
     b = await connect(bob.user)
     # when
     ack = await send_frame(
-        a, type="message.send", room_id=square.pk, text="Moin!", client_msg_id="m1", ref="r1"
+        a,
+        type="message.send",
+        room_id=square.pk,
+        text="Moin @Bob!",
+        client_msg_id="m1",
+        mention_ids=[bob.user.pk],
+        ref="r1",
     )
     # then
     assert ack["type"] == "message.ack"
     assert ack["ref"] == "r1"
     received = await receive_type(b, "message.new")
     assert received["message"]["id"] == ack["message"]["id"]
-    assert received["message"]["text"] == "Moin!"
+    assert received["message"]["text"] == "Moin @Bob!"
+    notification = await receive_type(b, "notification")  # the mention, live
+    assert notification["category"] == "mention"
     assert await a.receive_nothing(timeout=0.3)  # the sender gets no duplicate broadcast
     await a.disconnect()
     await b.disconnect()
