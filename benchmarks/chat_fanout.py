@@ -98,8 +98,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DORF_BENCH_ROUTES": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
+def start_server(port: int, layer: str) -> subprocess.Popen[bytes]:
+    settings_module = "benchmarks.settings_core_layer" if layer == "core" else "config.settings"
+    env = {**os.environ, "DORF_BENCH_ROUTES": "1", "DJANGO_SETTINGS_MODULE": settings_module}
     process = subprocess.Popen(
         [
             # Inherits the benchmark's niceness (run the whole thing under nice).
@@ -277,16 +278,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", default="100:10,300:2,1000:2")
     parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--layer", choices=["pubsub", "core"], default="pubsub")
     args = parser.parse_args()
     scenarios = [(int(n), float(r)) for n, r in (s.split(":") for s in args.scenarios.split(","))]
-    from django.conf import settings
-
-    print(f"channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND']}")
+    print(f"channel layer: {args.layer}")
     for receivers, rate in scenarios:
         for bare in (True, False):
             # A fresh server per run: memory and warm-up are not carried over.
             port = free_port()
-            server = start_server(port)
+            server = start_server(port, args.layer)
             try:
                 result = await run(
                     f"127.0.0.1:{port}", server.pid, receivers, rate, args.seconds, bare

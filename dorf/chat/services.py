@@ -264,40 +264,39 @@ def message_send(
     if member.muted_until is not None and member.muted_until > timezone.now():
         raise Forbidden(_("You are muted in this room."), code="muted")
     check_send_rate(user.pk)
-    room_user_ids = list(
-        RoomMember.objects.filter(room=room, state=MemberState.ACTIVE).values_list(
-            "user_id", flat=True
-        )
-    )
-    hidden = blocked_user_ids(user)
-    if room.kind == RoomKind.DIRECT and any(uid in hidden for uid in room_user_ids):
-        raise Forbidden(_("You cannot message this person."), code="blocked")
     reply_to = None
     if reply_to_id is not None:
         reply_to = Message.objects.filter(room=room, pk=reply_to_id).first()
         if reply_to is None:
             raise ValidationFailed(fields={"reply_to_id": [_("No such message in this room.")]})
+    # Who may be notified: the parent's author, the mentioned, the other side of a direct
+    # conversation. A square of a thousand members costs no extra query per message.
+    candidates = set(mention_ids)
+    if reply_to is not None:
+        candidates.add(reply_to.sender_id)
+    room_members = RoomMember.objects.filter(room=room, state=MemberState.ACTIVE)
+    if room.kind != RoomKind.DIRECT:
+        room_members = room_members.filter(user_id__in=candidates)
+    recipient_ids = set(room_members.values_list("user_id", flat=True)) - {user.pk}
+    hidden = blocked_user_ids(user) if recipient_ids else set()
+    if room.kind == RoomKind.DIRECT and recipient_ids & hidden:
+        raise Forbidden(_("You cannot message this person."), code="blocked")
     message = Message.objects.create(
         room=room, sender=user, text=text, client_msg_id=client_msg_id, reply_to=reply_to
     )
     Room.objects.filter(pk=room.pk).update(last_message=message)
     RoomMember.objects.filter(pk=member.pk).update(last_read_id=message.pk)
     realtime.announce_message_on_commit(message)
-    _notify_about_message(message, room, room_user_ids, hidden, mention_ids)
+    if recipient_ids - hidden:
+        _notify_about_message(message, room, recipient_ids - hidden, mention_ids)
     return message, True
 
 
 def _notify_about_message(
-    message: Message,
-    room: Room,
-    room_user_ids: list[int],
-    hidden: set[int],
-    mention_ids: Sequence[int],
+    message: Message, room: Room, recipient_ids: set[int], mention_ids: Sequence[int]
 ) -> None:
+    """Reply, mention and direct-message notifications; each person gets at most one."""
     sender = message.sender
-    preview = message.text[:200]
-    village = Village(pk=room.village_id)
-    notified: set[int] = {sender.pk}
     targets: list[tuple[int, Category, str]] = []
     if message.reply_to is not None:
         targets.append((message.reply_to.sender_id, Category.REPLY, _("%(name)s replied to you")))
@@ -306,20 +305,21 @@ def _notify_about_message(
     )
     if room.kind == RoomKind.DIRECT:
         targets.extend(
-            (uid, Category.DIRECT_MESSAGE, _("Message from %(name)s")) for uid in room_user_ids
+            (uid, Category.DIRECT_MESSAGE, _("Message from %(name)s"))
+            for uid in sorted(recipient_ids)
         )
-    members = set(room_user_ids)
-    users = User.objects.in_bulk([uid for uid, _c, _t in targets if uid in members])
+    users = User.objects.in_bulk(sorted(recipient_ids))
+    notified: set[int] = set()
     for uid, category, title in targets:
-        if uid in notified or uid in hidden or uid not in users:
+        if uid in notified or uid not in users:
             continue
         notified.add(uid)
         notify(
             user=users[uid],
             category=category,
             title=title % {"name": sender.display_name},
-            body=preview,
-            village=village,
+            body=message.text[:200],
+            village=Village(pk=room.village_id),
             link_type="chat_message",
             link_id=message.pk,
         )
