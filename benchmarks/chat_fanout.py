@@ -251,7 +251,10 @@ async def run(
                 )
             )
         result.sent += 1
-    await asyncio.sleep(3)
+    # Late frames still count (up to 10 s): a loss is a frame that never arrives.
+    deadline = time.monotonic() + 10
+    while len(result.latencies_ms) < result.sent * receivers and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
     for ws in sockets + senders:
         await ws.close()
     for task in tasks + drains:

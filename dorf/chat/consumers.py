@@ -125,6 +125,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.pk
+        # The personal group first: a room granted or revoked while the rooms are being
+        # read arrives as rooms.join/rooms.leave right after connect (both idempotent).
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         self.room_ids, self.hidden_user_ids = await database_sync_to_async(self._load)(user)
         self.synced = False
         self.buffer: list[dict[str, Any]] = []
@@ -132,9 +135,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.tokens = float(RATE_BURST)
         self.refilled_at = time.monotonic()
         self.strikes = 0
-        # Subscribe before anything is read from the database: a message committed in
+        # Subscribe before any message is read from the database: a message committed in
         # between arrives live and is then de-duplicated against the replay.
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         for room_id in sorted(self.room_ids):
             await self.channel_layer.group_add(room_group(room_id), self.channel_name)
         await self.accept(subprotocol=subprotocol)
