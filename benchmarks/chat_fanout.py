@@ -253,7 +253,7 @@ async def run(
         result.sent += 1
     # Late frames still count (up to 10 s): a loss is a frame that never arrives.
     deadline = time.monotonic() + 10
-    while len(result.latencies_ms) < result.sent * receivers and time.monotonic() < deadline:
+    while len(result.latencies_ms) < result.sent * receivers and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     for ws in sockets + senders:
         await ws.close()
