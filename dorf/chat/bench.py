@@ -14,6 +14,14 @@ GROUP = "bench.bare"
 
 
 class BareBroadcastConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Like ChatConsumer: no close_old_connections() hop per group event (there is no
+        # database here at all), so the baseline measures only server and channel layer.
+        if message["type"] == "bench.frame":
+            await self.bench_frame(message)
+            return
+        await super().dispatch(message)
+
     async def connect(self) -> None:
         await self.channel_layer.group_add(GROUP, self.channel_name)
         await self.accept()
