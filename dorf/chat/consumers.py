@@ -130,6 +130,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         self.room_ids, self.hidden_user_ids = await database_sync_to_async(self._load)(user)
         self.synced = False
+        # room.message events held until the first sync
         self.buffer: list[dict[str, Any]] = []
         self.delivered: dict[int, tuple[set[int], deque[int]]] = {}
         self.tokens = float(RATE_BURST)
@@ -243,10 +244,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             user=self.user, last_seen=last_seen
         )
         for payload in missed:
-            await self._deliver(payload)
+            frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
+            await self._deliver(payload["room_id"], payload["id"], payload["sender"]["id"], frame)
         buffered, self.buffer, self.synced = self.buffer, [], True
-        for payload in buffered:
-            await self._deliver(payload)
+        for event in buffered:
+            await self._deliver(event["room_id"], event["id"], event["sender_id"], event["frame"])
         await self._frame({"type": "sync.done", "replayed": len(missed)}, ref=ref)
 
     async def _typing(self, room_id: int, ref: str | int | None) -> None:
@@ -273,16 +275,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._frame(event["event"])
 
     async def room_message(self, event: dict[str, Any]) -> None:
-        payload = event["message"]
-        if payload["room_id"] not in self.room_ids:
+        if event["room_id"] not in self.room_ids:
             return
         if not self.synced:
             if len(self.buffer) >= MAX_BUFFER:
                 await self.close(code=CLOSE_RESYNC)
                 return
-            self.buffer.append(payload)
+            self.buffer.append(event)
             return
-        await self._deliver(payload, event.get("frame"))
+        await self._deliver(event["room_id"], event["id"], event["sender_id"], event["frame"])
 
     async def room_event(self, event: dict[str, Any]) -> None:
         inner: dict[str, Any] = event["event"]
@@ -323,12 +324,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             seen.discard(order.popleft())
         return True
 
-    async def _deliver(self, payload: dict[str, Any], frame: str | None = None) -> None:
-        if payload["sender"]["id"] in self.hidden_user_ids:
+    async def _deliver(self, room_id: int, message_id: int, sender_id: int, frame: str) -> None:
+        """Send a message.new frame unless hidden (blocked sender) or already sent."""
+        if sender_id in self.hidden_user_ids:
             return
-        if self._remember(payload["room_id"], payload["id"]):
-            if frame is None:
-                frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
+        if self._remember(room_id, message_id):
             await self.send(text_data=frame)
 
     async def _frame(self, frame: dict[str, Any], ref: str | int | None = None) -> None:

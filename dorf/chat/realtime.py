@@ -51,19 +51,16 @@ def _send(group: str, message: dict[str, Any]) -> None:
 
 def announce_message_on_commit(message: Message) -> None:
     payload = message_payload(message)
-    # Rendered once here rather than once per receiving socket (a room may have hundreds).
-    frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
-    transaction.on_commit(
-        lambda: _send(
-            room_group(message.room_id),
-            {
-                "type": "room.message",
-                "room_id": message.room_id,
-                "message": payload,
-                "frame": frame,
-            },
-        )
-    )
+    # The frame is rendered once here, not once per receiving socket (a room may have
+    # hundreds); the event carries only what a socket needs to filter and de-duplicate.
+    event = {
+        "type": "room.message",
+        "room_id": message.room_id,
+        "id": message.pk,
+        "sender_id": message.sender_id,
+        "frame": json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False),
+    }
+    transaction.on_commit(lambda: _send(room_group(message.room_id), event))
 
 
 def announce_room_event_on_commit(room_id: int, actor_id: int, event: dict[str, Any]) -> None:
