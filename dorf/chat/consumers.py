@@ -296,6 +296,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self._frame(inner)
 
+    async def blocks_changed(self, event: dict[str, Any]) -> None:
+        self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
+
     async def rooms_join(self, event: dict[str, Any]) -> None:
         for room_id in event["room_ids"]:
             if room_id not in self.room_ids:

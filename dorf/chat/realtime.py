@@ -6,6 +6,7 @@ Channel-layer message types the consumer handles (see docs/realtime.md):
 - ``room.event`` to ``room.<id>``: an edit, tombstone, reaction or typing indicator;
 - ``rooms.join`` / ``rooms.leave`` to ``user.<id>``: the socket joins or leaves room groups
   at once (membership granted or revoked while connected);
+- ``blocks.changed`` to ``user.<id>``: reload the block list (a block made or lifted);
 - ``forward`` to ``user.<id>``: any app's personal event (dorf.core.realtime).
 """
 
@@ -88,3 +89,13 @@ def rooms_leave_on_commit(user_id: int, room_ids: Iterable[int]) -> None:
         transaction.on_commit(
             lambda: _send(user_group(user_id), {"type": "rooms.leave", "room_ids": ids})
         )
+
+
+def blocks_changed_on_commit(user_ids: Iterable[int]) -> None:
+    groups = [user_group(user_id) for user_id in sorted(set(user_ids))]
+
+    def send() -> None:
+        for group in groups:
+            _send(group, {"type": "blocks.changed"})
+
+    transaction.on_commit(send)

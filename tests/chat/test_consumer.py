@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -293,6 +294,20 @@ async def test_blocked_users_live_messages_and_typing_are_hidden(alice, bob, squ
     a = await connect(alice.user)
     await a.send_json_to({"type": "typing", "room_id": square.pk})
     await send_frame(a, type="message.send", room_id=square.pk, text="hallo", client_msg_id="1")
+    assert await b.receive_nothing(timeout=0.5)
+    await a.disconnect()
+    await b.disconnect()
+
+
+async def test_a_block_made_while_connected_hides_live_messages_at_once(alice, bob, square):
+    # given: both online, nothing blocked
+    a = await connect(alice.user)
+    b = await connect(bob.user)
+    # when
+    await database_sync_to_async(block_create)(blocker=bob.user, blocked_id=alice.user.pk)
+    await asyncio.sleep(0.3)  # the blocks.changed event reaches bob's socket
+    await send_frame(a, type="message.send", room_id=square.pk, text="hallo", client_msg_id="1")
+    # then
     assert await b.receive_nothing(timeout=0.5)
     await a.disconnect()
     await b.disconnect()
