@@ -40,8 +40,9 @@ CLOSE_RESYNC = 4409
 CLOSE_TOO_BIG = 1009
 
 MAX_FRAME_CHARS = int(getattr(settings, "DORF_WS_MAX_FRAME_CHARS", 16 * 1024))
-# Token bucket per socket: a burst of RATE_BURST frames, refilled at RATE_PER_S.
-RATE_BURST = int(getattr(settings, "DORF_WS_RATE_BURST", 20))
+# Token bucket per socket: a burst of RATE_BURST frames (a phone flushing its outbox after
+# a reconnect), refilled at RATE_PER_S.
+RATE_BURST = int(getattr(settings, "DORF_WS_RATE_BURST", 50))
 RATE_PER_S = float(getattr(settings, "DORF_WS_RATE_PER_S", 5.0))
 # After this many refused frames in a row the client is flooding: close.
 MAX_STRIKES = 20

@@ -124,6 +124,7 @@ async def _next(ws: ClientConnection, kind: str) -> dict[str, Any]:
         frame: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 5))
         if frame["type"] == kind:
             return frame
+        assert frame["type"] != "error", frame
 
 
 async def _silent(ws: ClientConnection, seconds: float = 0.4) -> bool:
@@ -213,7 +214,7 @@ def test_two_residents_chat_through_the_real_server_and_a_reconnect_misses_nothi
             )
         )
         assert (await _next(o, "error"))["error"]["code"] == "not_found"
-        for _ in range(40):
+        for _ in range(80):
             await o.send(json.dumps({"type": "ping"}))
         assert (await _next(o, "error"))["error"]["code"] == "rate_limited"
         assert await _silent(b)  # nothing of that reached bob
