@@ -20,10 +20,17 @@ class RateLimited(DomainError):
     default_message = _("You are sending too fast; wait a moment.")
 
 
+def current_window() -> int:
+    return int(time.time()) // SEND_WINDOW_S
+
+
+def send_counter_key(user_id: int, window: int) -> str:
+    return f"chat-send:{user_id}:{window}"
+
+
 def check_send_rate(user_id: int) -> None:
     """Count one message; raise RateLimited past SEND_LIMIT in the current window."""
-    window = int(time.time()) // SEND_WINDOW_S
-    key = f"chat-send:{user_id}:{window}"
+    key = send_counter_key(user_id, current_window())
     # add() is a no-op when the key exists; incr() is atomic in Redis.
     cache.add(key, 0, timeout=SEND_WINDOW_S * 2)
     try:
