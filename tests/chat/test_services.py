@@ -350,3 +350,50 @@ def test_sending_faster_than_the_per_user_limit_is_refused(alice, square, monkey
     assert send(alice, square, cid="later").pk
     # user ids repeat in the next run's fresh database: leave no counter behind
     cache.delete_many([ratelimit.send_counter_key(alice.user.pk, w) for w in (window, window + 1)])
+
+
+def test_only_a_groups_admin_approves_join_requests(alice, bob, village):
+    # given: a closed group with a plain member and a pending applicant
+    group = services.group_create(membership=alice, title="Vorstand", is_open=False)
+    services.group_join(user=bob.user, room_id=group.pk)
+    services.group_approve(actor=alice.user, room_id=group.pk, user_id=bob.user.pk)
+    applicant = MembershipFactory(village=village)
+    services.group_join(user=applicant.user, room_id=group.pk)
+    # when / then
+    with pytest.raises(Forbidden):
+        services.group_approve(actor=bob.user, room_id=group.pk, user_id=applicant.user.pk)
+
+
+def test_leaving_a_group_stops_posting_there(alice, bob):
+    group = services.group_create(membership=alice, title="Chor", is_open=True)
+    services.group_join(user=bob.user, room_id=group.pk)
+    services.room_leave(user=bob.user, room_id=group.pk)
+    with pytest.raises(NotFound):
+        send(bob, group)
+
+
+def test_only_moderators_mute_and_hide(alice, bob, square):
+    message = send(bob, square)
+    with pytest.raises(Forbidden):
+        services.member_mute(actor=alice, room_id=square.pk, user_id=bob.user.pk, minutes=5)
+    with pytest.raises(Forbidden):
+        services.message_hide(actor=alice, message_id=message.pk)
+
+
+def test_a_member_of_another_village_cannot_be_reported_there(alice, outsider):
+    with pytest.raises(NotFound):
+        services.report_create(
+            user=alice.user, village=alice.village, reported_user_id=outsider.user.pk, reason="x"
+        )
+
+
+def test_one_cannot_open_a_direct_conversation_with_oneself(alice):
+    with pytest.raises(ValidationFailed):
+        services.direct_open(membership=alice, other_user_id=alice.user.pk)
+
+
+def test_a_reply_must_point_into_the_same_room(alice, bob, square):
+    group = services.group_create(membership=alice, title="Andere", is_open=True)
+    elsewhere = send(alice, group, cid="g")
+    with pytest.raises(ValidationFailed):
+        send(alice, square, cid="r", reply_to_id=elsewhere.pk)
