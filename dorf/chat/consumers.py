@@ -329,8 +329,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _deliver(self, room_id: int, message_id: int, sender_id: int, frame: str) -> None:
-        """Send a message.new frame unless hidden (blocked sender) or already sent."""
-        if sender_id in self.hidden_user_ids:
+        """Send a message.new frame unless hidden (blocked sender, a room left since it was
+        held back) or already sent."""
+        if sender_id in self.hidden_user_ids or room_id not in self.room_ids:
             return
         if self._remember(room_id, message_id):
             await self.send(text_data=frame)
