@@ -41,3 +41,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} for {self.user_id}: {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """A category the user muted: still stored in the feed, but not pushed live."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    category = models.CharField(max_length=32, choices=Category.choices)
+    muted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="notification_pref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.category} muted={self.muted}"

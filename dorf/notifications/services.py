@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
+from dorf.core.exceptions import NotFound
 from dorf.core.realtime import send_to_users_on_commit
-from dorf.notifications.models import Category, Notification
+from dorf.notifications.models import Category, Notification, NotificationPreference
 from dorf.users.models import User
 from dorf.villages.models import Village
+
+
+def notification_payload(notification: Notification) -> dict[str, object]:
+    return {
+        "id": notification.pk,
+        "category": notification.category,
+        "title": notification.title,
+        "body": notification.body,
+        "link_type": notification.link_type,
+        "link_id": notification.link_id,
+        "created_at": notification.created_at.isoformat(),
+    }
 
 
 @transaction.atomic
@@ -21,7 +35,10 @@ def notify(
     link_type: str = "",
     link_id: int | None = None,
 ) -> Notification:
-    """Store a notification in the user's feed and push it to their socket after commit."""
+    """Store a notification in the user's feed and push it to their socket after commit.
+
+    A category the user muted is still stored (the feed stays complete) but not pushed.
+    """
     notification = Notification.objects.create(
         user=user,
         village=village,
@@ -31,17 +48,39 @@ def notify(
         link_type=link_type,
         link_id=link_id,
     )
-    send_to_users_on_commit(
-        [user.pk],
-        "notification",
-        {
-            "id": notification.pk,
-            "category": category.value,
-            "title": notification.title,
-            "body": notification.body,
-            "link_type": link_type,
-            "link_id": link_id,
-            "created_at": notification.created_at.isoformat(),
-        },
-    )
+    muted = NotificationPreference.objects.filter(user=user, category=category, muted=True).exists()
+    if not muted:
+        send_to_users_on_commit([user.pk], "notification", notification_payload(notification))
     return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification read; returns how many changed."""
+    return Notification.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_set(*, user: User, muted: dict[str, bool]) -> dict[str, bool]:
+    """Mute or unmute categories (keys are Category values); returns the full map."""
+    for category, is_muted in sorted(muted.items()):
+        NotificationPreference.objects.update_or_create(
+            user=user, category=category, defaults={"muted": is_muted}
+        )
+    return preferences_get(user=user)
+
+
+def preferences_get(*, user: User) -> dict[str, bool]:
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("category", "muted"))
+    return {category.value: stored.get(category.value, False) for category in Category}

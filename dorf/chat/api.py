@@ -1,0 +1,394 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dorf.chat import selectors, services
+from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, Room, RoomMember
+from dorf.chat.realtime import message_payload
+from dorf.chat.tickets import TICKET_TTL_S, ticket_issue
+from dorf.core.api import AuthedRequest
+from dorf.core.exceptions import ValidationFailed
+from dorf.core.scoping import require_member_by_slug
+from dorf.core.serializers import InputSerializer
+
+# --- output -------------------------------------------------------------------------------
+
+
+class MessageSerializer(serializers.Serializer[Any]):
+    """A message as in the socket's frames, plus reaction counts for the viewer."""
+
+    def to_representation(self, message: Message) -> dict[str, Any]:
+        data = message_payload(message)
+        viewer_id = self.context.get("viewer_id")
+        counts: dict[str, dict[str, Any]] = {}
+        for reaction in message.reactions.all():
+            entry = counts.setdefault(reaction.emoji, {"emoji": reaction.emoji, "count": 0})
+            entry["count"] += 1
+            entry["mine"] = entry.get("mine", False) or reaction.user_id == viewer_id
+        data["reactions"] = list(counts.values())
+        return data
+
+
+class RoomSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    is_open = serializers.BooleanField()
+    subject_type = serializers.CharField()
+    subject_id = serializers.IntegerField(allow_null=True)
+    village = serializers.SlugField(source="village.slug")
+
+
+class MyRoomSerializer(serializers.Serializer[Any]):
+    def to_representation(self, member: RoomMember) -> dict[str, Any]:
+        room = member.room
+        last = room.last_message
+        return {
+            "id": room.pk,
+            "kind": room.kind,
+            "title": room.title,
+            "village_id": room.village_id,
+            "subject_type": room.subject_type,
+            "subject_id": room.subject_id,
+            "role": member.role,
+            "last_read_id": member.last_read_id,
+            "unread_count": getattr(member, "unread_count", 0),
+            "muted_until": member.muted_until.isoformat() if member.muted_until else None,
+            "last_message": message_payload(last) if last is not None else None,
+        }
+
+
+class MemberSerializer(serializers.Serializer[Any]):
+    room_id = serializers.IntegerField()
+    user_id = serializers.IntegerField()
+    role = serializers.CharField()
+    state = serializers.CharField()
+
+
+class ReportSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    reporter_id = serializers.IntegerField()
+    reported_user_id = serializers.IntegerField()
+    message_id = serializers.IntegerField(allow_null=True)
+    message_text = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    state = serializers.CharField()
+    action = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_message_text(self, report: Report) -> str | None:
+        # Moderators see what was reported, even when it has been hidden since.
+        return report.message.text if report.message is not None else None
+
+
+# --- input --------------------------------------------------------------------------------
+
+
+class GroupCreateSerializer(InputSerializer):
+    title = serializers.CharField(max_length=120)
+    is_open = serializers.BooleanField(default=True)
+
+
+class DirectOpenSerializer(InputSerializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class MessageSendSerializer(InputSerializer):
+    text = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=False)
+    client_msg_id = serializers.CharField(max_length=64)
+    reply_to_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    mention_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=50
+    )
+
+
+class EditSerializer(InputSerializer):
+    text = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=False)
+
+
+class ReactionSerializer(InputSerializer):
+    emoji = serializers.CharField(max_length=16)
+
+
+class ReadSerializer(InputSerializer):
+    message_id = serializers.IntegerField(min_value=0)
+
+
+class ReportCreateSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=1000)
+    message_id = serializers.IntegerField(min_value=1, required=False)
+    village = serializers.SlugField(required=False)
+    user_id = serializers.IntegerField(min_value=1, required=False)
+
+
+class ReportResolveSerializer(InputSerializer):
+    action = serializers.ChoiceField(choices=ReportAction.choices)
+    minutes = serializers.IntegerField(min_value=1, required=False)
+
+
+class MuteSerializer(InputSerializer):
+    minutes = serializers.IntegerField(min_value=1)
+
+
+def _int_param(request: AuthedRequest, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(fields={name: ["A whole number is required."]}) from exc
+    if value < 0:
+        raise ValidationFailed(fields={name: ["Must not be negative."]})
+    return value
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+class TicketView(APIView):
+    @extend_schema(request=None, responses={201: dict}, tags=["chat"])
+    def post(self, request: AuthedRequest) -> Response:
+        ticket = ticket_issue(user=request.user)
+        return Response(
+            {"ticket": ticket, "expires_in": TICKET_TTL_S}, status=status.HTTP_201_CREATED
+        )
+
+
+class MyRoomListView(APIView):
+    @extend_schema(responses=MyRoomSerializer(many=True), tags=["chat"])
+    def get(self, request: AuthedRequest) -> Response:
+        members = selectors.my_rooms(user=request.user)
+        return Response(MyRoomSerializer(members, many=True).data)
+
+
+class GroupCreateView(APIView):
+    @extend_schema(request=GroupCreateSerializer, responses={201: RoomSerializer}, tags=["chat"])
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        data = GroupCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        room = services.group_create(membership=membership, **data.validated_data)
+        return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
+
+
+class DirectOpenView(APIView):
+    @extend_schema(request=DirectOpenSerializer, responses={200: RoomSerializer}, tags=["chat"])
+    def post(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        data = DirectOpenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        room = services.direct_open(
+            membership=membership, other_user_id=data.validated_data["user_id"]
+        )
+        return Response(RoomSerializer(room).data)
+
+
+class RoomDetailView(APIView):
+    @extend_schema(responses=RoomSerializer, tags=["chat"])
+    def get(self, request: AuthedRequest, room_id: int) -> Response:
+        room: Room = selectors.room_visible(user=request.user, room_id=room_id)
+        return Response(RoomSerializer(room).data)
+
+
+class RoomJoinView(APIView):
+    @extend_schema(request=None, responses=MemberSerializer, tags=["chat"])
+    def post(self, request: AuthedRequest, room_id: int) -> Response:
+        member = services.group_join(user=request.user, room_id=room_id)
+        return Response(MemberSerializer(member).data)
+
+
+class RoomLeaveView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["chat"])
+    def post(self, request: AuthedRequest, room_id: int) -> Response:
+        services.room_leave(user=request.user, room_id=room_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberApproveView(APIView):
+    @extend_schema(request=None, responses=MemberSerializer, tags=["chat"])
+    def post(self, request: AuthedRequest, room_id: int, user_id: int) -> Response:
+        member = services.group_approve(actor=request.user, room_id=room_id, user_id=user_id)
+        return Response(MemberSerializer(member).data)
+
+
+class MemberMuteView(APIView):
+    @extend_schema(request=MuteSerializer, responses=MemberSerializer, tags=["chat"])
+    def post(self, request: AuthedRequest, room_id: int, user_id: int) -> Response:
+        room = selectors.room_visible(user=request.user, room_id=room_id)
+        membership = require_member_by_slug(request.user, room.village.slug)
+        data = MuteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_mute(
+            actor=membership, room_id=room_id, user_id=user_id, **data.validated_data
+        )
+        return Response(MemberSerializer(member).data)
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", int, required=False),
+            OpenApiParameter("after", int, required=False),
+            OpenApiParameter("limit", int, required=False),
+        ],
+        responses=MessageSerializer(many=True),
+        tags=["chat"],
+        description="Oldest first. `before`/`after` an id page back or forward.",
+    )
+    def get(self, request: AuthedRequest, room_id: int) -> Response:
+        limit = min(_int_param(request, "limit") or 50, 200)
+        messages = selectors.message_history(
+            user=request.user,
+            room_id=room_id,
+            before=_int_param(request, "before"),
+            after=_int_param(request, "after"),
+            limit=limit,
+        )
+        data = MessageSerializer(messages, many=True, context={"viewer_id": request.user.pk}).data
+        return Response(
+            {
+                "results": data,
+                "oldest_id": messages[0].pk if messages else None,
+                "newest_id": messages[-1].pk if messages else None,
+                "has_more": len(messages) == limit,
+            }
+        )
+
+    @extend_schema(request=MessageSendSerializer, responses={201: dict}, tags=["chat"])
+    def post(self, request: AuthedRequest, room_id: int) -> Response:
+        data = MessageSendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = services.message_send(
+            user=request.user, room_id=room_id, **data.validated_data
+        )
+        return Response(
+            message_payload(message),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class MessageDetailView(APIView):
+    @extend_schema(request=EditSerializer, responses=dict, tags=["chat"])
+    def patch(self, request: AuthedRequest, message_id: int) -> Response:
+        data = EditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_edit(
+            user=request.user, message_id=message_id, text=data.validated_data["text"]
+        )
+        return Response(message_payload(message))
+
+    @extend_schema(request=None, responses=dict, tags=["chat"])
+    def delete(self, request: AuthedRequest, message_id: int) -> Response:
+        message = services.message_delete(user=request.user, message_id=message_id)
+        return Response(message_payload(message))
+
+
+class ReactionView(APIView):
+    @extend_schema(request=ReactionSerializer, responses={204: None}, tags=["chat"])
+    def post(self, request: AuthedRequest, message_id: int) -> Response:
+        data = ReactionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.reaction_add(
+            user=request.user, message_id=message_id, emoji=data.validated_data["emoji"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("emoji", str)],
+        request=None,
+        responses={204: None},
+        tags=["chat"],
+    )
+    def delete(self, request: AuthedRequest, message_id: int) -> Response:
+        services.reaction_remove(
+            user=request.user, message_id=message_id, emoji=request.query_params.get("emoji", "")
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageHideView(APIView):
+    @extend_schema(request=None, responses=dict, tags=["chat"])
+    def post(self, request: AuthedRequest, message_id: int) -> Response:
+        message = selectors.message_for_moderation(user=request.user, message_id=message_id)
+        membership = require_member_by_slug(request.user, message.room.village.slug)
+        hidden = services.message_hide(actor=membership, message_id=message_id)
+        return Response(message_payload(hidden))
+
+
+class ReadView(APIView):
+    @extend_schema(request=ReadSerializer, responses=dict, tags=["chat"])
+    def post(self, request: AuthedRequest, room_id: int) -> Response:
+        data = ReadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        marker = services.read_marker_set(
+            user=request.user, room_id=room_id, message_id=data.validated_data["message_id"]
+        )
+        return Response({"room_id": room_id, "last_read_id": marker})
+
+
+class SearchView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str)],
+        responses=MessageSerializer(many=True),
+        tags=["chat"],
+    )
+    def get(self, request: AuthedRequest) -> Response:
+        query = request.query_params.get("q", "").strip()
+        if len(query) < 2:
+            raise ValidationFailed(fields={"q": ["At least 2 characters."]})
+        messages = selectors.message_search(user=request.user, query=query[:200])
+        return Response({"results": [message_payload(m) for m in messages]})
+
+
+class ReportCreateView(APIView):
+    @extend_schema(request=ReportCreateSerializer, responses={201: dict}, tags=["chat"])
+    def post(self, request: AuthedRequest) -> Response:
+        data = ReportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        village = None
+        if "village" in values:
+            village = require_member_by_slug(request.user, values["village"]).village
+        report = services.report_create(
+            user=request.user,
+            reason=values["reason"],
+            message_id=values.get("message_id"),
+            village=village,
+            reported_user_id=values.get("user_id"),
+        )
+        return Response({"id": report.pk, "state": report.state}, status=status.HTTP_201_CREATED)
+
+
+class ReportQueueView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, required=False)],
+        responses=ReportSerializer(many=True),
+        tags=["chat"],
+    )
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        reports = selectors.report_queue(
+            membership=membership, state=request.query_params.get("state", "open")
+        )
+        return Response(ReportSerializer(reports, many=True).data)
+
+
+class ReportResolveView(APIView):
+    @extend_schema(request=ReportResolveSerializer, responses=ReportSerializer, tags=["chat"])
+    def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        data = ReportResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_resolve(
+            actor=membership,
+            report_id=report_id,
+            action=ReportAction(data.validated_data["action"]),
+            minutes=data.validated_data.get("minutes"),
+        )
+        return Response(ReportSerializer(report).data)

@@ -1,0 +1,355 @@
+"""The one WebSocket per client: every room of the user plus their personal events.
+
+Thin by design: authenticate, authorise through selectors, join groups, validate each
+inbound frame with a serializer, call the same services as the REST API (in a worker
+thread), forward group events. The frame protocol and close codes: docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from dorf.chat import selectors, services
+from dorf.chat.frames import FRAME_SERIALIZERS
+from dorf.chat.realtime import message_payload, room_group
+from dorf.chat.tickets import PROTOCOL, socket_user
+from dorf.core.errors import _flatten_detail
+from dorf.core.exceptions import DomainError
+from dorf.core.realtime import user_group
+from dorf.users.models import User
+from dorf.users.selectors import blocked_user_ids
+
+logger = logging.getLogger(__name__)
+
+# Close codes (docs/realtime.md).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FLOODING = 4429
+CLOSE_RESYNC = 4409
+CLOSE_TOO_BIG = 1009
+
+MAX_FRAME_CHARS = int(getattr(settings, "DORF_WS_MAX_FRAME_CHARS", 16 * 1024))
+# Token bucket per socket: a burst of RATE_BURST frames (a phone flushing its outbox after
+# a reconnect), refilled at RATE_PER_S.
+RATE_BURST = int(getattr(settings, "DORF_WS_RATE_BURST", 50))
+RATE_PER_S = float(getattr(settings, "DORF_WS_RATE_PER_S", 5.0))
+# After this many refused frames in a row the client is flooding: close.
+MAX_STRIKES = 20
+# Live messages held until the client's first "sync" frame.
+MAX_BUFFER = 2000
+# Ids remembered per room to drop a message that was both replayed and broadcast.
+DEDUP_WINDOW = 4000
+
+DATABASE_FREE_EVENTS = frozenset(
+    {"forward", "room.message", "room.event", "rooms.join", "rooms.leave"}
+)
+
+Action = Callable[[User, dict[str, Any]], dict[str, Any]]
+
+
+def _send(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    message, created = services.message_send(
+        user=user,
+        room_id=data["room_id"],
+        text=data["text"],
+        client_msg_id=data["client_msg_id"],
+        reply_to_id=data.get("reply_to_id"),
+        mention_ids=data["mention_ids"],
+    )
+    return {"type": "message.ack", "created": created, "message": message_payload(message)}
+
+
+def _edit(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    message = services.message_edit(user=user, message_id=data["message_id"], text=data["text"])
+    return {"type": "message.ack", "created": False, "message": message_payload(message)}
+
+
+def _delete(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    message = services.message_delete(user=user, message_id=data["message_id"])
+    return {"type": "message.ack", "created": False, "message": message_payload(message)}
+
+
+def _react(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    services.reaction_add(user=user, message_id=data["message_id"], emoji=data["emoji"])
+    return {"type": "ok"}
+
+
+def _unreact(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    services.reaction_remove(user=user, message_id=data["message_id"], emoji=data["emoji"])
+    return {"type": "ok"}
+
+
+def _read(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    marker = services.read_marker_set(
+        user=user, room_id=data["room_id"], message_id=data["message_id"]
+    )
+    return {"type": "read.ack", "room_id": data["room_id"], "last_read_id": marker}
+
+
+ACTIONS: dict[str, Action] = {
+    "message.send": _send,
+    "message.edit": _edit,
+    "message.delete": _delete,
+    "reaction.add": _react,
+    "reaction.remove": _unreact,
+    "read": _read,
+}
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    user: User
+    room_ids: set[int]
+    hidden_user_ids: set[int]
+
+    async def connect(self) -> None:
+        self.user_id: int | None = None
+        offered: list[str] = list(self.scope.get("subprotocols") or [])
+        subprotocol = PROTOCOL if PROTOCOL in offered else None
+        user = await database_sync_to_async(socket_user)(
+            query_string=self.scope.get("query_string", b""), subprotocols=offered
+        )
+        if user is None:
+            # Accept, then close with a code the client can tell apart from a network error.
+            await self.accept(subprotocol=subprotocol)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.user_id = user.pk
+        # The personal group first: a room granted or revoked while the rooms are being
+        # read arrives as rooms.join/rooms.leave right after connect (both idempotent).
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        self.room_ids, self.hidden_user_ids = await database_sync_to_async(self._load)(user)
+        self.synced = False
+        # room.message events held until the first sync
+        self.buffer: list[dict[str, Any]] = []
+        self.delivered: dict[int, tuple[set[int], deque[int]]] = {}
+        self.tokens = float(RATE_BURST)
+        self.refilled_at = time.monotonic()
+        self.strikes = 0
+        # Subscribe before any message is read from the database: a message committed in
+        # between arrives live and is then de-duplicated against the replay.
+        for room_id in sorted(self.room_ids):
+            await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+        await self.accept(subprotocol=subprotocol)
+        await self._frame({"type": "hello", "user_id": user.pk, "room_ids": sorted(self.room_ids)})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs close_old_connections() in the single database thread before every
+        # handler. Group events touch no database; with hundreds of sockets in a room that
+        # hop would queue every broadcast behind every other (and behind the sends).
+        if message["type"] in DATABASE_FREE_EVENTS:
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)
+
+    @staticmethod
+    def _load(user: User) -> tuple[set[int], set[int]]:
+        return selectors.active_room_ids(user=user), blocked_user_ids(user)
+
+    async def disconnect(self, code: int) -> None:
+        if self.user_id is None:
+            return
+        await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
+        for room_id in sorted(self.room_ids):
+            await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+
+    # --- inbound ------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.user_id is None:
+            return
+        if text_data is None:
+            await self._error("unsupported", _("Only text frames are accepted."))
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if not self._take_token():
+            self.strikes += 1
+            if self.strikes > MAX_STRIKES:
+                await self.close(code=CLOSE_FLOODING)
+            else:
+                await self._error("rate_limited", _("Too many frames; slow down."))
+            return
+        self.strikes = 0
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error("malformed", _("A frame must be a JSON object."))
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("malformed", _("A frame must be a JSON object with a type."))
+            return
+        frame_type: str = frame.pop("type")
+        ref = frame.pop("ref", None)
+        ref = ref if isinstance(ref, str | int) else None
+        serializer_class = FRAME_SERIALIZERS.get(frame_type)
+        if serializer_class is None:
+            await self._error("unknown_type", _("Unknown frame type."), ref=ref)
+            return
+        serializer = serializer_class(data=frame)
+        if not serializer.is_valid():
+            await self._error(
+                "invalid", _("Invalid input."), ref=ref, fields=_flatten_detail(serializer.errors)
+            )
+            return
+        data: dict[str, Any] = dict(serializer.validated_data)
+        if frame_type == "ping":
+            await self._frame({"type": "pong"}, ref=ref)
+        elif frame_type == "sync":
+            await self._replay(data["rooms"], ref)
+        elif frame_type == "typing":
+            await self._typing(data["room_id"], ref)
+        else:
+            await self._act(ACTIONS[frame_type], data, ref)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(RATE_BURST, self.tokens + (now - self.refilled_at) * RATE_PER_S)
+        self.refilled_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def _act(self, action: Action, data: dict[str, Any], ref: str | int | None) -> None:
+        try:
+            reply = await database_sync_to_async(action)(self.user, data)
+        except DomainError as exc:
+            fields = _flatten_detail(exc.fields) if exc.fields else None
+            await self._error(exc.code, str(exc.message), ref=ref, fields=fields)
+            return
+        except ValidationError as exc:
+            await self._error("invalid", _("Invalid input."), ref=ref, fields=exc.detail)
+            return
+        message = reply.get("message")
+        if reply["type"] == "message.ack" and message and reply.get("created"):
+            # The broadcast of our own message would repeat what the ack already says.
+            self._remember(message["room_id"], message["id"])
+        await self._frame(reply, ref=ref)
+
+    async def _replay(self, last_seen: dict[int, int], ref: str | int | None) -> None:
+        self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
+        missed = await database_sync_to_async(selectors.messages_missed)(
+            user=self.user, last_seen=last_seen
+        )
+        for payload in missed:
+            frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
+            await self._deliver(payload["room_id"], payload["id"], payload["sender"]["id"], frame)
+        buffered, self.buffer, self.synced = self.buffer, [], True
+        for event in buffered:
+            await self._deliver(event["room_id"], event["id"], event["sender_id"], event["frame"])
+        await self._frame({"type": "sync.done", "replayed": len(missed)}, ref=ref)
+
+    async def _typing(self, room_id: int, ref: str | int | None) -> None:
+        if room_id not in self.room_ids:
+            await self._error("not_found", _("Not found."), ref=ref)
+            return
+        await self.channel_layer.group_send(
+            room_group(room_id),
+            {
+                "type": "room.event",
+                "room_id": room_id,
+                "actor_id": self.user.pk,
+                "event": {
+                    "type": "typing",
+                    "room_id": room_id,
+                    "user": {"id": self.user.pk, "display_name": self.user.display_name},
+                },
+            },
+        )
+
+    # --- channel-layer events -------------------------------------------------------------
+
+    async def forward(self, event: dict[str, Any]) -> None:
+        await self._frame(event["event"])
+
+    async def room_message(self, event: dict[str, Any]) -> None:
+        if event["room_id"] not in self.room_ids:
+            return
+        if not self.synced:
+            if len(self.buffer) >= MAX_BUFFER:
+                await self.close(code=CLOSE_RESYNC)
+                return
+            self.buffer.append(event)
+            return
+        await self._deliver(event["room_id"], event["id"], event["sender_id"], event["frame"])
+
+    async def room_event(self, event: dict[str, Any]) -> None:
+        inner: dict[str, Any] = event["event"]
+        if event["room_id"] not in self.room_ids:
+            return
+        if inner["type"] == "typing" and event["actor_id"] == self.user.pk:
+            return
+        author = (inner.get("message") or {}).get("sender", {}).get("id", event["actor_id"])
+        if author in self.hidden_user_ids or event["actor_id"] in self.hidden_user_ids:
+            return
+        await self._frame(inner)
+
+    async def blocks_changed(self, event: dict[str, Any]) -> None:
+        self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
+
+    async def rooms_join(self, event: dict[str, Any]) -> None:
+        for room_id in event["room_ids"]:
+            if room_id not in self.room_ids:
+                self.room_ids.add(room_id)
+                await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+                await self._frame({"type": "room.joined", "room_id": room_id})
+
+    async def rooms_leave(self, event: dict[str, Any]) -> None:
+        for room_id in event["room_ids"]:
+            if room_id in self.room_ids:
+                self.room_ids.discard(room_id)
+                await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+                self.delivered.pop(room_id, None)
+                await self._frame({"type": "room.left", "room_id": room_id})
+
+    # --- outbound ---------------------------------------------------------------------------
+
+    def _remember(self, room_id: int, message_id: int) -> bool:
+        """Record a delivered id; False when it was delivered before."""
+        seen, order = self.delivered.setdefault(room_id, (set(), deque()))
+        if message_id in seen:
+            return False
+        seen.add(message_id)
+        order.append(message_id)
+        if len(order) > DEDUP_WINDOW:
+            seen.discard(order.popleft())
+        return True
+
+    async def _deliver(self, room_id: int, message_id: int, sender_id: int, frame: str) -> None:
+        """Send a message.new frame unless hidden (blocked sender, a room left since it was
+        held back) or already sent."""
+        if sender_id in self.hidden_user_ids or room_id not in self.room_ids:
+            return
+        if self._remember(room_id, message_id):
+            await self.send(text_data=frame)
+
+    async def _frame(self, frame: dict[str, Any], ref: str | int | None = None) -> None:
+        if ref is not None:
+            frame = {**frame, "ref": ref}
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _error(
+        self,
+        code: str,
+        message: str,
+        *,
+        ref: str | int | None = None,
+        fields: Any = None,
+    ) -> None:
+        error: dict[str, Any] = {"code": code, "message": message}
+        if fields:
+            error["fields"] = fields
+        await self._frame({"type": "error", "error": error}, ref=ref)

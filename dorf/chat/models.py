@@ -1,0 +1,193 @@
+"""Chat: rooms, their members (with read markers and mutes), messages, reactions, reports.
+
+Message ids increase within a room in commit order: ``message_send`` locks the room row
+before inserting, so a client that saw id N and asks for everything after N misses nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MAX_MESSAGE_CHARS = 4000
+
+
+class RoomKind(models.TextChoices):
+    SQUARE = "square", _("Village square")
+    CLUB = "club", _("Club")
+    GROUP = "group", _("Group")
+    DIRECT = "direct", _("Direct conversation")
+    POSTING = "posting", _("Posting conversation")
+
+
+class Room(models.Model):
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="chat_rooms"
+    )
+    kind = models.CharField(max_length=16, choices=RoomKind.choices)
+    title = models.CharField(max_length=120, blank=True)
+    # Groups only: an open group is joined at once, a closed one needs an admin's approval.
+    is_open = models.BooleanField(default=True)
+    # What the room is about, for rooms owned by another app: ("club", 7), ("posting", 12).
+    subject_type = models.CharField(max_length=32, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    # Direct rooms: "<smaller user id>:<larger user id>", so a pair has one conversation.
+    direct_key = models.CharField(max_length=41, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Maintained under the room lock by message_send: the room list needs no aggregate.
+    last_message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village"], condition=Q(kind="square"), name="room_one_square_per_village"
+            ),
+            models.UniqueConstraint(
+                fields=["village", "subject_type", "subject_id"],
+                condition=~Q(subject_type=""),
+                name="room_unique_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["village", "direct_key"],
+                condition=Q(kind="direct"),
+                name="room_unique_direct_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.title or self.pk}"
+
+
+class MemberRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    ADMIN = "admin", _("Admin")
+
+
+class MemberState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    # Asked to join a closed group; sees nothing until an admin approves.
+    PENDING = "pending", _("Pending")
+
+
+class RoomMember(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_memberships"
+    )
+    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    state = models.CharField(max_length=16, choices=MemberState.choices, default=MemberState.ACTIVE)
+    # Id of the newest message the member has read (0: none).
+    last_read_id = models.BigIntegerField(default=0)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="room_member_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in room {self.room_id}"
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages"
+    )
+    text = models.TextField(max_length=MAX_MESSAGE_CHARS)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    # Chosen by the client: a retry with the same id returns the stored message.
+    client_msg_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # A deleted or hidden message stays as a tombstone: its text is gone, its id remains.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "sender", "client_msg_id"], name="message_unique_client_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "id"])]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} in room {self.room_id}"
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.deleted_at is not None or self.hidden_at is not None
+
+
+class Reaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on {self.message_id}"
+
+
+class ReportState(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class ReportAction(models.TextChoices):
+    DISMISS = "dismiss", _("Dismiss")
+    HIDE = "hide", _("Hide the message")
+    MUTE = "mute", _("Mute the user in the room")
+    BAN = "ban", _("Ban the user from the village")
+
+
+class Report(models.Model):
+    """A resident's report of a message or a user, queued for the village's moderators."""
+
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="chat_reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reports_made"
+    )
+    reported_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reports_received"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    reason = models.CharField(max_length=1000)
+    state = models.CharField(max_length=16, choices=ReportState.choices, default=ReportState.OPEN)
+    action = models.CharField(max_length=16, choices=ReportAction.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["village", "state"])]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} ({self.state})"

@@ -1,0 +1,101 @@
+"""Group names and broadcast helpers of the chat.
+
+Channel-layer message types the consumer handles (see docs/realtime.md):
+
+- ``room.message`` to ``room.<id>``: a new message (de-duplicated by id on each socket);
+- ``room.event`` to ``room.<id>``: an edit, tombstone, reaction or typing indicator;
+- ``rooms.join`` / ``rooms.leave`` to ``user.<id>``: the socket joins or leaves room groups
+  at once (membership granted or revoked while connected);
+- ``blocks.changed`` to ``user.<id>``: reload the block list (a block made or lifted);
+- ``forward`` to ``user.<id>``: any app's personal event (dorf.core.realtime).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from dorf.chat.models import Message
+from dorf.core.realtime import user_group
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """What clients see of a message; a tombstone keeps its id but loses its text."""
+    return {
+        "id": message.pk,
+        "room_id": message.room_id,
+        "sender": {"id": message.sender_id, "display_name": message.sender.display_name},
+        "text": "" if message.is_tombstone else message.text,
+        "reply_to_id": message.reply_to_id,
+        "client_msg_id": message.client_msg_id,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.deleted_at is not None,
+        "hidden": message.hidden_at is not None,
+    }
+
+
+def _send(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def announce_message_on_commit(message: Message) -> None:
+    payload = message_payload(message)
+    # The frame is rendered once here, not once per receiving socket (a room may have
+    # hundreds); the event carries only what a socket needs to filter and de-duplicate.
+    event = {
+        "type": "room.message",
+        "room_id": message.room_id,
+        "id": message.pk,
+        "sender_id": message.sender_id,
+        "frame": json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False),
+    }
+    transaction.on_commit(lambda: _send(room_group(message.room_id), event))
+
+
+def announce_room_event_on_commit(room_id: int, actor_id: int, event: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: send_room_event_now(room_id, actor_id, event))
+
+
+def send_room_event_now(room_id: int, actor_id: int, event: dict[str, Any]) -> None:
+    _send(
+        room_group(room_id),
+        {"type": "room.event", "room_id": room_id, "actor_id": actor_id, "event": event},
+    )
+
+
+def rooms_join_on_commit(user_id: int, room_ids: Iterable[int]) -> None:
+    ids = sorted(room_ids)
+    if ids:
+        transaction.on_commit(
+            lambda: _send(user_group(user_id), {"type": "rooms.join", "room_ids": ids})
+        )
+
+
+def rooms_leave_on_commit(user_id: int, room_ids: Iterable[int]) -> None:
+    ids = sorted(room_ids)
+    if ids:
+        transaction.on_commit(
+            lambda: _send(user_group(user_id), {"type": "rooms.leave", "room_ids": ids})
+        )
+
+
+def blocks_changed_on_commit(user_ids: Iterable[int]) -> None:
+    groups = [user_group(user_id) for user_id in sorted(set(user_ids))]
+
+    def send() -> None:
+        for group in groups:
+            _send(group, {"type": "blocks.changed"})
+
+    transaction.on_commit(send)

@@ -1,0 +1,178 @@
+"""Read use-cases of the chat, scoped to what the viewer may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from dorf.chat.models import (
+    MemberState,
+    Message,
+    Reaction,
+    Report,
+    ReportState,
+    Room,
+    RoomKind,
+    RoomMember,
+)
+from dorf.chat.realtime import message_payload
+from dorf.core.exceptions import NotFound
+from dorf.core.scoping import member_village_ids, require_moderator
+from dorf.users.models import User
+from dorf.users.selectors import blocked_user_ids
+from dorf.villages.models import Membership
+
+# A reconnecting client gets at most this many missed messages per room; it pages further
+# back through the REST history.
+REPLAY_LIMIT = 1000
+
+
+def _active_memberships(user: User) -> QuerySet[RoomMember]:
+    return RoomMember.objects.filter(
+        user=user, state=MemberState.ACTIVE, room__village_id__in=member_village_ids(user)
+    )
+
+
+def visible_rooms(*, user: User) -> QuerySet[Room]:
+    """Rooms of the user's villages the user is in, plus every group (to ask to join)."""
+    is_member = RoomMember.objects.filter(room=OuterRef("pk"), user=user, state=MemberState.ACTIVE)
+    return Room.objects.filter(village_id__in=member_village_ids(user)).filter(
+        Q(Exists(is_member)) | Q(kind=RoomKind.GROUP)
+    )
+
+
+def room_visible(*, user: User, room_id: int) -> Room:
+    room = visible_rooms(user=user).select_related("village").filter(pk=room_id).first()
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def room_member(*, user: User, room_id: int) -> RoomMember:
+    """The user's active membership of the room (in a village they belong to), else 404."""
+    member = _active_memberships(user).select_related("room").filter(room_id=room_id).first()
+    if member is None:
+        raise NotFound()
+    return member
+
+
+def active_room_ids(*, user: User) -> set[int]:
+    return set(_active_memberships(user).values_list("room_id", flat=True))
+
+
+def my_rooms(*, user: User) -> QuerySet[RoomMember]:
+    """The user's rooms with unread count and last message, in one query."""
+    hidden = list(blocked_user_ids(user))
+    unread = (
+        Message.objects.filter(
+            room=OuterRef("room_id"), pk__gt=OuterRef("last_read_id"), deleted_at=None
+        )
+        .exclude(sender=user)
+        .exclude(sender_id__in=hidden)
+        .order_by()
+        .values("room")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        _active_memberships(user)
+        .select_related("room", "room__last_message", "room__last_message__sender")
+        .annotate(
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+        )
+        .order_by("-room__last_message_id", "-room_id")
+    )
+
+
+def _with_reactions(queryset: QuerySet[Message]) -> QuerySet[Message]:
+    return queryset.select_related("sender").prefetch_related(
+        Prefetch("reactions", queryset=Reaction.objects.order_by("id"))
+    )
+
+
+def message_history(
+    *,
+    user: User,
+    room_id: int,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> list[Message]:
+    """A page of a room's messages, oldest first, without blocked users' messages.
+
+    ``before``: the page just older than that id; ``after``: the page just newer; neither:
+    the newest page.
+    """
+    room_member(user=user, room_id=room_id)
+    queryset = _with_reactions(
+        Message.objects.filter(room_id=room_id).exclude(sender_id__in=blocked_user_ids(user))
+    )
+    if after is not None:
+        return list(queryset.filter(pk__gt=after).order_by("pk")[:limit])
+    if before is not None:
+        queryset = queryset.filter(pk__lt=before)
+    return list(reversed(queryset.order_by("-pk")[:limit]))
+
+
+def messages_missed(*, user: User, last_seen: dict[int, int]) -> list[dict[str, Any]]:
+    """Everything after each room's last seen id, per room in id order (rooms the user is in)."""
+    allowed = active_room_ids(user=user)
+    hidden = blocked_user_ids(user)
+    payloads: list[dict[str, Any]] = []
+    for room_id in sorted(set(last_seen) & allowed):
+        messages = (
+            Message.objects.filter(room_id=room_id, pk__gt=last_seen[room_id])
+            .exclude(sender_id__in=hidden)
+            .select_related("sender")
+            .order_by("pk")[:REPLAY_LIMIT]
+        )
+        payloads.extend(message_payload(message) for message in messages)
+    return payloads
+
+
+def message_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Message]:
+    """Full-text search (German stemming on PostgreSQL) in the user's rooms."""
+    room_ids = _active_memberships(user).values("room_id")
+    queryset = (
+        Message.objects.filter(room_id__in=room_ids, deleted_at=None, hidden_at=None)
+        .exclude(sender_id__in=blocked_user_ids(user))
+        .select_related("sender")
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        queryset = queryset.annotate(search=SearchVector("text", config="german")).filter(
+            search=SearchQuery(query, config="german", search_type="websearch")
+        )
+    else:
+        queryset = queryset.filter(text__icontains=query)
+    return queryset.order_by("-pk")[:limit]
+
+
+def report_queue(*, membership: Membership, state: str = ReportState.OPEN) -> QuerySet[Report]:
+    """Reports of the moderator's village."""
+    require_moderator(membership)
+    return (
+        Report.objects.filter(village_id=membership.village_id, state=state)
+        .select_related("reporter", "reported_user", "message", "message__sender")
+        .order_by("id")
+    )
+
+
+def is_room_member(*, user: User, room_id: int) -> bool:
+    return _active_memberships(user).filter(room_id=room_id).exists()
+
+
+def message_for_moderation(*, user: User, message_id: int) -> Message:
+    """A message of one of the user's villages (moderators act on any room there)."""
+    message = (
+        Message.objects.select_related("room__village")
+        .filter(pk=message_id, room__village_id__in=member_village_ids(user))
+        .first()
+    )
+    if message is None:
+        raise NotFound()
+    return message

@@ -1,0 +1,58 @@
+"""Short-lived single-use tickets that authenticate the WebSocket handshake.
+
+A long-lived bearer token in a URL ends up in proxy logs; a ticket lives ~30 s, is
+stored only as its SHA-256 in the cache (Redis in production) and works once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import parse_qs
+
+from django.core.cache import cache
+from rest_framework.exceptions import AuthenticationFailed
+
+from dorf.users.authentication import authenticate_token
+from dorf.users.models import User, hash_token
+
+TICKET_TTL_S = 30
+BEARER_PROTOCOL_PREFIX = "bearer."
+# The subprotocol the server answers with (a client offering a token must offer it too).
+PROTOCOL = "dorf.v1"
+
+
+def _key(raw: str) -> str:
+    return f"ws-ticket:{hash_token(raw)}"
+
+
+def ticket_issue(*, user: User) -> str:
+    raw = secrets.token_urlsafe(32)
+    cache.set(_key(raw), user.pk, timeout=TICKET_TTL_S)
+    return raw
+
+
+def ticket_consume(raw: str) -> int | None:
+    """The ticket's user id, once: whoever deletes the key first wins."""
+    key = _key(raw)
+    user_id = cache.get(key)
+    if user_id is None or not cache.delete(key):
+        return None
+    return int(user_id)
+
+
+def socket_user(*, query_string: bytes, subprotocols: list[str]) -> User | None:
+    """The user of a WebSocket handshake: ``?ticket=`` or a ``bearer.<token>`` subprotocol."""
+    tickets = parse_qs(query_string.decode("latin-1")).get("ticket", [])
+    if tickets:
+        user_id = ticket_consume(tickets[0])
+        if user_id is None:
+            return None
+        return User.objects.filter(pk=user_id, is_active=True).first()
+    for protocol in subprotocols:
+        if protocol.startswith(BEARER_PROTOCOL_PREFIX):
+            try:
+                user, _token = authenticate_token(protocol[len(BEARER_PROTOCOL_PREFIX) :])
+            except AuthenticationFailed:
+                return None
+            return user
+    return None

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from dorf.notifications.models import Notification, NotificationPreference
+from dorf.users.models import User
+
+
+def export_personal_data(user: User) -> dict[str, Any]:
+    return {
+        "notifications": [
+            {
+                "category": n.category,
+                "title": n.title,
+                "body": n.body,
+                "created_at": n.created_at.isoformat(),
+                "read_at": n.read_at.isoformat() if n.read_at else None,
+            }
+            for n in Notification.objects.filter(user=user).order_by("id")
+        ],
+        "muted_categories": list(
+            NotificationPreference.objects.filter(user=user, muted=True)
+            .order_by("category")
+            .values_list("category", flat=True)
+        ),
+    }
+
+
+def erase_personal_data(user: User) -> None:
+    Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()

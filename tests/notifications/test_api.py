@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from dorf.notifications.models import Category
+from dorf.notifications.services import notify, preferences_set
+
+pytestmark = pytest.mark.django_db
+
+
+def test_feed_lists_my_notifications_newest_first_in_constant_queries(
+    client_for, member, django_assert_num_queries
+):
+    for i in range(4):
+        notify(user=member.user, category=Category.MENTION, title=f"N{i}")
+    client = client_for(member.user)
+    client.get("/api/v1/notifications/preferences/")  # first token use records last_used_at
+    with django_assert_num_queries(3):  # token, page, unread count
+        body = client.get("/api/v1/notifications/").json()
+    assert [n["title"] for n in body["results"]] == ["N3", "N2", "N1", "N0"]
+    assert body["unread_count"] == 4
+
+
+def test_mark_one_and_all_read(client_for, member):
+    first = notify(user=member.user, category=Category.REPLY, title="a")
+    notify(user=member.user, category=Category.REPLY, title="b")
+    client = client_for(member.user)
+    assert client.post(f"/api/v1/notifications/{first.pk}/read/").json()["read_at"]
+    assert client.get("/api/v1/notifications/?unread=1").json()["unread_count"] == 1
+    assert client.post("/api/v1/notifications/read-all/").json() == {"marked_read": 1}
+    assert client.get("/api/v1/notifications/?unread=1").json()["results"] == []
+
+
+def test_another_users_notification_is_404(client_for, member, moderator):
+    theirs = notify(user=moderator.user, category=Category.REPLY, title="a")
+    assert (
+        client_for(member.user).post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+    )
+
+
+def test_preferences_mute_a_category(client_for, member):
+    client = client_for(member.user)
+    response = client.put("/api/v1/notifications/preferences/", {"muted": {"mention": True}})
+    assert response.json()["muted"]["mention"] is True
+    assert client.get("/api/v1/notifications/preferences/").json()["muted"]["reply"] is False
+    bad = client.put("/api/v1/notifications/preferences/", {"muted": {"nonsense": True}})
+    assert bad.status_code == 400
+
+
+def test_a_muted_category_is_stored_but_not_pushed_live(
+    member, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given
+    pushed: list[str] = []
+    monkeypatch.setattr(
+        "dorf.core.realtime.group_send_now", lambda group, kind, payload: pushed.append(kind)
+    )
+    preferences_set(user=member.user, muted={"mention": True})
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=member.user, category=Category.MENTION, title="still stored")
+        notify(user=member.user, category=Category.REPLY, title="pushed")
+    # then
+    assert member.user.notifications.count() == 2
+    assert pushed == ["notification"]
