@@ -37,6 +37,7 @@ Stop with Ctrl+C.
 INFO
 # One ASGI process serves HTTP and WebSockets; the in-memory channel layer needs exactly one.
 .venv/bin/uvicorn config.asgi:application --host 127.0.0.1 --port "${PORT}" \
-  --log-level warning --ws websockets-sansio &
+  --log-level warning --ws websockets-sansio \
+  --ws-max-size 65536 --ws-per-message-deflate false &
 pids+=($!)
 wait "${pids[-1]}"
