@@ -63,7 +63,7 @@ class MyRoomSerializer(serializers.Serializer[Any]):
         }
 
 
-class MemberSerializer(serializers.Serializer[Any]):
+class RoomMemberSerializer(serializers.Serializer[Any]):
     room_id = serializers.IntegerField()
     user_id = serializers.IntegerField()
     role = serializers.CharField()
@@ -197,10 +197,10 @@ class RoomDetailView(APIView):
 
 
 class RoomJoinView(APIView):
-    @extend_schema(request=None, responses=MemberSerializer, tags=["chat"])
+    @extend_schema(request=None, responses=RoomMemberSerializer, tags=["chat"])
     def post(self, request: AuthedRequest, room_id: int) -> Response:
         member = services.group_join(user=request.user, room_id=room_id)
-        return Response(MemberSerializer(member).data)
+        return Response(RoomMemberSerializer(member).data)
 
 
 class RoomLeaveView(APIView):
@@ -211,14 +211,14 @@ class RoomLeaveView(APIView):
 
 
 class MemberApproveView(APIView):
-    @extend_schema(request=None, responses=MemberSerializer, tags=["chat"])
+    @extend_schema(request=None, responses=RoomMemberSerializer, tags=["chat"])
     def post(self, request: AuthedRequest, room_id: int, user_id: int) -> Response:
         member = services.group_approve(actor=request.user, room_id=room_id, user_id=user_id)
-        return Response(MemberSerializer(member).data)
+        return Response(RoomMemberSerializer(member).data)
 
 
 class MemberMuteView(APIView):
-    @extend_schema(request=MuteSerializer, responses=MemberSerializer, tags=["chat"])
+    @extend_schema(request=MuteSerializer, responses=RoomMemberSerializer, tags=["chat"])
     def post(self, request: AuthedRequest, room_id: int, user_id: int) -> Response:
         room = selectors.room_visible(user=request.user, room_id=room_id)
         membership = require_member_by_slug(request.user, room.village.slug)
@@ -227,7 +227,7 @@ class MemberMuteView(APIView):
         member = services.member_mute(
             actor=membership, room_id=room_id, user_id=user_id, **data.validated_data
         )
-        return Response(MemberSerializer(member).data)
+        return Response(RoomMemberSerializer(member).data)
 
 
 class MessageListView(APIView):
