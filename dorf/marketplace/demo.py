@@ -46,8 +46,12 @@ def seed(ctx: DemoContext) -> None:
         )
         repliers = [m for m in rng.sample(memberships, 3) if m.user_id != author.user_id]
         for replier in repliers[: rng.randint(0, 2)]:
+            # A chat room per replier; the reply is its first message.
             services.conversation_open(
-                user=replier.user, posting_id=posting.pk, text="Ich kann helfen, wann passt es?"
+                user=replier.user,
+                posting_id=posting.pk,
+                text="Ich kann helfen, wann passt es?",
+                client_msg_id=f"demo-reply-{posting.pk}-{replier.user_id}",
             )
         conversation = posting.conversations.first()
         if index not in PAID or conversation is None or minutes is None:

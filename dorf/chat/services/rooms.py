@@ -105,6 +105,14 @@ def room_for_subject(
 
 
 @transaction.atomic
+def rooms_retitle(*, subject_type: str, subject_ids: Iterable[int], title: str) -> int:
+    """Rename the rooms of other apps' objects (a renamed club, an erased posting)."""
+    return Room.objects.filter(subject_type=subject_type, subject_id__in=list(subject_ids)).update(
+        title=title[:120]
+    )
+
+
+@transaction.atomic
 def group_create(*, membership: Membership, title: str, is_open: bool) -> Room:
     """A resident's group in their village; the creator is its admin."""
     title = title.strip()
