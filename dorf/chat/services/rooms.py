@@ -57,7 +57,9 @@ def room_member_add(
         member.state = MemberState.ACTIVE
         member.save(update_fields=["state"])
     if member.state == MemberState.ACTIVE:
-        realtime.rooms_join_on_commit(user.pk, [room.pk])
+        # From the room's last message as loaded: a stale value only replays a little more
+        # (sockets de-duplicate by id).
+        realtime.rooms_join_on_commit(user.pk, {room.pk: room.last_message_id or 0})
     return member
 
 
