@@ -173,7 +173,7 @@ def seed(ctx: DemoContext) -> None:
         visibility=Visibility.MEMBERS,
     )
     _paid_cleanup(ctx, heimat, members)
-    ctx.out.write(f"Clubs: {len(clubs)} clubs with events, waitlists and shifts.")
+    ctx.out.write(f"Clubs: {len(clubs)} clubs with chat rooms, events, waitlists and shifts.")
 
 
 def _paid_cleanup(

@@ -153,6 +153,7 @@ def club_join(*, user: User, club_id: int) -> ClubMembership:
                 village=club.village,
                 link_type="club",
                 link_id=club.pk,
+                actor=user,
             )
     return membership
 
@@ -258,6 +259,7 @@ def announcement_create(
             village=club.village,
             link_type="club_announcement",
             link_id=announcement.pk,
+            actor=user,
         )
     _announce_in_room(club, announcement)
     return announcement

@@ -288,6 +288,7 @@ def agreement_accept(*, user: User, conversation_id: int) -> Agreement:
         village=posting.village,
         link_type="posting_agreement",
         link_id=agreement.pk,
+        actor=posting.author,
     )
     return agreement
 
@@ -337,6 +338,7 @@ def agreement_propose(*, user: User, agreement_id: int, minutes: int) -> Agreeme
         village=village,
         link_type="posting_agreement",
         link_id=agreement.pk,
+        actor=agreement.posting.author,
     )
     return agreement
 
@@ -401,6 +403,7 @@ def agreement_confirm(*, user: User, agreement_id: int, minutes: int) -> Agreeme
         village=posting.village,
         link_type="posting",
         link_id=posting.pk,
+        actor=posting.author,
     )
     return agreement
 

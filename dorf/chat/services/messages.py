@@ -138,6 +138,7 @@ def _notify_about_message(
             village=Village(pk=room.village_id),
             link_type="chat_message",
             link_id=message.pk,
+            actor=sender,
         )
 
 
