@@ -102,6 +102,7 @@ def posting_update(
         raise ValidationFailed(
             fields={"estimated_minutes": [_("More minutes than one transfer may move.")]}
         )
+    old_title = posting.title
     for field, value in (
         ("title", title),
         ("text", text),
@@ -110,6 +111,13 @@ def posting_update(
         if value is not None:
             setattr(posting, field, value)
     posting.save()
+    if posting.title != old_title:
+        # The conversations' chat rooms are titled after the posting.
+        chat_services.rooms_retitle(
+            subject_type=REPLY_SUBJECT,
+            subject_ids=posting.conversations.values_list("pk", flat=True),
+            title=posting.title,
+        )
     return posting
 
 

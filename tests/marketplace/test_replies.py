@@ -201,3 +201,12 @@ def test_only_the_author_can_accept(posting, member, client_for) -> None:
     url = reverse("marketplace:conversation-accept", kwargs={"conversation_id": conversation.pk})
     assert client_for(member.user).post(url).status_code == 403
     assert not posting.agreements.exists()
+
+
+def test_retitling_a_posting_retitles_its_conversation_rooms(
+    posting, author, member, client_for
+) -> None:
+    room_id = _reply(client_for(member.user), posting).json()["room_id"]
+    url = reverse("marketplace:posting-detail", kwargs={"posting_id": posting.pk})
+    assert client_for(author).patch(url, {"title": "Hecke und Rasen"}).status_code == 200
+    assert Room.objects.get(pk=room_id).title == "Hecke und Rasen"
