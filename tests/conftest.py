@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -38,6 +39,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if REQUIRE_SERVICES and reporter is not None and reporter.stats.get("skipped"):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _no_send_counters_left_behind() -> Iterator[None]:
+    # Chat's per-user send limit counts in the cache, and marketplace replies and club
+    # announcements are chat messages too. SQLite reuses rolled-back ids, so the next
+    # test's user would inherit this one's counter in the local-memory cache. (PostgreSQL
+    # never reuses ids within a run; the shared Redis must not be flushed under the other
+    # workers.)
+    yield
+    if not settings.REDIS_URL:
+        cache.clear()
 
 
 @pytest.fixture

@@ -51,9 +51,8 @@ MAX_BUFFER = 2000
 # Ids remembered per room to drop a message that was both replayed and broadcast.
 DEDUP_WINDOW = 4000
 
-DATABASE_FREE_EVENTS = frozenset(
-    {"forward", "room.message", "room.event", "rooms.join", "rooms.leave"}
-)
+# rooms.join is not among them: it replays what the room got before the socket subscribed.
+DATABASE_FREE_EVENTS = frozenset({"forward", "room.message", "room.event", "rooms.leave"})
 
 Action = Callable[[User, dict[str, Any]], dict[str, Any]]
 
@@ -133,6 +132,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.synced = False
         # room.message events held until the first sync
         self.buffer: list[dict[str, Any]] = []
+        # Rooms joined before the first sync: replayed with it, from these ids.
+        self.joined_after: dict[int, int] = {}
         self.delivered: dict[int, tuple[set[int], deque[int]]] = {}
         self.tokens = float(RATE_BURST)
         self.refilled_at = time.monotonic()
@@ -240,6 +241,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._frame(reply, ref=ref)
 
     async def _replay(self, last_seen: dict[int, int], ref: str | int | None) -> None:
+        # Rooms joined since connecting are not known to the client: replay them from
+        # where the membership began.
+        last_seen = {**self.joined_after, **last_seen}
+        self.joined_after = {}
         self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
         missed = await database_sync_to_async(selectors.messages_missed)(
             user=self.user, last_seen=last_seen
@@ -301,11 +306,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
 
     async def rooms_join(self, event: dict[str, Any]) -> None:
-        for room_id in event["room_ids"]:
+        room_ids: list[int] = event["room_ids"]
+        # Without after_ids (an event of an older process) nothing is replayed.
+        after_ids: list[int | None] = event.get("after_ids") or [None] * len(room_ids)
+        joined: dict[int, int] = {}
+        for room_id, after_id in zip(room_ids, after_ids, strict=True):
             if room_id not in self.room_ids:
                 self.room_ids.add(room_id)
                 await self.channel_layer.group_add(room_group(room_id), self.channel_name)
                 await self._frame({"type": "room.joined", "room_id": room_id})
+                if after_id is not None:
+                    joined[room_id] = after_id
+        if not joined:
+            return
+        if not self.synced:
+            self.joined_after.update(joined)
+            return
+        # A message committed before the group_add above reached no socket of ours: fetch
+        # it now; one that also arrives live is dropped by id.
+        missed = await database_sync_to_async(selectors.messages_missed)(
+            user=self.user, last_seen=joined
+        )
+        for payload in missed:
+            frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
+            await self._deliver(payload["room_id"], payload["id"], payload["sender"]["id"], frame)
 
     async def rooms_leave(self, event: dict[str, Any]) -> None:
         for room_id in event["room_ids"]:

@@ -13,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_MESSAGE_CHARS = 4000
 
+# Subjects whose room is a private conversation of exactly two people (like a direct room):
+# a posting's author and one replier.
+PAIR_SUBJECTS = frozenset({"posting_reply"})
+
 
 class RoomKind(models.TextChoices):
     SQUARE = "square", _("Village square")
@@ -63,6 +67,11 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.title or self.pk}"
+
+    @property
+    def is_pair(self) -> bool:
+        """A private two-person conversation: blocks refuse it, every message notifies."""
+        return self.kind == RoomKind.DIRECT or self.subject_type in PAIR_SUBJECTS
 
 
 class MemberRole(models.TextChoices):

@@ -5,7 +5,8 @@ Channel-layer message types the consumer handles (see docs/realtime.md):
 - ``room.message`` to ``room.<id>``: a new message (de-duplicated by id on each socket);
 - ``room.event`` to ``room.<id>``: an edit, tombstone, reaction or typing indicator;
 - ``rooms.join`` / ``rooms.leave`` to ``user.<id>``: the socket joins or leaves room groups
-  at once (membership granted or revoked while connected);
+  at once (membership granted or revoked while connected); a join replays the messages
+  after ``after_ids`` (sent before the socket subscribed);
 - ``blocks.changed`` to ``user.<id>``: reload the block list (a block made or lifted);
 - ``forward`` to ``user.<id>``: any app's personal event (dorf.core.realtime).
 """
@@ -13,7 +14,7 @@ Channel-layer message types the consumer handles (see docs/realtime.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -75,12 +76,20 @@ def send_room_event_now(room_id: int, actor_id: int, event: dict[str, Any]) -> N
     )
 
 
-def rooms_join_on_commit(user_id: int, room_ids: Iterable[int]) -> None:
-    ids = sorted(room_ids)
+def rooms_join_on_commit(user_id: int, after_ids: Mapping[int, int]) -> None:
+    """The user's sockets join these rooms and replay what each room received after the
+    given message id (its last message when the membership was granted): a message sent
+    between the commit and the socket's subscription, such as the first message of a room
+    created together with it, is not lost."""
+    ids = sorted(after_ids)
     if ids:
-        transaction.on_commit(
-            lambda: _send(user_group(user_id), {"type": "rooms.join", "room_ids": ids})
-        )
+        event = {
+            "type": "rooms.join",
+            "room_ids": ids,
+            # Parallel to room_ids: msgpack (channels-redis) wants string keys in maps.
+            "after_ids": [after_ids[room_id] for room_id in ids],
+        }
+        transaction.on_commit(lambda: _send(user_group(user_id), event))
 
 
 def rooms_leave_on_commit(user_id: int, room_ids: Iterable[int]) -> None:

@@ -59,6 +59,12 @@ def room_member(*, user: User, room_id: int) -> RoomMember:
     return member
 
 
+def subject_room(*, subject_type: str, subject_id: int) -> Room | None:
+    """The room about another app's object (a club), if any. Not scoped to a viewer: for
+    the services of the app that owns the object."""
+    return Room.objects.filter(subject_type=subject_type, subject_id=subject_id).first()
+
+
 def active_room_ids(*, user: User) -> set[int]:
     return set(_active_memberships(user).values_list("room_id", flat=True))
 

@@ -46,6 +46,8 @@ class ClubSerializer(serializers.Serializer[Any]):
     contact = serializers.CharField()
     membership_policy = serializers.CharField()
     member_count = serializers.IntegerField(required=False)
+    # The club's chat room (its active members are in it); in lists and the detail view.
+    room_id = serializers.IntegerField(required=False, allow_null=True)
     my_membership = serializers.SerializerMethodField()
 
     def get_my_membership(self, club: Club) -> dict[str, Any] | None:
@@ -365,6 +367,21 @@ class ClubMemberDetailView(APIView):
             actor=request.user, club_membership_id=target.pk, **data.validated_data
         )
         return Response(ClubMemberSerializer(membership).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        tags=["clubs"],
+        description="The board removes a member or turns down a request to join; "
+        "the member leaves the club's chat room at once.",
+    )
+    def delete(self, request: AuthedRequest, club_id: int, club_membership_id: int) -> Response:
+        club = _club_or_404(request, club_id)
+        target = ClubMembership.objects.filter(pk=club_membership_id, club=club).first()
+        if target is None:
+            raise NotFound()
+        services.club_member_remove(actor=request.user, club_membership_id=target.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AnnouncementListView(APIView):

@@ -1,4 +1,5 @@
-"""Demo clubs for Musterdorf: four clubs with board and members, announcements, a weekly
+"""Demo clubs for Musterdorf: four clubs with board and members (each club's chat room
+with its members, the announcements posted there too), announcements, a weekly
 choir rehearsal with one cancelled occurrence, full events with a waitlist, volunteer
 shifts (one already paid from the club's account), all through the services."""
 
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from dorf.chat.services import room_member_add
 from dorf.clubs import services
 from dorf.clubs.models import Club, ClubMembership, MembershipPolicy, ShiftSignup, Visibility
 from dorf.core.demo import DemoContext
@@ -63,10 +65,14 @@ def seed(ctx: DemoContext) -> None:
             memo="Jahreszuschuss der Gemeinde",
             idempotency_key=f"demo-club-{club.pk}",
         )
-        joined = rng.sample(members, min(25, len(members)))
-        ClubMembership.objects.bulk_create(
-            ClubMembership(club=club, user=m.user) for m in joined if m.user_id != founder.user_id
-        )
+        joined = [
+            m for m in rng.sample(members, min(25, len(members))) if m.user_id != founder.user_id
+        ]
+        ClubMembership.objects.bulk_create(ClubMembership(club=club, user=m.user) for m in joined)
+        # Inserted in bulk (no service ran for them): they join the club's chat room here.
+        room = services.club_room(club)
+        for m in joined:
+            room_member_add(room=room, user=m.user)
         clubs.append((club, founder))
     sport, feuerwehr, heimat, chor = clubs
 
@@ -167,7 +173,7 @@ def seed(ctx: DemoContext) -> None:
         visibility=Visibility.MEMBERS,
     )
     _paid_cleanup(ctx, heimat, members)
-    ctx.out.write(f"Clubs: {len(clubs)} clubs with events, waitlists and shifts.")
+    ctx.out.write(f"Clubs: {len(clubs)} clubs with chat rooms, events, waitlists and shifts.")
 
 
 def _paid_cleanup(

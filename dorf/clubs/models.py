@@ -28,6 +28,11 @@ class MembershipPolicy(models.TextChoices):
     APPROVAL = "approval", _("The board approves new members")
 
 
+# The subject of a club's chat room: ("club", club id). Its members are the club's active
+# members (the services keep the two in step).
+CLUB_SUBJECT = "club"
+
+
 class Club(TimeStampedModel):
     village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="clubs")
     name = models.CharField(max_length=120)

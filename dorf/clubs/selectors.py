@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from dorf.chat.models import Room
 from dorf.clubs import recurrence
 from dorf.clubs.models import (
+    CLUB_SUBJECT,
     Announcement,
     Club,
     ClubEvent,
@@ -37,7 +39,12 @@ def club_list(*, user: User, village_id: int) -> QuerySet[Club]:
         club_visible(user=user)
         .filter(village_id=village_id)
         .annotate(
-            member_count=Count("memberships", filter=Q(memberships__state=ClubMemberState.ACTIVE))
+            member_count=Count("memberships", filter=Q(memberships__state=ClubMemberState.ACTIVE)),
+            room_id=Subquery(
+                Room.objects.filter(subject_type=CLUB_SUBJECT, subject_id=OuterRef("pk")).values(
+                    "pk"
+                )[:1]
+            ),
         )
         .prefetch_related(
             Prefetch(

@@ -16,8 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.chat import services as chat_services
+from dorf.chat.models import MAX_MESSAGE_CHARS, Room
 from dorf.clubs import payments, recurrence
 from dorf.clubs.models import (
+    CLUB_SUBJECT,
     Announcement,
     CalendarToken,
     Club,
@@ -34,13 +37,33 @@ from dorf.clubs.models import (
     SignupStatus,
     Visibility,
 )
-from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from dorf.core.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify
 from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState
 
 # --- clubs and membership --------------------------------------------------------------
+
+
+def club_room(club: Club) -> Room:
+    """The club's chat room (created with the club; made here for a club that has none)."""
+    return chat_services.room_for_subject(
+        village=club.village,
+        subject_type=CLUB_SUBJECT,
+        subject_id=club.pk,
+        title=club.name,
+        members=(),
+    )
+
+
+def _room_join(club: Club, user: User) -> None:
+    chat_services.room_member_add(room=club_room(club), user=user)
+
+
+def _room_leave(club: Club, user: User) -> None:
+    # The socket stops receiving the room at once (room_member_remove announces it).
+    chat_services.room_member_remove(room=club_room(club), user=user)
 
 
 def club_membership_of(user: User, club: Club) -> ClubMembership | None:
@@ -77,6 +100,13 @@ def club_create(
         account=account,
     )
     ClubMembership.objects.create(club=club, user=membership.user, role=ClubRole.BOARD)
+    chat_services.room_for_subject(
+        village=village,
+        subject_type=CLUB_SUBJECT,
+        subject_id=club.pk,
+        title=club.name,
+        members=[membership.user],
+    )
     return club
 
 
@@ -84,9 +114,14 @@ def club_create(
 def club_update(*, user: User, club_id: int, **fields: Any) -> Club:
     club = Club.objects.select_for_update().get(pk=club_id)
     require_board(user, club)
+    old_name = club.name
     for name, value in fields.items():
         setattr(club, name, value)
     club.save()
+    if club.name != old_name:
+        chat_services.rooms_retitle(
+            subject_type=CLUB_SUBJECT, subject_ids=[club.pk], title=club.name
+        )
     return club
 
 
@@ -104,6 +139,8 @@ def club_join(*, user: User, club_id: int) -> ClubMembership:
             membership = ClubMembership.objects.create(club=club, user=user, state=state)
     except IntegrityError as exc:
         raise Conflict(_("You are already a member or have asked."), code="already_member") from exc
+    if state == ClubMemberState.ACTIVE:
+        _room_join(club, user)
     if state == ClubMemberState.PENDING:
         for board in ClubMembership.objects.filter(
             club=club, role=ClubRole.BOARD, state=ClubMemberState.ACTIVE
@@ -116,6 +153,7 @@ def club_join(*, user: User, club_id: int) -> ClubMembership:
                 village=club.village,
                 link_type="club",
                 link_id=club.pk,
+                actor=user,
             )
     return membership
 
@@ -134,6 +172,29 @@ def club_leave(*, user: User, club_id: int) -> None:
     ):
         raise Conflict(_("Name another board member before you leave."), code="last_board")
     membership.delete()
+    _room_leave(club, user)
+
+
+@transaction.atomic
+def club_member_remove(*, actor: User, club_membership_id: int) -> None:
+    """The board removes a member (or turns down a request to join); a removed member
+    leaves the club's chat room at once."""
+    target = (
+        ClubMembership.objects.select_for_update()
+        .select_related("club__village", "user")
+        .get(pk=club_membership_id)
+    )
+    club = target.club
+    require_board(actor, club)
+    if target.is_board and (
+        ClubMembership.objects.filter(
+            club=club, role=ClubRole.BOARD, state=ClubMemberState.ACTIVE
+        ).count()
+        == 1
+    ):
+        raise Conflict(_("A club needs at least one board member."), code="last_board")
+    target.delete()
+    _room_leave(club, target.user)
 
 
 @transaction.atomic
@@ -149,6 +210,7 @@ def club_member_update(
     require_board(actor, target.club)
     if approve and target.state == ClubMemberState.PENDING:
         target.state = ClubMemberState.ACTIVE
+        _room_join(target.club, target.user)
         notify(
             user=target.user,
             category=Category.CLUB,
@@ -176,7 +238,8 @@ def club_member_update(
 def announcement_create(
     *, user: User, club_id: int, title: str, text: str = "", pinned: bool = False
 ) -> Announcement:
-    """A board post; every active member (except the author) is notified."""
+    """A board post; every active member (except the author) is notified, and the post
+    also appears in the club's chat room."""
     club = Club.objects.select_related("village").get(pk=club_id)
     require_board(user, club)
     announcement = Announcement.objects.create(
@@ -196,8 +259,26 @@ def announcement_create(
             village=club.village,
             link_type="club_announcement",
             link_id=announcement.pk,
+            actor=user,
         )
+    _announce_in_room(club, announcement)
     return announcement
+
+
+def _announce_in_room(club: Club, announcement: Announcement) -> None:
+    # A courtesy copy: the announcement stands on its own, so a board member the chat
+    # refuses (muted in the room, sending too fast) still gets it published.
+    text = f"{announcement.title}\n\n{announcement.text}".strip()[:MAX_MESSAGE_CHARS]
+    try:
+        with transaction.atomic():
+            chat_services.message_send(
+                user=announcement.author,
+                room_id=club_room(club).pk,
+                text=text,
+                client_msg_id=f"club-announcement-{announcement.pk}",
+            )
+    except DomainError:
+        return
 
 
 # --- events --------------------------------------------------------------------------------

@@ -509,6 +509,7 @@ def payment_request_create(
         village=payee.village,
         link_type="payment_request",
         link_id=payment_request.pk,
+        actor=payee.user,
     )
     return payment_request
 

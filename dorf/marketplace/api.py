@@ -11,6 +11,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dorf.chat.models import MAX_MESSAGE_CHARS, Message
+from dorf.chat.realtime import message_payload
 from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
@@ -113,15 +115,10 @@ class ReportOutSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
 
 
-class TextSerializer(InputSerializer):
-    text = serializers.CharField(max_length=2000)
-
-
-class MessageSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    sender = UserPublicSerializer()
-    text = serializers.CharField()
-    created_at = serializers.DateTimeField()
+class ReplySerializer(InputSerializer):
+    text = serializers.CharField(max_length=MAX_MESSAGE_CHARS)
+    # Optional, as for any chat message: a retry with the same id sends nothing twice.
+    client_msg_id = serializers.CharField(max_length=64, required=False, default=None)
 
 
 class AgreementSerializer(serializers.Serializer[Any]):
@@ -141,15 +138,36 @@ class ConversationSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     posting_id = serializers.IntegerField()
     replier = UserPublicSerializer()
+    # The chat room of the conversation: history, sending and live messages go through chat.
+    room_id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    last_message_at = serializers.DateTimeField(allow_null=True)
+    last_message_at = serializers.SerializerMethodField()
     agreement = serializers.SerializerMethodField()
+
+    def get_last_message_at(self, conversation: Conversation) -> str | None:
+        room = conversation.room
+        last = room.last_message if room is not None else None
+        return last.created_at.isoformat() if last is not None else None
 
     def get_agreement(self, conversation: Conversation) -> dict[str, Any] | None:
         agreement = getattr(conversation, "agreement", None)
         if agreement is None:
             return None
         return {"id": agreement.pk, "status": agreement.status}
+
+
+class ReplyOutSerializer(ConversationSerializer):
+    """The conversation plus the chat message that the reply sent."""
+
+    message = serializers.SerializerMethodField()
+
+    def get_last_message_at(self, conversation: Conversation) -> str | None:
+        message: Message = self.context["message"]
+        return message.created_at.isoformat()
+
+    def get_message(self, conversation: Conversation) -> dict[str, Any]:
+        message: Message = self.context["message"]
+        return message_payload(message)
 
 
 class MinutesSerializer(InputSerializer):
@@ -349,39 +367,27 @@ class ConversationListView(APIView):
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 
     @extend_schema(
-        request=TextSerializer,
-        responses={201: ConversationSerializer},
+        request=ReplySerializer,
+        responses={201: ReplyOutSerializer, 200: ReplyOutSerializer},
         tags=["marketplace"],
-        description="Reply to the posting: opens (or continues) my private thread with the author.",
+        description=(
+            "Reply to the posting: opens (or continues) my private chat room with the author "
+            "(`room_id`) and sends the text there as a chat message (`message`). Continue the "
+            "conversation in that room (chat API and socket). 200 for a retry with the same "
+            "`client_msg_id`."
+        ),
     )
     def post(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
-        data = TextSerializer(data=request.data)
+        data = ReplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = services.conversation_open(
-            user=request.user, posting_id=posting.pk, text=data.validated_data["text"]
+        reply = services.conversation_open(
+            user=request.user, posting_id=posting.pk, **data.validated_data
         )
-        return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
-
-
-class MessageListView(APIView):
-    @extend_schema(responses=MessageSerializer(many=True), tags=["marketplace"])
-    def get(self, request: AuthedRequest, conversation_id: int) -> Response:
-        conversation = _conversation_or_404(request, conversation_id)
-        messages = selectors.message_list(conversation=conversation)
-        paginator = OldestFirstCursorPagination()
-        page = paginator.paginate_queryset(messages, request, view=self)
-        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
-
-    @extend_schema(request=TextSerializer, responses={201: MessageSerializer}, tags=["marketplace"])
-    def post(self, request: AuthedRequest, conversation_id: int) -> Response:
-        conversation = _conversation_or_404(request, conversation_id)
-        data = TextSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_send(
-            user=request.user, conversation_id=conversation.pk, text=data.validated_data["text"]
+        return Response(
+            ReplyOutSerializer(reply.conversation, context={"message": reply.message}).data,
+            status=status.HTTP_201_CREATED if reply.created else status.HTTP_200_OK,
         )
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
 class AcceptView(APIView):

@@ -1,12 +1,14 @@
-"""Demo marketplace for Musterdorf: postings of every category, replies, agreements and a
-few completed helps paid in time credits, all through the services."""
+"""Demo marketplace for Musterdorf: postings of every category, replies (each a chat room
+of author and replier), agreements and a few completed helps paid in time credits, all
+through the services."""
 
 from __future__ import annotations
 
+from dorf.chat import services as chat_services
 from dorf.core.demo import DemoContext
 from dorf.core.exceptions import DomainError
 from dorf.marketplace import services
-from dorf.marketplace.models import PostingCategory, PostingKind
+from dorf.marketplace.models import Conversation, PostingCategory, PostingKind
 from dorf.villages.models import Membership
 
 POSTINGS: list[tuple[str, str, str, str, int | None]] = [
@@ -46,12 +48,23 @@ def seed(ctx: DemoContext) -> None:
         )
         repliers = [m for m in rng.sample(memberships, 3) if m.user_id != author.user_id]
         for replier in repliers[: rng.randint(0, 2)]:
+            # A chat room per replier; the reply is its first message.
             services.conversation_open(
-                user=replier.user, posting_id=posting.pk, text="Ich kann helfen, wann passt es?"
+                user=replier.user,
+                posting_id=posting.pk,
+                text="Ich kann helfen, wann passt es?",
+                client_msg_id=f"demo-reply-{posting.pk}-{replier.user_id}",
             )
         conversation = posting.conversations.first()
         if index not in PAID or conversation is None or minutes is None:
             continue
+        if conversation.room_id is not None:
+            chat_services.message_send(
+                user=author.user,
+                room_id=conversation.room_id,
+                text="Super, passt es morgen um 10 Uhr?",
+                client_msg_id=f"demo-answer-{conversation.pk}",
+            )
         agreement = services.agreement_accept(user=author.user, conversation_id=conversation.pk)
         helper: Membership = by_user[agreement.helper_id]
         helped: Membership = by_user[agreement.helped_id]
@@ -62,4 +75,8 @@ def seed(ctx: DemoContext) -> None:
         except DomainError:
             # A neighbour at their credit limit: the proposal stays open, as in real life.
             continue
-    ctx.out.write(f"Marketplace: {len(POSTINGS)} postings, {paid} helps paid in time credits.")
+    conversations = Conversation.objects.filter(posting__village=ctx.village).count()
+    ctx.out.write(
+        f"Marketplace: {len(POSTINGS)} postings, {conversations} conversations in chat rooms, "
+        f"{paid} helps paid in time credits."
+    )

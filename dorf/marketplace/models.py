@@ -134,14 +134,25 @@ class PostingReport(models.Model):
 
 
 class Conversation(models.Model):
-    """The private thread between a posting's author and one replier."""
+    """A replier's conversation about a posting: links posting and replier (agreements hang
+    on it); the messages live in its chat room (subject "posting_reply", author and replier
+    its only members)."""
 
     posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="conversations")
     replier = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posting_conversations"
     )
+    # Set by ``conversation_open`` in the transaction that creates the conversation (the
+    # room's subject id is the conversation's id, so the room comes second). RESTRICT: the
+    # room goes only together with its conversation (a deleted village).
+    room = models.OneToOneField(
+        "chat.Room",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="posting_conversation",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -152,21 +163,6 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"conversation {self.posting_id}/{self.replier_id}"
-
-
-class ReplyMessage(models.Model):
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
-    )
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    text = models.TextField(max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["conversation", "id"])]
-
-    def __str__(self) -> str:
-        return f"message {self.pk} in {self.conversation_id}"
 
 
 class AgreementStatus(models.TextChoices):

@@ -1,7 +1,9 @@
 """GDPR for the marketplace: export what a user wrote; erasure replaces their free texts.
 
-Postings, threads and agreements stay (the other party's records and the ledger's links
-keep their shape); only the words the erased person wrote are replaced.
+Postings, conversations and agreements stay (the other party's records and the ledger's
+links keep their shape); only the words the erased person wrote are replaced. The
+messages of a conversation are chat messages: the chat's own privacy module exports and
+erases them; here the titles of the rooms about the erased person's postings go too.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from typing import Any
 
 from django.db.models import Q
 
+from dorf.chat import services as chat_services
+from dorf.marketplace import services
 from dorf.marketplace.models import (
     Agreement,
     Conversation,
     Posting,
     PostingPhoto,
     PostingReport,
-    ReplyMessage,
 )
 from dorf.users.models import User
 
@@ -40,10 +43,6 @@ def export_personal_data(user: User) -> dict[str, Any]:
             }
             for p in Posting.objects.filter(author=user).prefetch_related("photos").order_by("id")
         ],
-        "messages": [
-            {"conversation_id": m.conversation_id, "text": m.text, "at": m.created_at.isoformat()}
-            for m in ReplyMessage.objects.filter(sender=user).order_by("id")
-        ],
         "reports": [
             {"posting_id": r.posting_id, "reason": r.reason, "at": r.created_at.isoformat()}
             for r in PostingReport.objects.filter(reporter=user).order_by("id")
@@ -58,9 +57,11 @@ def export_personal_data(user: User) -> dict[str, Any]:
             }
             for a in Agreement.objects.filter(Q(helper=user) | Q(helped=user)).order_by("id")
         ],
-        "conversations": list(
-            Conversation.objects.filter(replier=user).order_by("id").values_list("id", flat=True)
-        ),
+        # The messages themselves are in the chat section (by room id).
+        "conversations": [
+            {"id": c.pk, "posting_id": c.posting_id, "room_id": c.room_id}
+            for c in Conversation.objects.filter(replier=user).order_by("id")
+        ],
     }
 
 
@@ -73,5 +74,10 @@ def erase_personal_data(user: User) -> None:
     )
     # Open postings of an erased account can no longer be answered.
     Posting.objects.filter(author=user, status="open").update(status="withdrawn")
-    ReplyMessage.objects.filter(sender=user).update(text=ERASED_TEXT)
+    # The chat rooms of their postings' conversations carry the posting's title.
+    chat_services.rooms_retitle(
+        subject_type=services.REPLY_SUBJECT,
+        subject_ids=Conversation.objects.filter(posting__author=user).values_list("pk", flat=True),
+        title=ERASED_TEXT,
+    )
     PostingReport.objects.filter(reporter=user).update(reason=ERASED_TEXT)

@@ -16,7 +16,7 @@ from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Valu
 from geopy.distance import geodesic
 
 from dorf.core.scoping import scope_to_member_villages
-from dorf.marketplace.models import Conversation, Posting, PostingReport, ReplyMessage
+from dorf.marketplace.models import Conversation, Posting, PostingReport
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
 
@@ -88,9 +88,10 @@ def geodesic_distance_m(origin: tuple[float, float] | None, posting: Posting) ->
 
 
 def conversation_list(*, user: User, posting: Posting) -> QuerySet[Conversation]:
-    """The author sees every conversation of the posting; a replier only their own."""
+    """The author sees every conversation of the posting; a replier only their own. The
+    messages are in each conversation's chat room."""
     conversations = Conversation.objects.filter(posting=posting).select_related(
-        "replier", "agreement"
+        "replier", "agreement", "room__last_message"
     )
     if posting.author_id != user.pk:
         conversations = conversations.filter(replier=user)
@@ -113,12 +114,9 @@ def conversation_for(*, user: User, conversation_id: int) -> Conversation | None
 
 
 def posting_visible_to_party(*, user: User) -> QuerySet[Posting]:
-    # Parties keep their thread even after a moderator hid the posting or someone blocked.
+    # Parties keep their conversation even after a moderator hid the posting or someone
+    # blocked (the chat room then refuses new messages between them).
     return scope_to_member_villages(Posting.objects.all(), user)
-
-
-def message_list(*, conversation: Conversation) -> QuerySet[ReplyMessage]:
-    return ReplyMessage.objects.filter(conversation=conversation).select_related("sender")
 
 
 def report_list(*, village_id: int) -> QuerySet[PostingReport]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO
 
@@ -11,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.chat import services as chat_services
+from dorf.chat.models import Message
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.core.scoping import require_member, require_moderator
 from dorf.marketplace import payments
@@ -23,7 +27,6 @@ from dorf.marketplace.models import (
     PostingPhoto,
     PostingReport,
     PostingStatus,
-    ReplyMessage,
     snap_to_grid,
 )
 from dorf.marketplace.photos import photo_prepare
@@ -99,6 +102,7 @@ def posting_update(
         raise ValidationFailed(
             fields={"estimated_minutes": [_("More minutes than one transfer may move.")]}
         )
+    old_title = posting.title
     for field, value in (
         ("title", title),
         ("text", text),
@@ -107,6 +111,13 @@ def posting_update(
         if value is not None:
             setattr(posting, field, value)
     posting.save()
+    if posting.title != old_title:
+        # The conversations' chat rooms are titled after the posting.
+        chat_services.rooms_retitle(
+            subject_type=REPLY_SUBJECT,
+            subject_ids=posting.conversations.values_list("pk", flat=True),
+            title=posting.title,
+        )
     return posting
 
 
@@ -200,10 +211,30 @@ def posting_hide(*, actor: User, posting_id: int) -> Posting:
 
 # --- replies ----------------------------------------------------------------------------
 
+REPLY_SUBJECT = "posting_reply"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a reply produced: the conversation (with its chat room) and the chat message;
+    ``created`` is false for a retry with the same ``client_msg_id``."""
+
+    conversation: Conversation
+    message: Message
+    created: bool
+
 
 @transaction.atomic
-def conversation_open(*, user: User, posting_id: int, text: str) -> Conversation:
-    """Reply to a posting: a private thread between author and replier (one per replier)."""
+def conversation_open(
+    *, user: User, posting_id: int, text: str, client_msg_id: str | None = None
+) -> Reply:
+    """Reply to a posting: opens (or continues) the replier's private chat room with the
+    author, one per posting and replier, and sends ``text`` as a chat message there.
+
+    Everything chat applies to a message applies here too (persist before announce,
+    notification, blocks, mutes, the per-user rate limit): the text goes through
+    ``chat.services.message_send``.
+    """
     posting = _lock_posting(posting_id)
     if posting.author_id == user.pk:
         raise ValidationFailed(_("You cannot reply to your own posting."), code="own_posting")
@@ -212,45 +243,25 @@ def conversation_open(*, user: User, posting_id: int, text: str) -> Conversation
     if posting.status not in REPLYABLE or posting.hidden_at is not None:
         raise Conflict(_("This posting takes no more replies."), code="not_open")
     conversation, _created = Conversation.objects.get_or_create(posting=posting, replier=user)
-    _message_add(conversation, sender=user, text=text, posting=posting)
-    return conversation
-
-
-def _message_add(
-    conversation: Conversation, *, sender: User, text: str, posting: Posting
-) -> ReplyMessage:
-    message = ReplyMessage.objects.create(conversation=conversation, sender=sender, text=text)
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
-    recipient_id = posting.author_id if sender.pk != posting.author_id else conversation.replier_id
-    notify(
-        user=User.objects.get(pk=recipient_id),
-        category=Category.MARKETPLACE,
-        title=_("New reply to \u201c%(title)s\u201d") % {"title": posting.title},
-        body=text[:200],
-        village=posting.village,
-        link_type="posting_conversation",
-        link_id=conversation.pk,
+    room_id = conversation.room_id
+    if room_id is None:
+        room = chat_services.room_for_subject(
+            village=posting.village,
+            subject_type=REPLY_SUBJECT,
+            subject_id=conversation.pk,
+            title=posting.title,
+            members=[posting.author, user],
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(room=room)
+        conversation.room = room
+        room_id = room.pk
+    message, created = chat_services.message_send(
+        user=user,
+        room_id=room_id,
+        text=text,
+        client_msg_id=client_msg_id or f"reply-{uuid.uuid4().hex}",
     )
-    return message
-
-
-def _require_party(user: User, conversation: Conversation) -> None:
-    if user.pk not in (conversation.posting.author_id, conversation.replier_id):
-        raise NotFound()
-
-
-@transaction.atomic
-def message_send(*, user: User, conversation_id: int, text: str) -> ReplyMessage:
-    conversation = Conversation.objects.select_related("posting__village").get(pk=conversation_id)
-    _require_party(user, conversation)
-    other = (
-        conversation.replier_id
-        if user.pk == conversation.posting.author_id
-        else conversation.posting.author_id
-    )
-    if other in blocked_user_ids(user):
-        raise Forbidden(_("You cannot write to this person."), code="blocked")
-    return _message_add(conversation, sender=user, text=text, posting=conversation.posting)
+    return Reply(conversation=conversation, message=message, created=created)
 
 
 # --- agreements and payment -------------------------------------------------------------
@@ -285,6 +296,7 @@ def agreement_accept(*, user: User, conversation_id: int) -> Agreement:
         village=posting.village,
         link_type="posting_agreement",
         link_id=agreement.pk,
+        actor=posting.author,
     )
     return agreement
 
@@ -334,6 +346,7 @@ def agreement_propose(*, user: User, agreement_id: int, minutes: int) -> Agreeme
         village=village,
         link_type="posting_agreement",
         link_id=agreement.pk,
+        actor=agreement.posting.author,
     )
     return agreement
 
@@ -398,6 +411,7 @@ def agreement_confirm(*, user: User, agreement_id: int, minutes: int) -> Agreeme
         village=posting.village,
         link_type="posting",
         link_id=posting.pk,
+        actor=posting.author,
     )
     return agreement
 

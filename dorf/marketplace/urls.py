@@ -27,11 +27,6 @@ urlpatterns = [
         name="conversation-list",
     ),
     path(
-        "posting-conversations/<int:conversation_id>/messages/",
-        api.MessageListView.as_view(),
-        name="message-list",
-    ),
-    path(
         "posting-conversations/<int:conversation_id>/accept/",
         api.AcceptView.as_view(),
         name="conversation-accept",

@@ -31,6 +31,11 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.CharField(max_length=1000, blank=True)
     # What the notification is about, e.g. ("posting", 17), for the client to open it.
+    # Whose name or words the title and body carry (the sender of a message, the author of
+    # a quoted posting): erasing that person's account blanks them in everyone's feed.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     link_type = models.CharField(max_length=32, blank=True)
     link_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -26,6 +26,11 @@ def export_personal_data(user: User) -> dict[str, Any]:
     }
 
 
+ERASED_TEXT = "[gelöscht]"
+
+
 def erase_personal_data(user: User) -> None:
     Notification.objects.filter(user=user).delete()
+    # Other people's notifications that carry the erased person's name or words.
+    Notification.objects.filter(actor=user).update(title=ERASED_TEXT, body="", actor=None)
     NotificationPreference.objects.filter(user=user).delete()

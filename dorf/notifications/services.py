@@ -34,13 +34,17 @@ def notify(
     village: Village | None = None,
     link_type: str = "",
     link_id: int | None = None,
+    actor: User | None = None,
 ) -> Notification:
     """Store a notification in the user's feed and push it to their socket after commit.
 
     A category the user muted is still stored (the feed stays complete) but not pushed.
+    ``actor``: the person whose name or words title and body carry (their erasure blanks
+    them).
     """
     notification = Notification.objects.create(
         user=user,
+        actor=actor,
         village=village,
         category=category,
         title=title[:200],

@@ -35,7 +35,9 @@ register(Case("clubs:club-detail", _club, methods=("get", "patch"), body={"descr
 register(Case("clubs:club-join", _club, methods=("post",)))
 register(Case("clubs:club-leave", _club, methods=("post",)))
 register(Case("clubs:member-list", _club))
-register(Case("clubs:member-detail", _club_member, methods=("patch",), body={"approve": True}))
+register(
+    Case("clubs:member-detail", _club_member, methods=("patch", "delete"), body={"approve": True})
+)
 register(Case("clubs:announcement-list", _club, methods=("get", "post"), body={"title": "x"}))
 register(Case("clubs:event-list", _club, methods=("get", "post"), body={"title": "x"}))
 register(Case("clubs:club-feed", _club))

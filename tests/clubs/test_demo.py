@@ -5,11 +5,12 @@ import random
 
 import pytest
 
+from dorf.chat.models import Message, Room
 from dorf.clubs import demo as clubs_demo
 from dorf.clubs.models import Club, OccurrenceOverride, Rsvp, Shift
 from dorf.ledger.models import Transfer, TransferKind
 from dorf.marketplace import demo as marketplace_demo
-from dorf.marketplace.models import Agreement, Posting, PostingCategory
+from dorf.marketplace.models import Agreement, Conversation, Posting, PostingCategory
 from dorf.villages.demo import seed_village
 
 
@@ -29,3 +30,16 @@ def test_the_demo_seeds_clubs_waitlists_shifts_and_paid_help() -> None:
     paid = Agreement.objects.exclude(transfer_id=None).count()
     assert paid >= 1
     assert Transfer.objects.filter(kind=TransferKind.HELP, link_type="posting").count() == paid
+    # and: each club's chat room holds exactly its active members
+    for club in Club.objects.all():
+        room = Room.objects.get(subject_type="club", subject_id=club.pk)
+        active = set(club.memberships.filter(state="active").values_list("user_id", flat=True))
+        assert set(room.members.values_list("user_id", flat=True)) == active
+        assert len(active) > 1
+    # and: every reply to a posting is a chat message in its conversation's room
+    for conversation in Conversation.objects.select_related("posting"):
+        reply_room = conversation.room
+        assert reply_room is not None
+        members = set(reply_room.members.values_list("user_id", flat=True))
+        assert members == {conversation.posting.author_id, conversation.replier_id}
+        assert Message.objects.filter(room=reply_room, sender=conversation.replier).exists()

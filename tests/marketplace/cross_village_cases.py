@@ -43,9 +43,6 @@ register(Case("marketplace:posting-hide", _posting, methods=("post",)))
 register(
     Case("marketplace:conversation-list", _posting, methods=("get", "post"), body={"text": "x"})
 )
-register(
-    Case("marketplace:message-list", _conversation, methods=("get", "post"), body={"text": "x"})
-)
 register(Case("marketplace:conversation-accept", _conversation, methods=("post",)))
 register(Case("marketplace:agreement-detail", _agreement))
 register(Case("marketplace:agreement-propose", _agreement, methods=("post",), body={"minutes": 5}))

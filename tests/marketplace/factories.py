@@ -5,6 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from dorf.chat.services import room_for_subject
 from dorf.marketplace.models import (
     Agreement,
     Conversation,
@@ -12,8 +13,8 @@ from dorf.marketplace.models import (
     PostingCategory,
     PostingKind,
     PostingReport,
-    ReplyMessage,
 )
+from dorf.marketplace.services import REPLY_SUBJECT
 from tests.factories import UserFactory, VillageFactory
 
 
@@ -34,20 +35,28 @@ class PostingFactory(factory.django.DjangoModelFactory[Posting]):
 
 
 class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
+    """A conversation with its chat room (author and replier as members), as
+    ``conversation_open`` leaves it, but without a first message."""
+
     class Meta:
         model = Conversation
+        skip_postgeneration_save = True
 
     posting = factory.SubFactory(PostingFactory)
     replier = factory.SubFactory(UserFactory)
 
-
-class ReplyMessageFactory(factory.django.DjangoModelFactory[ReplyMessage]):
-    class Meta:
-        model = ReplyMessage
-
-    conversation = factory.SubFactory(ConversationFactory)
-    sender = factory.SelfAttribute("conversation.replier")
-    text = "Ich kann helfen."
+    @factory.post_generation
+    def with_room(obj: Conversation, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create or obj.room_id is not None:
+            return
+        obj.room = room_for_subject(
+            village=obj.posting.village,
+            subject_type=REPLY_SUBJECT,
+            subject_id=obj.pk,
+            title=obj.posting.title,
+            members=[obj.posting.author, obj.replier],
+        )
+        obj.save(update_fields=["room"])
 
 
 class AgreementFactory(factory.django.DjangoModelFactory[Agreement]):

@@ -8,9 +8,14 @@ import pytest
 from django.apps import apps
 from django.db import models
 
+from dorf.chat.models import Room
+from dorf.clubs import services as club_services
+from dorf.marketplace import services as marketplace_services
+from dorf.notifications.models import Notification
 from dorf.users.models import ApiToken, Block, User
 from dorf.villages.models import AddressEntry, Household, Membership
 from tests.factories import TEST_PASSWORD, HouseholdFactory, MembershipFactory, UserFactory
+from tests.marketplace.factories import PostingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +116,33 @@ def test_the_village_address_register_is_not_personal_data(resident: Membership)
         longitude=7.87,
     )
     assert json.dumps(_rows_containing("Kirchstraße")) == '["villages.AddressEntry.street"]'
+
+
+def test_erasure_reaches_what_others_received_from_me_in_chat_marketplace_and_clubs(
+    resident: Membership, client_for
+) -> None:
+    # given: my reply to a neighbour's posting (a chat room; the neighbour was notified with
+    # my name and words), a neighbour's reply to my posting, a request to join a club
+    neighbour = MembershipFactory(village=resident.village)
+    theirs = PostingFactory(village=resident.village, author=neighbour.user, title="Leiter")
+    marketplace_services.conversation_open(
+        user=resident.user, posting_id=theirs.pk, text="Quasts Quittenmus als Dank"
+    )
+    mine = PostingFactory(
+        village=resident.village, author=resident.user, title="Quast sucht Quittenpresse"
+    )
+    marketplace_services.conversation_open(user=neighbour.user, posting_id=mine.pk, text="Hallo")
+    club = club_services.club_create(
+        membership=neighbour, name="Chor", membership_policy="approval"
+    )
+    club_services.club_join(user=resident.user, club_id=club.pk)
+    assert _rows_containing("Zacharias")  # the neighbour's feed names me
+    # when
+    response = client_for(resident.user).delete("/api/v1/me/", {"password": TEST_PASSWORD})
+    # then: neither my name nor my words are left anywhere
+    assert response.status_code == 204
+    for value in ("Zacharias", "Quast", "Quitten"):
+        assert _rows_containing(value) == [], value
+    # and: the neighbour keeps the conversation and the notifications, without my words
+    assert Room.objects.filter(subject_type="posting_reply").count() == 2
+    assert Notification.objects.filter(user=neighbour.user).count() == 2

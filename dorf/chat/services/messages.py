@@ -84,11 +84,11 @@ def message_send(
     if reply_to is not None:
         candidates.add(reply_to.sender_id)
     room_members = RoomMember.objects.filter(room=room, state=MemberState.ACTIVE)
-    if room.kind != RoomKind.DIRECT:
+    if not room.is_pair:
         room_members = room_members.filter(user_id__in=candidates)
     recipient_ids = set(room_members.values_list("user_id", flat=True)) - {user.pk}
     hidden = blocked_user_ids(user) if recipient_ids else set()
-    if room.kind == RoomKind.DIRECT and recipient_ids & hidden:
+    if room.is_pair and recipient_ids & hidden:
         raise Forbidden(_("You cannot message this person."), code="blocked")
     message = Message.objects.create(
         room=room, sender=user, text=text, client_msg_id=client_msg_id, reply_to=reply_to
@@ -117,6 +117,13 @@ def _notify_about_message(
             (uid, Category.DIRECT_MESSAGE, _("Message from %(name)s"))
             for uid in sorted(recipient_ids)
         )
+    elif room.is_pair:
+        # A conversation about a posting: the marketplace category, so muting the
+        # marketplace also mutes its conversations.
+        targets.extend(
+            (uid, Category.MARKETPLACE, _("%(name)s about \u201c%(title)s\u201d"))
+            for uid in sorted(recipient_ids)
+        )
     users = User.objects.in_bulk(sorted(recipient_ids))
     notified: set[int] = set()
     for uid, category, title in targets:
@@ -126,11 +133,12 @@ def _notify_about_message(
         notify(
             user=users[uid],
             category=category,
-            title=title % {"name": sender.display_name},
+            title=title % {"name": sender.display_name, "title": room.title},
             body=message.text[:200],
             village=Village(pk=room.village_id),
             link_type="chat_message",
             link_id=message.pk,
+            actor=sender,
         )
 
 

@@ -57,7 +57,9 @@ def room_member_add(
         member.state = MemberState.ACTIVE
         member.save(update_fields=["state"])
     if member.state == MemberState.ACTIVE:
-        realtime.rooms_join_on_commit(user.pk, [room.pk])
+        # From the room's last message as loaded: a stale value only replays a little more
+        # (sockets de-duplicate by id).
+        realtime.rooms_join_on_commit(user.pk, {room.pk: room.last_message_id or 0})
     return member
 
 
@@ -102,6 +104,14 @@ def room_for_subject(
     for user in sorted(members, key=lambda u: u.pk):
         room_member_add(room=room, user=user)
     return room
+
+
+@transaction.atomic
+def rooms_retitle(*, subject_type: str, subject_ids: Iterable[int], title: str) -> int:
+    """Rename the rooms of other apps' objects (a renamed club, an erased posting)."""
+    return Room.objects.filter(subject_type=subject_type, subject_id__in=list(subject_ids)).update(
+        title=title[:120]
+    )
 
 
 @transaction.atomic
