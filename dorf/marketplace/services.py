@@ -292,7 +292,7 @@ def agreement_accept(*, user: User, conversation_id: int) -> Agreement:
     notify(
         user=conversation.replier,
         category=Category.MARKETPLACE,
-        title=_("Agreed: \u201c%(title)s\u201d") % {"title": posting.title},
+        title=_("Agreed: “%(title)s”") % {"title": posting.title},
         village=posting.village,
         link_type="posting_agreement",
         link_id=agreement.pk,

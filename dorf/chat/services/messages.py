@@ -121,7 +121,7 @@ def _notify_about_message(
         # A conversation about a posting: the marketplace category, so muting the
         # marketplace also mutes its conversations.
         targets.extend(
-            (uid, Category.MARKETPLACE, _("%(name)s about \u201c%(title)s\u201d"))
+            (uid, Category.MARKETPLACE, _("%(name)s about “%(title)s”"))
             for uid in sorted(recipient_ids)
         )
     users = User.objects.in_bulk(sorted(recipient_ids))
