@@ -66,8 +66,12 @@ def test_checker_reports_capacity_window_and_missing_tasks(solomon: Instance) ->
 
 def test_checker_rejects_a_delivery_before_its_pickup(lilim: Instance) -> None:
     assert check(lilim, [[1, 2], [3, 4]]) == []
-    assert any("delivery 2 before or without its pickup" in e for e in check(lilim, [[2, 1], [3, 4]]))
-    assert any("delivery 4 before or without its pickup" in e for e in check(lilim, [[1, 2, 4], [3]]))
+    assert any(
+        "delivery 2 before or without its pickup" in e for e in check(lilim, [[2, 1], [3, 4]])
+    )
+    assert any(
+        "delivery 4 before or without its pickup" in e for e in check(lilim, [[1, 2, 4], [3]])
+    )
 
 
 def test_reading_a_delivery_without_its_pickup_raises_invalid_problem(tmp_path: Path) -> None:

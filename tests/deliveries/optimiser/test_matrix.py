@@ -24,8 +24,9 @@ SCHOOL = Location(50.8000, 7.8720)
 
 
 def test_geodesic_provider_scales_distance_by_detour_and_speed() -> None:
-    provider = GeodesicProvider(speeds_m_per_s={TravelMode.BIKE: 5.0},
-                                detour_factors={TravelMode.BIKE: 1.5})
+    provider = GeodesicProvider(
+        speeds_m_per_s={TravelMode.BIKE: 5.0}, detour_factors={TravelMode.BIKE: 1.5}
+    )
     metres = great_circle((CHURCH.lat, CHURCH.lon), (SCHOOL.lat, SCHOOL.lon)).meters
 
     matrix = provider.travel_times_s([CHURCH, SCHOOL], TravelMode.BIKE)

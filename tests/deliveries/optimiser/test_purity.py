@@ -24,7 +24,11 @@ print(json.dumps({"loaded": loaded, "served": [r.parcel_ids for r in plan.routes
 
 def test_optimiser_imports_and_solves_without_loading_django() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=True,
     )
 

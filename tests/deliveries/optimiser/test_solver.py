@@ -42,7 +42,9 @@ def plan(day: Problem) -> Plan:
     return solve(day, QUICK)
 
 
-def test_every_parcel_is_routed_or_reported_unassigned_exactly_once(day: Problem, plan: Plan) -> None:
+def test_every_parcel_is_routed_or_reported_unassigned_exactly_once(
+    day: Problem, plan: Plan
+) -> None:
     delivered = [pid for route in plan.routes for pid in route.parcel_ids]
     unassigned = [item.parcel_id for item in plan.unassigned]
 
@@ -104,8 +106,9 @@ def helper(name: str, capacity: int = 10, mode: TravelMode = TravelMode.BIKE) ->
 
 
 def parcel(name: str, house: int, size: int = 1, **extra: object) -> Parcel:
-    return Parcel(name, size, pickup=0, delivery=house, pickup_service_s=30,
-                  delivery_service_s=60, **extra)  # type: ignore[arg-type]
+    return Parcel(
+        name, size, pickup=0, delivery=house, pickup_service_s=30, delivery_service_s=60, **extra
+    )  # type: ignore[arg-type]
 
 
 def street(*parcels: Parcel, volunteers: tuple[Volunteer, ...] | None = None) -> Problem:
@@ -164,8 +167,9 @@ def test_explicit_matrix_is_used_instead_of_computed_travel_times() -> None:
     matrix = [[0 if a == b else 600 for b in range(size)] for a in range(size)]
     for a in range(size):
         matrix[a][1] = matrix[1][a] = 0 if a == 1 else 3600
-    problem = replace(street(parcel("near", 4), parcel("far", 1)),
-                      travel_times_s={TravelMode.BIKE: matrix})
+    problem = replace(
+        street(parcel("near", 4), parcel("far", 1)), travel_times_s={TravelMode.BIKE: matrix}
+    )
 
     plan = solve(problem, QUICK)
 
@@ -193,7 +197,9 @@ def test_warm_start_keeps_picked_up_parcels_on_their_volunteer(day: Problem, pla
     assert plan_violations(replanned_problem, replanned, matrices_of(day)) == []
 
 
-def test_replanning_after_a_decline_gives_the_parcels_to_the_others(day: Problem, plan: Plan) -> None:
+def test_replanning_after_a_decline_gives_the_parcels_to_the_others(
+    day: Problem, plan: Plan
+) -> None:
     declined = plan.routes[0].volunteer_id
     problem = replace(day, volunteers=tuple(v for v in day.volunteers if v.id != declined))
 

@@ -26,21 +26,41 @@ GOOD = Problem(PLACES, (ANNA,), (BOOK,))
 @pytest.mark.parametrize(
     ("problem", "message"),
     [
-        (replace(GOOD, travel_times_s={TravelMode.CAR: [[0, 1], [1, 0]]}), "has 2 rows, expected 3"),
-        (replace(GOOD, travel_times_s={TravelMode.CAR: [[0, 1, 1], [1, 0], [1, 1, 0]]}), "row 1 has 2 entries"),
-        (replace(GOOD, travel_times_s={TravelMode.CAR: [[0, -1, 1], [1, 0, 1], [1, 1, 0]]}), "not a non-negative integer"),
-        (replace(GOOD, parcels=(replace(BOOK, window=TimeWindow(600, 300)),)), "window ends at 300 s before it starts at 600 s"),
+        (
+            replace(GOOD, travel_times_s={TravelMode.CAR: [[0, 1], [1, 0]]}),
+            "has 2 rows, expected 3",
+        ),
+        (
+            replace(GOOD, travel_times_s={TravelMode.CAR: [[0, 1, 1], [1, 0], [1, 1, 0]]}),
+            "row 1 has 2 entries",
+        ),
+        (
+            replace(GOOD, travel_times_s={TravelMode.CAR: [[0, -1, 1], [1, 0, 1], [1, 1, 0]]}),
+            "not a non-negative integer",
+        ),
+        (
+            replace(GOOD, parcels=(replace(BOOK, window=TimeWindow(600, 300)),)),
+            "window ends at 300 s before it starts at 600 s",
+        ),
         (replace(GOOD, volunteers=(replace(ANNA, shift=TimeWindow(10, 5)),)), "shift: window ends"),
-        (replace(GOOD, volunteers=(replace(ANNA, capacity_units=-1),)), "capacity_units must not be negative"),
+        (
+            replace(GOOD, volunteers=(replace(ANNA, capacity_units=-1),)),
+            "capacity_units must not be negative",
+        ),
         (replace(GOOD, parcels=(replace(BOOK, size_units=-2),)), "size_units must not be negative"),
-        (replace(GOOD, parcels=(replace(BOOK, delivery=7),)), "delivery: location index 7 is not in 0..2"),
+        (
+            replace(GOOD, parcels=(replace(BOOK, delivery=7),)),
+            "delivery: location index 7 is not in 0..2",
+        ),
         (replace(GOOD, parcels=(replace(BOOK, pickup=-1),)), "pickup: location index -1"),
         (replace(GOOD, parcels=(replace(BOOK, picked_up_by="zoe"),)), "names volunteer 'zoe'"),
         (replace(GOOD, parcels=(BOOK, BOOK)), "parcel 'book' appears twice"),
         (replace(GOOD, volunteers=(ANNA, ANNA)), "volunteer 'anna' appears twice"),
     ],
 )
-def test_malformed_problem_raises_invalid_problem_naming_the_fault(problem: Problem, message: str) -> None:
+def test_malformed_problem_raises_invalid_problem_naming_the_fault(
+    problem: Problem, message: str
+) -> None:
     with pytest.raises(InvalidProblem, match=message):
         solve(problem)
 
