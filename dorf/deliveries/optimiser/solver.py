@@ -19,11 +19,15 @@ from typing import Any
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 from ortools.util import optional_boolean_pb2
 
+from .construct import build_trips
 from .matrix import UNREACHABLE_S, GeodesicProvider, TravelTimeProvider
 from .plan import Plan, Route, Stop, StopKind, Unassigned
 from .problem import Matrix, Problem, Settings, TimeWindow, TravelMode
 from .reasons import capable_volunteers, no_capacity_left
 from .validation import InvalidProblem, check_matrix, validate
+
+#: Above this many stops, the first plan is built by ``construct.build_trips``.
+_LARGE_PROBLEM_STOPS = 250
 
 _SLOW_OPERATORS = (
     "use_exchange_pair",
@@ -80,11 +84,17 @@ def solve(
     if previous is not None:
         model.improve(model.routes_from_plan(previous), deadline)
         return model.plan()
-    if settings.first_solution_only or settings.solution_limit is not None:
-        model.iterated_local_search(deadline)
-        return model.plan()
+    deterministic = settings.first_solution_only or settings.solution_limit is not None
     budget_s = max(deadline - time.monotonic(), 0.0)
-    model.iterated_local_search(time.monotonic() + 0.5 * budget_s)
+    first_phase_ends = deadline if deterministic else time.monotonic() + 0.5 * budget_s
+    if len(model.stop_node) > _LARGE_PROBLEM_STOPS and not settings.first_solution_only:
+        # OR-Tools' own first solution takes far longer than the budget here.
+        trips = build_trips(problem, matrices, screen.allowed)
+        model.improve(model.routes_from_stops(trips), first_phase_ends)
+    else:
+        model.iterated_local_search(first_phase_ends)
+    if deterministic:
+        return model.plan()
     model = _remove_routes(model, deadline - 0.15 * budget_s)
     # A model searches once (OR-Tools keeps the used-up time limit), so polishing
     # happens in a fresh one with the same number of volunteers.
@@ -155,6 +165,7 @@ class _Screen:
     def __init__(self, problem: Problem, matrices: Mapping[TravelMode, Matrix]) -> None:
         self.unassigned: dict[int, Unassigned] = {}
         self.allowed: dict[int, list[int]] = {}
+        self.node_times: dict[TravelMode, tuple[list[list[int]], int]] = {}
         for p, parcel in enumerate(problem.parcels):
             able, reason = capable_volunteers(parcel, problem.volunteers, matrices)
             if reason is not None:
@@ -242,15 +253,18 @@ class _Model:
         time_callbacks: dict[TravelMode, int] = {}
         longest_arc_s = 1
         for mode in sorted({v.mode for v in volunteers}):
-            matrix = self.matrices[mode]
-            times = [
-                [service + cost for cost in (matrix[a][b] for b in locations)]
-                for a, service in zip(locations, services, strict=True)
-            ]
-            longest_arc_s = max(
-                longest_arc_s,
-                max((t for row in times for t in row if t < UNREACHABLE_S), default=1),
-            )
+            # Every model of one solve has the same nodes: build each matrix once.
+            cached = self.screen.node_times.get(mode)
+            if cached is None:
+                matrix = self.matrices[mode]
+                times = [
+                    [service + cost for cost in (matrix[a][b] for b in locations)]
+                    for a, service in zip(locations, services, strict=True)
+                ]
+                longest = max((t for row in times for t in row if t < UNREACHABLE_S), default=1)
+                cached = self.screen.node_times[mode] = (times, longest)
+            times, longest = cached
+            longest_arc_s = max(longest_arc_s, longest)
             time_callbacks[mode] = routing.RegisterTransitMatrix(times)
         for v, volunteer in enumerate(volunteers):
             routing.SetArcCostEvaluatorOfVehicle(time_callbacks[volunteer.mode], v)
@@ -494,6 +508,16 @@ class _Model:
                 if count[self._parcel(node)] == self._stops_needed(self._parcel(node))
             ]
         return routes
+
+    def routes_from_stops(self, routes: list[list[tuple[int, bool]]]) -> list[list[int]]:
+        """Routes of ``(parcel index, is_pickup)`` stops as node numbers."""
+        return [
+            [
+                self.stop_node[p, StopKind.PICKUP if is_pickup else StopKind.DELIVERY]
+                for p, is_pickup in route
+            ]
+            for route in routes
+        ]
 
     def _parcel(self, node: int) -> int:
         parcel = self.nodes[node].parcel
