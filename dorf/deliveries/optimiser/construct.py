@@ -43,41 +43,71 @@ def _productivity(volunteer: Volunteer, v: int) -> tuple[int, int, int]:
     return (-volunteer.capacity_units, -available_s, v)
 
 
-def _fits(problem: Problem, volunteer: Volunteer, trips: Sequence[_Trip], matrix: Matrix) -> bool:
+def _stop_visits(problem: Problem, stops: Sequence[tuple[int, bool]]) -> list[Visit]:
+    visits = []
+    for p, is_pickup in stops:
+        parcel = problem.parcels[p]
+        if is_pickup:
+            assert parcel.pickup is not None
+            visits.append(Visit(parcel.pickup, parcel.pickup_service_s, parcel.pickup_window))
+        else:
+            visits.append(Visit(parcel.delivery, parcel.delivery_service_s, parcel.window))
+    return visits
+
+
+def _fits(
+    problem: Problem,
+    volunteer: Volunteer,
+    prefix: list[Visit],
+    trips: Sequence[_Trip],
+    matrix: Matrix,
+) -> bool:
     if any(
         sum(problem.parcels[p].size_units for p in trip.parcels) > volunteer.capacity_units
         for trip in trips
     ):
         return False
-    return earliest_end_and_duration(volunteer, _visits(problem, trips), matrix) is not None
+    visits = prefix + _visits(problem, trips)
+    return earliest_end_and_duration(volunteer, visits, matrix) is not None
 
 
 def build_trips(
     problem: Problem,
     matrices: Mapping[TravelMode, Matrix],
     allowed: Mapping[int, Sequence[int]],
+    prefixes: Sequence[Sequence[tuple[int, bool]]] | None = None,
 ) -> list[list[tuple[int, bool]]]:
     """Greedy trips per volunteer, as ``(parcel index, is_pickup)`` stops in order.
 
-    Volunteers with the largest vehicles and the most time go first. Each trip starts at the pickup
-    point nearest to where the volunteer is, with parcels waiting there; it grows by
+    ``prefixes`` are routes to keep (a previous plan): new trips are appended after
+    their last stop, and their parcels are not planned again. Volunteers who already
+    have a route are extended first.
+
+    Then volunteers with the largest vehicles and the most time go first. Each trip
+    starts at the pickup point nearest to where the volunteer is, with parcels waiting there; it grows by
     the parcel whose delivery is quickest to reach from the last one while the trip
     still fits the capacity, every window, the shift and the maximum duration.
     """
+    kept = [list(route) for route in prefixes] if prefixes else [[] for _ in problem.volunteers]
+    planned = {p for route in kept for p, _ in route}
     waiting: dict[int, set[int]] = {}
     for p in allowed:
+        if p in planned:
+            continue
         parcel: Parcel = problem.parcels[p]
         if parcel.pickup is not None and parcel.picked_up_by is None:
             waiting.setdefault(parcel.pickup, set()).add(p)
     order = sorted(
-        range(len(problem.volunteers)), key=lambda v: _productivity(problem.volunteers[v], v)
+        range(len(problem.volunteers)),
+        key=lambda v: (not kept[v], _productivity(problem.volunteers[v], v)),
     )
-    routes: list[list[tuple[int, bool]]] = [[] for _ in problem.volunteers]
+    routes = kept
     for v in order:
         volunteer = problem.volunteers[v]
         matrix = matrices[volunteer.mode]
         trips: list[_Trip] = []
-        here = volunteer.start
+        prefix = _stop_visits(problem, kept[v])
+        here = prefix[-1].location if prefix else volunteer.start
         while True:
             points = sorted(
                 (
@@ -90,7 +120,7 @@ def build_trips(
             trip = None
             for point in points:
                 trip = _grow_trip(
-                    problem, volunteer, v, trips, point, waiting[point], matrix, allowed
+                    problem, volunteer, v, prefix, trips, point, waiting[point], matrix, allowed
                 )
                 if trip is not None:
                     break
@@ -109,6 +139,7 @@ def _grow_trip(
     problem: Problem,
     volunteer: Volunteer,
     v: int,
+    prefix: list[Visit],
     trips: list[_Trip],
     point: int,
     candidates: set[int],
@@ -122,7 +153,7 @@ def _grow_trip(
         pool.sort(key=lambda p: (matrix[last][problem.parcels[p].delivery], p))
         for p in pool[:12]:  # the nearest few are enough and keep this fast
             trip.parcels.append(p)
-            if _fits(problem, volunteer, [*trips, trip], matrix):
+            if _fits(problem, volunteer, prefix, [*trips, trip], matrix):
                 pool.remove(p)
                 last = problem.parcels[p].delivery
                 break
