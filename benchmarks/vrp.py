@@ -419,6 +419,33 @@ def summary(rows: Sequence[dict[str, object]]) -> dict[str, object]:
     return result
 
 
+def markdown_table(path: Path) -> str:
+    """The per-instance lines of a benchmark run as a Markdown table, then the summary."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+    instances = [row for row in rows if "instance" in row]
+    lines = [
+        "| instance | feasible | vehicles | distance | gap % | VROOM feasible | VROOM vehicles "
+        "| VROOM distance | VROOM gap % | BKS vehicles | BKS distance |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in instances:
+        cells = [
+            row["instance"],
+            "yes" if row["feasible"] else "**no**",
+            row["vehicles"],
+            f"{row['distance']:.2f}",
+            row.get("gap_pct", ""),
+            "yes" if row.get("vroom_feasible") else "no",
+            row.get("vroom_vehicles", ""),
+            f"{row['vroom_distance']:.2f}" if "vroom_distance" in row else "",
+            row.get("vroom_gap_pct", ""),
+            row.get("bks_vehicles", ""),
+            row.get("bks_distance", ""),
+        ]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -427,6 +454,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bks", type=Path, action="append", default=[], help="bks.csv file(s)")
     parser.add_argument("--solution-dir", type=Path, help="write each solution as JSON here")
     parser.add_argument("--vs-vroom", action="store_true", help="also solve with VROOM")
+    parser.add_argument(
+        "--table", type=Path, help="print the JSON lines of an earlier run as a Markdown table"
+    )
     parser.add_argument("--village", action="store_true", help="run the village scenario")
     parser.add_argument(
         "--village-reference-s",
@@ -435,6 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="time limit of the reference village solve",
     )
     args = parser.parse_args(argv)
+    if args.table is not None:
+        print(markdown_table(args.table))
+        return 0
     if args.village:
         return run_village(args)
     if not args.instances:
