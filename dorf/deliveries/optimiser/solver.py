@@ -26,6 +26,8 @@ from .problem import Matrix, Problem, Settings, TimeWindow, TravelMode
 from .reasons import capable_volunteers, no_capacity_left
 from .validation import InvalidProblem, check_matrix, validate
 
+logger = logging.getLogger(__name__)
+
 #: Share of the time limit for ruin and recreate; the rest goes to one attempt
 #: with one volunteer fewer. Measured on LR1 and LRC1 at 10 s (vehicles, mean gap to
 #: the BKS): 0.5 with two more attempts and a polish 248 / 3.8 %, 0.7: 249 / 3.5 %,
@@ -111,7 +113,7 @@ def solve(
     # it brings: the whole budget goes to improving the first plan.
     one_phase = deterministic or large
     first_phase_ends = deadline if one_phase else time.monotonic() + _SEARCH_SHARE * budget_s
-    if large and not settings.first_solution_only:
+    if large:
         # OR-Tools' own first solution takes far longer than the budget here.
         trips = build_trips(problem, matrices, screen.allowed)
         model.improve(model.routes_from_stops(trips), first_phase_ends)
@@ -159,9 +161,6 @@ def _with_one_volunteer_fewer(model: _Model, until: float) -> _Model:
         "found" if success else "not found",
     )
     return fewer if success else model
-
-
-logger = logging.getLogger(__name__)
 
 
 class _Screen:
@@ -423,6 +422,8 @@ class _Model:
         Routes that no longer fit (a window or a shift changed) are emptied first.
         """
         parameters = self._parameters(until)
+        if self.settings.first_solution_only:
+            parameters.solution_limit = 1
         self._close(parameters)
         initial = self._assignment(routes)
         solution = self.routing.SolveFromAssignmentWithParameters(initial, parameters)
