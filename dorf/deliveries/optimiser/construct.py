@@ -150,8 +150,21 @@ def _grow_trip(
     last = point
     pool = sorted(p for p in candidates if v in allowed[p])
     while pool:
-        pool.sort(key=lambda p: (matrix[last][problem.parcels[p].delivery], p))
-        for p in pool[:12]:  # the nearest few are enough and keep this fast
+        # Rank by when the handover could start (travel plus waiting for the
+        # window), not by distance alone: a near parcel due in the afternoon would
+        # otherwise keep a morning volunteer waiting.
+        now_s = _departure_after(volunteer, prefix + _visits(problem, [*trips, trip]), matrix)
+        ranked = []
+        for p in pool:
+            parcel = problem.parcels[p]
+            start_s = now_s + matrix[last][parcel.delivery]
+            if parcel.window is not None:
+                if start_s > parcel.window.end_s:
+                    continue
+                start_s = max(start_s, parcel.window.start_s)
+            ranked.append((start_s, p))
+        ranked.sort()
+        for _, p in ranked[:12]:  # the first few are enough and keep this fast
             trip.parcels.append(p)
             if _fits(problem, volunteer, prefix, [*trips, trip], matrix):
                 pool.remove(p)
@@ -161,3 +174,16 @@ def _grow_trip(
         else:
             break
     return trip if trip.parcels else None
+
+
+def _departure_after(volunteer: Volunteer, visits: Sequence[Visit], matrix: Matrix) -> int:
+    """When the volunteer leaves the last of ``visits`` at the earliest (shift start if none)."""
+    time_s = volunteer.shift.start_s
+    here = volunteer.start
+    for visit in visits:
+        time_s += matrix[here][visit.location]
+        if visit.window is not None:
+            time_s = max(time_s, visit.window.start_s)
+        time_s += visit.service_s
+        here = visit.location
+    return time_s

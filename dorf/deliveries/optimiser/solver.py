@@ -90,7 +90,7 @@ def solve(
     """
     settings = settings or Settings()
     # Reading the plan back after the search takes a moment: keep it inside the limit.
-    margin_s = min(0.15 * settings.time_limit_s, 0.5)
+    margin_s = min(0.2 * settings.time_limit_s, 0.5)
     deadline = time.monotonic() + settings.time_limit_s - margin_s
     validate(problem)
     matrices = _matrices(problem, provider)
