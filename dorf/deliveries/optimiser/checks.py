@@ -38,7 +38,8 @@ def plan_violations(
         picked: set[str] = set()
         delivered: set[str] = set()
         on_board = [
-            p for p in parcels.values()
+            p
+            for p in parcels.values()
             if any(s.parcel_id == p.id for s in route.stops)
             and (p.picked_up_by is not None or p.pickup is None)
         ]
@@ -54,10 +55,15 @@ def plan_violations(
             if stop.kind is StopKind.PICKUP:
                 if parcel.pickup is None or parcel.picked_up_by is not None:
                     errors.append(f"{volunteer.id}: pickup of {parcel.id}, which has none to do")
+                    continue
                 if stop.parcel_id in picked:
                     errors.append(f"{volunteer.id}: {parcel.id} picked up twice")
                 picked.add(stop.parcel_id)
-                location, service_s, window = parcel.pickup, parcel.pickup_service_s, parcel.pickup_window
+                location, service_s, window = (
+                    parcel.pickup,
+                    parcel.pickup_service_s,
+                    parcel.pickup_window,
+                )
                 load += parcel.size_units
             else:
                 needs_pickup = parcel.pickup is not None and parcel.picked_up_by is None
@@ -67,10 +73,16 @@ def plan_violations(
                     errors.append(f"{parcel.id} delivered twice or also unassigned")
                 delivered.add(stop.parcel_id)
                 where[stop.parcel_id] = volunteer.id
-                location, service_s, window = parcel.delivery, parcel.delivery_service_s, parcel.window
+                location, service_s, window = (
+                    parcel.delivery,
+                    parcel.delivery_service_s,
+                    parcel.window,
+                )
                 load -= parcel.size_units
                 if parcel.picked_up_by is not None and parcel.picked_up_by != volunteer.id:
-                    errors.append(f"{parcel.id} is carried by {parcel.picked_up_by}, not {volunteer.id}")
+                    errors.append(
+                        f"{parcel.id} is carried by {parcel.picked_up_by}, not {volunteer.id}"
+                    )
             if stop.location != location:
                 errors.append(f"{volunteer.id}: stop of {parcel.id} at the wrong place")
             time_s += matrix[here][location]
@@ -78,7 +90,9 @@ def plan_violations(
                 errors.append(f"{volunteer.id}: cannot reach {parcel.id} by {stop.arrival_s}")
             time_s = max(time_s, stop.service_start_s)
             if window is not None and not window.contains(time_s):
-                errors.append(f"{volunteer.id}: {stop.kind} of {parcel.id} at {time_s} outside {window}")
+                errors.append(
+                    f"{volunteer.id}: {stop.kind} of {parcel.id} at {time_s} outside {window}"
+                )
             if not 0 <= load <= volunteer.capacity_units:
                 errors.append(f"{volunteer.id}: load {load} after {parcel.id} outside capacity")
             time_s += service_s

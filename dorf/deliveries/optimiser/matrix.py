@@ -160,6 +160,9 @@ class OsrmTableProvider:
             if not isinstance(row, list) or len(row) != size:
                 raise TravelTimeUnavailable("OSRM answer has a durations row of the wrong size")
             matrix.append(
-                [UNREACHABLE_S if value is None else math.ceil(float(value) * factor) for value in row]
+                [
+                    UNREACHABLE_S if value is None else math.ceil(float(value) * factor)
+                    for value in row
+                ]
             )
         return matrix

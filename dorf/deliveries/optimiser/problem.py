@@ -107,10 +107,13 @@ class Problem:
 class Settings:
     """How hard and how long to search.
 
-    ``time_limit_s`` bounds the whole solve. The plan is reproducible when the search
-    stops on ``solution_limit`` (a count of improving solutions) or on
-    ``first_solution_only`` before the time limit: with the same input and the same
-    settings it is then the same plan on every run. ``fixed_cost_per_volunteer``
+    ``time_limit_s`` bounds the whole solve, building the matrix included. Without a
+    ``solution_limit`` the search runs until the time limit, so how far it gets (and
+    the plan) depends on the machine's speed and load. With ``solution_limit`` (the
+    number of solutions the search accepts before it stops; the solve is then a single
+    search phase) or ``first_solution_only``, a search that ends before the time limit
+    gives the same plan for the same input and settings on every run.
+    ``fixed_cost_per_volunteer``
     overrides the automatic cost of using one more volunteer (in travel seconds);
     ``log_search`` prints the OR-Tools search log.
     """

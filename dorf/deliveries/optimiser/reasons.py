@@ -102,8 +102,7 @@ def capable_volunteers(
             return [], Unassigned(
                 parcel.id,
                 UnassignedReason.TOO_BIG,
-                f"size {parcel.size_units} units exceeds the largest vehicle "
-                f"({largest} units)",
+                f"size {parcel.size_units} units exceeds the largest vehicle ({largest} units)",
             )
         # A carrier already holds the parcel; it cannot be too big for them.
         big_enough = candidates

@@ -9,7 +9,6 @@ a negative capacity) raises ``InvalidProblem`` naming the first thing that is wr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 from .problem import Matrix, Problem, TimeWindow, TravelMode
 
@@ -56,7 +55,7 @@ def check_matrix(mode: TravelMode | str, matrix: Matrix, size: int) -> None:
                 )
 
 
-def validate(problem: Problem, extra_matrices: Mapping[TravelMode, Matrix] | None = None) -> None:
+def validate(problem: Problem) -> None:
     """Raise ``InvalidProblem`` if ``problem`` is malformed; return ``None`` otherwise."""
     size = len(problem.locations)
     for i, location in enumerate(problem.locations):
@@ -98,7 +97,5 @@ def validate(problem: Problem, extra_matrices: Mapping[TravelMode, Matrix] | Non
                 "who is not in the problem"
             )
 
-    matrices: dict[TravelMode | str, Matrix] = dict(problem.travel_times_s)
-    matrices.update(extra_matrices or {})
-    for mode, matrix in matrices.items():
+    for mode, matrix in problem.travel_times_s.items():
         check_matrix(mode, matrix, size)

@@ -211,3 +211,27 @@ def test_replanning_after_a_decline_gives_the_parcels_to_the_others(
     served_after = sum(len(r.parcel_ids) for r in replanned.routes)
     assert served_after >= served_before - len(plan.routes[0].parcel_ids)
     assert served_after > served_before - len(plan.routes[0].parcel_ids) or not plan.unassigned
+
+
+def test_a_large_day_is_planned_from_trips_and_keeps_every_rule() -> None:
+    # 140 parcels make 280 stops: above the size where OR-Tools' own first solution
+    # is replaced by trips from the pickup points.
+    big = village_problem(parcels=140, volunteers=25, seed=5)
+
+    plan = solve(big, Settings(time_limit_s=10, solution_limit=20))
+
+    assert plan_violations(big, plan, matrices_of(big)) == []
+    assert len(plan.unassigned) <= 5
+    assert plan.volunteers_used < 25
+
+
+def test_replanning_a_large_day_after_a_decline_serves_the_declined_parcels() -> None:
+    big = village_problem(parcels=140, volunteers=25, seed=5)
+    plan = solve(big, Settings(time_limit_s=10, solution_limit=20))
+    declined = max(plan.routes, key=lambda route: len(route.stops)).volunteer_id
+    smaller = replace(big, volunteers=tuple(v for v in big.volunteers if v.id != declined))
+
+    replanned = solve(smaller, Settings(time_limit_s=2.0), previous=plan)
+
+    assert plan_violations(smaller, replanned, matrices_of(big)) == []
+    assert len(replanned.unassigned) <= len(plan.unassigned) + 2
