@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import pytest
 from geopy.distance import great_circle
@@ -53,7 +54,7 @@ class FakeOsrm(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         FakeOsrm.requests.append(self.path)
         if "/broken/" in self.path:
-            body = {"code": "InvalidQuery", "message": "nope"}
+            body: dict[str, Any] = {"code": "InvalidQuery", "message": "nope"}
         else:
             count = len(self.path.split("?")[0].split("/")[-1].split(";"))
             durations = [[abs(i - j) * 100.4 for j in range(count)] for i in range(count)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -105,10 +106,10 @@ def helper(name: str, capacity: int = 10, mode: TravelMode = TravelMode.BIKE) ->
     return Volunteer(name, mode, capacity, start=6, end=6, shift=MORNING)
 
 
-def parcel(name: str, house: int, size: int = 1, **extra: object) -> Parcel:
+def parcel(name: str, house: int, size: int = 1, **extra: Any) -> Parcel:
     return Parcel(
         name, size, pickup=0, delivery=house, pickup_service_s=30, delivery_service_s=60, **extra
-    )  # type: ignore[arg-type]
+    )
 
 
 def street(*parcels: Parcel, volunteers: tuple[Volunteer, ...] | None = None) -> Problem:
