@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks.vrp --time-limit 10 --bks /work/shared/bench/vrp/lilim/bks.csv \\
-        --vs-vroom /work/shared/bench/vrp/lilim/*.txt
+    python -m benchmarks.vrp --time-limit 10 --bks ../shared/bench/vrp/lilim/bks.csv \\
+        --vs-vroom ../shared/bench/vrp/lilim/*.txt
     python -m benchmarks.vrp --village
 
 Prints one JSON line per instance. Every solution printed is checked here, in the

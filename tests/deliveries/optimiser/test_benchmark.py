@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,12 @@ import pytest
 from benchmarks.vrp import Instance, check, read_instance, solve_ours, total_distance
 from dorf.deliveries.optimiser import InvalidProblem
 
-DATA = Path("/work/shared/bench/vrp")
+# The classic instances live in the shared folder beside the checkout (../shared/bench/vrp).
+DATA = Path(
+    os.environ.get(
+        "DORF_BENCH_DATA", Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "vrp"
+    )
+)
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="benchmark instances not present")
 
 SOLOMON = """C101
