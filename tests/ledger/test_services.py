@@ -444,13 +444,25 @@ def test_payment_request_keys_are_idempotent(alice, bob) -> None:
 def test_balance_changes_are_announced_after_commit(
     alice, bob, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
+    # given: a channel layer that records what is sent to which group
     sent: list[tuple[str, str, dict[str, Any]]] = []
-    monkeypatch.setattr("dorf.core.realtime.group_send_now", lambda g, t, p: sent.append((g, t, p)))
+
+    class RecordingLayer:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            event = dict(message["event"])
+            sent.append((group, event.pop("type"), event))
+
+    monkeypatch.setattr("dorf.core.realtime.get_channel_layer", RecordingLayer)
+
+    # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         transfer = pay(alice, bob, 20)
-    assert sent == []  # nothing before commit
-    for callback in callbacks:
-        callback()
+
+    # then: nothing before commit, one callback for the transfer, one event per member
+    assert sent == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(sent) == 2
     by_group = {group: payload for group, kind, payload in sent if kind == "balance.changed"}
     assert by_group[f"user.{alice.user_id}"]["balance_minutes"] == 280
     assert by_group[f"user.{bob.user_id}"]["balance_minutes"] == 20
