@@ -220,21 +220,17 @@ def transfer_create(
 
     created_at = booked_at or timezone.now()
     try:
-        booked = _book(
-            {
-                "village_id": village.pk,
-                "kind": kind.value,
-                "memo": memo,
-                "created_by_id": created_by.pk if created_by else None,
-                "idempotency_key": idempotency_key,
-                "request_hash": expected_hash,
-                "link_type": link_type,
-                "link_id": link_id,
-                "reverses_id": reverses.pk if reverses else None,
-                "created_at": connection.ops.adapt_datetimefield_value(created_at),
-            },
-            amounts,
-            new_balances,
+        transfer_id = _insert_transfer(
+            village_id=village.pk,
+            kind=kind.value,
+            memo=memo,
+            created_by_id=created_by.pk if created_by else None,
+            idempotency_key=idempotency_key,
+            request_hash=expected_hash,
+            link_type=link_type,
+            link_id=link_id,
+            reverses_id=reverses.pk if reverses else None,
+            created_at=created_at,
         )
     except IntegrityError as exc:
         # The original was reversed meanwhile (a taken key does not raise, see below).
@@ -243,7 +239,7 @@ def transfer_create(
                 _("This transfer has already been reversed."), code="already_reversed"
             ) from exc
         raise
-    if booked is None:
+    if transfer_id is None:
         # The key is taken: by a retry's original, or by another request with this key
         # but other accounts (not serialised by our locks) that committed first.
         existing = _booked(village, idempotency_key)
@@ -253,7 +249,9 @@ def transfer_create(
                 code="idempotency_key_reused",
             )
         return _replay(existing, expected_hash)
-    transfer_id, entry_ids = booked
+
+    entry_ids = _insert_entries(transfer_id, amounts, new_balances)
+    _update_balances(new_balances)
 
     transfer = _loaded(
         Transfer(
@@ -278,14 +276,14 @@ def transfer_create(
     transfer.booked_entries = [
         _loaded(
             Entry(
-                pk=entry_ids[account_id],
+                pk=entry_id,
                 transfer=transfer,
                 account=legs_by_id[account_id],
                 minutes=minutes,
                 balance_after_minutes=new_balances[account_id],
             )
         )
-        for account_id, minutes in amounts.items()
+        for entry_id, (account_id, minutes) in zip(entry_ids, amounts.items(), strict=True)
     ]
     _announce_balances(locked, new_balances, village=village, transfer_id=transfer_id)
     return transfer
@@ -321,86 +319,86 @@ def _booked(village: Village, idempotency_key: str) -> Transfer | None:
     return Transfer.objects.filter(village=village, idempotency_key=idempotency_key).first()
 
 
-# The writes of a transfer are hand-written SQL: a payment runs them under the row locks
-# of two hot accounts, and the ORM's compilation of the same statements took longer than
-# the database did to run them (docs/benchmarks.md, "Ledger").
-
-_TRANSFER_COLUMNS = (
-    "village_id",
-    "kind",
-    "memo",
-    "created_by_id",
-    "idempotency_key",
-    "request_hash",
-    "link_type",
-    "link_id",
-    "reverses_id",
-    "created_at",
-)
-# ON CONFLICT waits for a concurrent insert of the same key to commit or roll back, so
-# "no row" means a committed transfer holds the key.
-_INSERT_TRANSFER = (
-    "INSERT INTO ledger_transfer (village_id, kind, memo, created_by_id, idempotency_key,"
-    " request_hash, link_type, link_id, reverses_id, created_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (village_id, idempotency_key) DO NOTHING RETURNING id"
-)
+# The three writes of a transfer are hand-written statements: a payment runs them under
+# the row locks of two hot accounts, and the ORM's compilation of the same statements
+# took longer than the database did to run them (docs/benchmarks.md, "Ledger").
 
 
-def _book(
-    transfer: dict[str, Any], amounts: dict[int, int], new_balances: dict[int, int]
-) -> tuple[int, dict[int, int]] | None:
-    """Insert the transfer and its entries and write the new balances (the accounts are
-    locked by this transaction). Returns the transfer's id and the entry id per account,
-    or None, having written nothing, when the idempotency key is already taken.
+def _insert_transfer(
+    *,
+    village_id: int,
+    kind: str,
+    memo: str,
+    created_by_id: int | None,
+    idempotency_key: str,
+    request_hash: str,
+    link_type: str,
+    link_id: int | None,
+    reverses_id: int | None,
+    created_at: datetime,
+) -> int | None:
+    """Insert the transfer row; None when (village, idempotency_key) is already taken.
 
-    On PostgreSQL this is one statement (data-modifying CTEs), so the row locks are held
-    for one round trip instead of three; elsewhere (the SQLite demo) one at a time.
+    ON CONFLICT waits for a concurrent insert of the same key to commit or roll back,
+    so None means a committed transfer holds the key.
     """
-    transfer_params = [transfer[column] for column in _TRANSFER_COLUMNS]
-    # Only placeholders are formatted into the SQL text; the values travel as parameters.
-    leg_rows = ", ".join(["(%s, %s, %s)"] * len(amounts))
-    leg_params = []
-    for account_id, minutes in amounts.items():
-        leg_params += [account_id, minutes, new_balances[account_id]]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH transfer AS ({_INSERT_TRANSFER}),"  # noqa: S608
-                " leg (account_id, minutes, balance_after) AS"
-                f" (VALUES {leg_rows}),"
-                " entry AS (INSERT INTO ledger_entry"
-                " (transfer_id, account_id, minutes, balance_after_minutes)"
-                " SELECT transfer.id, leg.account_id, leg.minutes, leg.balance_after"
-                " FROM transfer CROSS JOIN leg RETURNING id, account_id),"
-                " balance AS (UPDATE ledger_account SET balance_minutes = leg.balance_after"
-                " FROM transfer CROSS JOIN leg WHERE ledger_account.id = leg.account_id)"
-                " SELECT transfer.id, entry.id, entry.account_id"
-                " FROM transfer JOIN entry ON TRUE",
-                [*transfer_params, *leg_params],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return None
-            return int(rows[0][0]), {int(row[2]): int(row[1]) for row in rows}
-        cursor.execute(_INSERT_TRANSFER, transfer_params)
+        cursor.execute(
+            "INSERT INTO ledger_transfer (village_id, kind, memo, created_by_id,"
+            " idempotency_key, request_hash, link_type, link_id, reverses_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (village_id, idempotency_key) DO NOTHING RETURNING id",
+            [
+                village_id,
+                kind,
+                memo,
+                created_by_id,
+                idempotency_key,
+                request_hash,
+                link_type,
+                link_id,
+                reverses_id,
+                connection.ops.adapt_datetimefield_value(created_at),
+            ],
+        )
         row = cursor.fetchone()
-        if row is None:
-            return None
-        transfer_id = int(row[0])
-        entry_ids = {}
-        for account_id, minutes in amounts.items():
-            cursor.execute(
-                "INSERT INTO ledger_entry (transfer_id, account_id, minutes,"
-                " balance_after_minutes) VALUES (%s, %s, %s, %s) RETURNING id",
-                [transfer_id, account_id, minutes, new_balances[account_id]],
-            )
-            entry_ids[account_id] = int(cursor.fetchone()[0])
-            cursor.execute(
-                "UPDATE ledger_account SET balance_minutes = %s WHERE id = %s",
-                [new_balances[account_id], account_id],
-            )
-        return transfer_id, entry_ids
+    return None if row is None else int(row[0])
+
+
+def _insert_entries(
+    transfer_id: int, amounts: dict[int, int], new_balances: dict[int, int]
+) -> list[int]:
+    """Insert one entry per leg (in the order of ``amounts``) and return their ids."""
+    params: list[int] = []
+    for account_id, minutes in amounts.items():
+        params += [transfer_id, account_id, minutes, new_balances[account_id]]
+    with connection.cursor() as cursor:
+        # Only placeholders are formatted into the text; the values travel as parameters.
+        cursor.execute(
+            "INSERT INTO ledger_entry (transfer_id, account_id, minutes, balance_after_minutes)"  # noqa: S608
+            f" VALUES {', '.join(['(%s, %s, %s, %s)'] * len(amounts))} RETURNING id",
+            params,
+        )
+        # Rows come back in VALUES order on PostgreSQL and SQLite (bulk_create relies on
+        # the same).
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _update_balances(new_balances: dict[int, int]) -> None:
+    """Write the cached balances (the accounts are locked by this transaction)."""
+    cases: list[int] = []
+    for account_id, balance in new_balances.items():
+        cases += [account_id, balance]
+    ids = list(new_balances)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_account SET balance_minutes = CASE id"  # noqa: S608
+            f" {' '.join(['WHEN %s THEN %s'] * len(ids))} END"
+            f" WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            cases + ids,
+        )
+        if cursor.rowcount != len(ids):  # pragma: no cover - accounts are never deleted
+            raise RuntimeError("ledger: a locked account disappeared")
 
 
 ModelT = TypeVar("ModelT", bound=Model)
