@@ -403,6 +403,7 @@ def main() -> int:
         # hardly moves with what else the machine is doing.
         server_pids = [server.pid, *children_of(server.pid)]
         cpu_before = process_cpu_s(server_pids)
+        client_cpu_before = time.process_time()
         stats = Stats()
         deadline = time.monotonic() + args.duration
         threads = [
@@ -416,6 +417,7 @@ def main() -> int:
             thread.join()
         elapsed = time.monotonic() - started
         cpu_after = process_cpu_s(server_pids)
+        client_cpu = time.process_time() - client_cpu_before
         backends = database_backends(args.database_url)
         database_cpu = sum(process_cpu_s(backends).values())
     finally:
@@ -449,7 +451,8 @@ def main() -> int:
     server_cpu = sum(cpu_after[pid] - cpu_before.get(pid, 0) for pid in cpu_after)
     print(
         f"  CPU per request: gunicorn {server_cpu / requests * 1000:.2f} ms, PostgreSQL "
-        f"backends {database_cpu / requests * 1000:.2f} ms ({requests} requests, "
+        f"backends {database_cpu / requests * 1000:.2f} ms, the clients "
+        f"{client_cpu / requests * 1000:.2f} ms ({requests} requests, "
         f"{stats.reads} of them reads)"
     )
     print(f"  errors: {stats.errors or 'none'}")
