@@ -10,7 +10,9 @@ database triggers) to show what the Django stack costs.
     nice .venv/bin/python benchmarks/ledger_bank.py \
         --database-url postgres://postgres@127.0.0.1:5432/dorf_ledger_bench
 
-The database named there is dropped and created afresh.
+The database named there is dropped and created afresh. The default gunicorn shape,
+3 workers x 3 threads (gthread, keep-alive), did best on the 2-core machine
+(docs/benchmarks.md, "Ledger").
 """
 
 from __future__ import annotations
@@ -350,7 +352,7 @@ def main() -> int:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/dorf_ledger_bench"
     )
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=3, help="gunicorn threads per worker")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--sql-duration", type=float, default=10.0)
