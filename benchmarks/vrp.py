@@ -93,17 +93,8 @@ def read_instance(path: Path) -> Instance:
     if len(lines[0]) == 3 and all(_is_number(token) for token in lines[0]):
         vehicles, capacity = int(lines[0][0]), int(lines[0][1])
         nodes = [
-            Node(
-                int(r[0]),
-                float(r[1]),
-                float(r[2]),
-                int(r[3]),
-                float(r[4]),
-                float(r[5]),
-                float(r[6]),
-                int(r[7]),
-                int(r[8]),
-            )
+            Node(int(r[0]), float(r[1]), float(r[2]), int(r[3]), float(r[4]), float(r[5]),
+                 float(r[6]), int(r[7]), int(r[8]))
             for r in lines[1:]
         ]
         _check_ids(name, nodes)
@@ -111,14 +102,10 @@ def read_instance(path: Path) -> Instance:
         for node in nodes[1:]:
             if node.delivery:
                 if not 0 < node.delivery < len(nodes) or nodes[node.delivery].pickup != node.id:
-                    raise InvalidProblem(
-                        f"{name}: pickup {node.id} names delivery {node.delivery}, which does not name it back"
-                    )
+                    raise InvalidProblem(f"{name}: pickup {node.id} names delivery {node.delivery}, which does not name it back")
                 pairs.append((node.id, node.delivery))
             elif not 0 < node.pickup < len(nodes) or nodes[node.pickup].delivery != node.id:
-                raise InvalidProblem(
-                    f"{name}: delivery {node.id} has no matching pickup ({node.pickup})"
-                )
+                raise InvalidProblem(f"{name}: delivery {node.id} has no matching pickup ({node.pickup})")
         return Instance(name, vehicles, capacity, nodes, pairs)
     start = next(i for i, line in enumerate(lines) if line[0].upper() == "VEHICLE")
     numbers = next(line for line in lines[start:] if _is_number(line[0]))
@@ -200,8 +187,7 @@ def routes_of(plan: Plan, instance: Instance) -> list[list[int]]:
     """The plan as lists of instance node ids in visiting order, depot excluded."""
     return [
         [
-            int(stop.parcel_id)
-            if stop.kind is StopKind.PICKUP or not instance.is_pdp
+            int(stop.parcel_id) if stop.kind is StopKind.PICKUP or not instance.is_pdp
             else _delivery_of(instance, int(stop.parcel_id))
             for stop in route.stops
         ]
@@ -243,9 +229,7 @@ def check(instance: Instance, routes: Sequence[Sequence[int]]) -> list[str]:
             else:
                 load -= node.demand
             if load > instance.capacity or load < 0:
-                errors.append(
-                    f"route {r}: load {load} after node {n} outside 0..{instance.capacity}"
-                )
+                errors.append(f"route {r}: load {load} after node {n} outside 0..{instance.capacity}")
         now += instance.distance(here, 0)
         if now > nodes[0].due + EPSILON:
             errors.append(f"route {r}: back at the depot at {now:.4f} after {nodes[0].due}")
@@ -300,31 +284,16 @@ def solve_vroom(instance: Instance, time_limit_s: float) -> tuple[list[list[int]
         for p, d in instance.pairs:
             problem.add_job(
                 vroom.Shipment(
-                    pickup=vroom.ShipmentStep(
-                        p,
-                        location=p,
-                        default_service=round(nodes[p].service * SCALE),
-                        time_windows=windows(nodes[p]),
-                    ),
-                    delivery=vroom.ShipmentStep(
-                        d,
-                        location=d,
-                        default_service=round(nodes[d].service * SCALE),
-                        time_windows=windows(nodes[d]),
-                    ),
+                    pickup=vroom.ShipmentStep(p, location=p, default_service=round(nodes[p].service * SCALE), time_windows=windows(nodes[p])),
+                    delivery=vroom.ShipmentStep(d, location=d, default_service=round(nodes[d].service * SCALE), time_windows=windows(nodes[d])),
                     amount=[nodes[p].demand],
                 )
             )
     else:
         for node in nodes[1:]:
             problem.add_job(
-                vroom.Job(
-                    node.id,
-                    location=node.id,
-                    default_service=round(node.service * SCALE),
-                    delivery=[node.demand],
-                    time_windows=windows(node),
-                )
+                vroom.Job(node.id, location=node.id, default_service=round(node.service * SCALE),
+                          delivery=[node.demand], time_windows=windows(node))
             )
     started = time.monotonic()
     solution = problem.solve(
@@ -348,9 +317,8 @@ def read_bks(paths: Sequence[Path]) -> dict[str, tuple[int, float]]:
     return bks
 
 
-def figures(
-    instance: Instance, routes: list[list[int]], seconds: float, bks: tuple[int, float] | None
-) -> dict[str, object]:
+def figures(instance: Instance, routes: list[list[int]], seconds: float,
+            bks: tuple[int, float] | None) -> dict[str, object]:
     """The JSON figures of one solution, checked."""
     errors = check(instance, routes)
     distance = total_distance(instance, routes)
@@ -427,12 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--solution-dir", type=Path, help="write each solution as JSON here")
     parser.add_argument("--vs-vroom", action="store_true", help="also solve with VROOM")
     parser.add_argument("--village", action="store_true", help="run the village scenario")
-    parser.add_argument(
-        "--village-reference-s",
-        type=float,
-        default=60.0,
-        help="time limit of the reference village solve",
-    )
+    parser.add_argument("--village-reference-s", type=float, default=60.0,
+                        help="time limit of the reference village solve")
     args = parser.parse_args(argv)
     if args.village:
         return run_village(args)
@@ -462,17 +426,15 @@ def _scatter(rng: random.Random, radius_m: float) -> Location:
         round(VILLAGE_CENTRE.lat + distance_m * math.cos(angle) / metres_per_degree, 6),
         round(
             VILLAGE_CENTRE.lon
-            + distance_m
-            * math.sin(angle)
+            + distance_m * math.sin(angle)
             / (metres_per_degree * math.cos(math.radians(VILLAGE_CENTRE.lat))),
             6,
         ),
     )
 
 
-def village_problem(
-    *, parcels: int = 300, volunteers: int = 25, pickup_points: int = 3, seed: int = 2026
-) -> Problem:
+def village_problem(*, parcels: int = 300, volunteers: int = 25, pickup_points: int = 3,
+                    seed: int = 2026) -> Problem:
     """A generated delivery day in a village around 50.790 N 7.872 E.
 
     Pickup points (depot, shop, locker) lie within 300 m of the centre, households and
@@ -548,36 +510,24 @@ def run_village(args: argparse.Namespace) -> int:
         print(json.dumps(row), flush=True)
     quick, best = plans["plan_5s"], plans["plan_60s"]
     comparable = (len(quick.unassigned), quick.volunteers_used) == (
-        len(best.unassigned),
-        best.volunteers_used,
-    )
-    print(
-        json.dumps(
-            {
-                "village": "plan_5s_vs_60s",
-                "same_unassigned_and_volunteers": comparable,
-                "travel_gap_pct": round((quick.travel_s - best.travel_s) / best.travel_s * 100, 3),
-            }
-        ),
-        flush=True,
-    )
+        len(best.unassigned), best.volunteers_used)
+    print(json.dumps({
+        "village": "plan_5s_vs_60s",
+        "same_unassigned_and_volunteers": comparable,
+        "travel_gap_pct": round((quick.travel_s - best.travel_s) / best.travel_s * 100, 3),
+    }), flush=True)
 
     # The volunteer with the longest route declines: re-plan from the 5 s plan.
     declined = max(quick.routes, key=lambda route: len(route.stops)).volunteer_id
     remaining = tuple(v for v in problem.volunteers if v.id != declined)
     replanned_problem = Problem(problem.locations, remaining, problem.parcels)
     started = time.monotonic()
-    replanned = solve(
-        replanned_problem, Settings(time_limit_s=1.0), provider=provider, previous=quick
-    )
-    row = {
-        "village": "replan_after_decline",
-        "declined": declined,
-        **_plan_figures(replanned, time.monotonic() - started),
-    }
+    replanned = solve(replanned_problem, Settings(time_limit_s=1.0), provider=provider,
+                      previous=quick)
+    row = {"village": "replan_after_decline", "declined": declined,
+           **_plan_figures(replanned, time.monotonic() - started)}
     kept = sum(
-        1
-        for route in quick.routes
+        1 for route in quick.routes
         if route.volunteer_id != declined
         and (new := replanned.route_of(route.volunteer_id)) is not None
         and set(route.parcel_ids) <= set(new.parcel_ids)
