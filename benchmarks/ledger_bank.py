@@ -10,7 +10,9 @@ database triggers) to show what the Django stack costs.
     nice .venv/bin/python benchmarks/ledger_bank.py \
         --database-url postgres://postgres@127.0.0.1:5432/dorf_ledger_bench
 
-The database named there is dropped and created afresh.
+The database named there is dropped and created afresh. The default gunicorn shape,
+3 workers x 3 threads (gthread, keep-alive), did best on the 2-core machine
+(docs/benchmarks.md, "Ledger").
 """
 
 from __future__ import annotations
@@ -236,6 +238,43 @@ def http_client(
     conn.close()
 
 
+def process_cpu_s(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
+def children_of(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def database_backends(url: str) -> list[int]:
+    """PostgreSQL backend pids connected to the benchmark database (local server)."""
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
 def sql_baseline(url: str, setup: dict[str, Any], clients: int, duration_s: float) -> float:
     """The same transfer in bare SQL: lock both accounts in pk order, look up the key,
     insert the transfer and its two entries, update both balances, commit."""
@@ -313,7 +352,7 @@ def main() -> int:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/dorf_ledger_bench"
     )
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=3, help="gunicorn threads per worker")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--sql-duration", type=float, default=10.0)
@@ -339,6 +378,9 @@ def main() -> int:
     )
     setup_django(env)
     setup = seed()
+    from django.db import connection
+
+    connection.close()  # the database CPU below is the server's alone
 
     port = free_port()
     server = subprocess.Popen(
@@ -359,6 +401,11 @@ def main() -> int:
     )
     try:
         wait_for(port)
+        # CPU per request of the server processes: a figure that, unlike transfers/s,
+        # hardly moves with what else the machine is doing.
+        server_pids = [server.pid, *children_of(server.pid)]
+        cpu_before = process_cpu_s(server_pids)
+        client_cpu_before = time.process_time()
         stats = Stats()
         deadline = time.monotonic() + args.duration
         threads = [
@@ -371,11 +418,13 @@ def main() -> int:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        cpu_after = process_cpu_s(server_pids)
+        client_cpu = time.process_time() - client_cpu_before
+        backends = database_backends(args.database_url)
+        database_cpu = sum(process_cpu_s(backends).values())
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-
-    from django.db import connection
 
     from dorf.ledger.audit import audit_village
     from dorf.ledger.models import Transfer
@@ -400,6 +449,14 @@ def main() -> int:
         f"mean {statistics.fmean(stats.latencies_ms or [0]):.1f} ms"
     )
     print(f"  balance reads: {stats.reads}, reads not summing to 0: {stats.bad_reads}")
+    requests = len(stats.latencies_ms) + stats.reads
+    server_cpu = sum(cpu_after[pid] - cpu_before.get(pid, 0) for pid in cpu_after)
+    print(
+        f"  CPU per request: gunicorn {server_cpu / requests * 1000:.2f} ms, PostgreSQL "
+        f"backends {database_cpu / requests * 1000:.2f} ms, the clients "
+        f"{client_cpu / requests * 1000:.2f} ms ({requests} requests, "
+        f"{stats.reads} of them reads)"
+    )
     print(f"  errors: {stats.errors or 'none'}")
     print(
         f"  audit: {report.accounts} accounts, {report.transfers} transfers, "

@@ -7,7 +7,7 @@ consumer (dorf.chat) joins ``user_group(user.id)`` and forwards each event as a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -41,6 +41,29 @@ def send_to_users_on_commit(
             group_send_now(group, event_type, payload)
 
     transaction.on_commit(send)
+
+
+def send_each_on_commit(events: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Announce each ``(user_id, event_type, payload)`` once the transaction commits.
+
+    One callback and one trip into the event loop for all of them: under WSGI every
+    ``async_to_sync`` call starts a fresh loop (and, with Redis, a fresh connection).
+    """
+    if not events:
+        return
+    messages = [
+        (user_group(user_id), {"type": "forward", "event": {"type": event_type, **payload}})
+        for user_id, event_type, payload in events
+    ]
+
+    async def send_all() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    transaction.on_commit(async_to_sync(send_all))
 
 
 def send_to_group_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:

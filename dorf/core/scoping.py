@@ -47,11 +47,14 @@ def membership_for(user: User | AnonymousUser, village: Village | int) -> Member
     if not user.is_authenticated:
         return None
     village_id = village if isinstance(village, int) else village.pk
-    return (
-        Membership.objects.select_related("village")
-        .filter(user=user, village_id=village_id, state=MembershipState.VERIFIED)
-        .first()
-    )
+    # get(), not first(): (user, village) is unique, and first()'s ORDER BY costs every
+    # request a noticeable share of its CPU (docs/benchmarks.md, "Ledger").
+    try:
+        return Membership.objects.select_related("village").get(
+            user=user, village_id=village_id, state=MembershipState.VERIFIED
+        )
+    except Membership.DoesNotExist:
+        return None
 
 
 def require_member(user: User | AnonymousUser, village: Village | int) -> Membership:
@@ -65,14 +68,12 @@ def require_member(user: User | AnonymousUser, village: Village | int) -> Member
 def require_member_by_slug(user: User | AnonymousUser, slug: str) -> Membership:
     if not user.is_authenticated:
         raise NotFound()
-    membership = (
-        Membership.objects.select_related("village")
-        .filter(user=user, village__slug=slug, state=MembershipState.VERIFIED)
-        .first()
-    )
-    if membership is None:
-        raise NotFound()
-    return membership
+    try:  # get(): see membership_for
+        return Membership.objects.select_related("village").get(
+            user=user, village__slug=slug, state=MembershipState.VERIFIED
+        )
+    except Membership.DoesNotExist:
+        raise NotFound() from None
 
 
 def require_moderator(membership: Membership) -> Membership:

@@ -12,15 +12,15 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
-from dorf.core.realtime import send_to_users_on_commit
+from dorf.core.realtime import send_each_on_commit
 from dorf.core.scoping import require_moderator
 from dorf.ledger import locks
 from dorf.ledger.models import (
@@ -119,11 +119,11 @@ def _replay(existing: Transfer, expected_hash: str) -> Transfer:
     return existing
 
 
-def _check_limits(account: Account, minutes: int, new_balance: int, village: Village) -> None:
+def _check_limits(kind: str, minutes: int, new_balance: int, village: Village) -> None:
     """Refuse a leg that moves an account past its limit (moving back inside is fine)."""
-    if account.kind == AccountKind.COMMUNITY:
+    if kind == AccountKind.COMMUNITY:
         return
-    if account.kind == AccountKind.CLUB:
+    if kind == AccountKind.CLUB:
         if minutes < 0 and new_balance < 0:
             raise ValidationFailed(
                 _("The club account does not have enough minutes."), code="insufficient_funds"
@@ -207,30 +207,55 @@ def transfer_create(
         }
     )
 
-    accounts = locks.lock_accounts(amounts)
-    # Looked up after locking: a retry racing its original waits for the original's
-    # locks, then sees its committed transfer here.
-    existing = Transfer.objects.filter(village=village, idempotency_key=idempotency_key).first()
-    if existing is not None:
+    locked = locks.lock_accounts(amounts)
+    try:
+        new_balances = _new_balances(locked, amounts, kind=kind, village=village)
+    except ValidationFailed:
+        # Looked up after locking: a retry racing its original waits for the original's
+        # locks, then sees its committed transfer here, even if the balances have moved.
+        existing = _booked(village, idempotency_key)
+        if existing is not None:
+            return _replay(existing, expected_hash)
+        raise
+
+    created_at = booked_at or timezone.now()
+    try:
+        transfer_id = _insert_transfer(
+            village_id=village.pk,
+            kind=kind.value,
+            memo=memo,
+            created_by_id=created_by.pk if created_by else None,
+            idempotency_key=idempotency_key,
+            request_hash=expected_hash,
+            link_type=link_type,
+            link_id=link_id,
+            reverses_id=reverses.pk if reverses else None,
+            created_at=created_at,
+        )
+    except IntegrityError as exc:
+        # The original was reversed meanwhile (a taken key does not raise, see below).
+        if reverses is not None and "reverses" in str(exc):
+            raise Conflict(
+                _("This transfer has already been reversed."), code="already_reversed"
+            ) from exc
+        raise
+    if transfer_id is None:
+        # The key is taken: by a retry's original, or by another request with this key
+        # but other accounts (not serialised by our locks) that committed first.
+        existing = _booked(village, idempotency_key)
+        if existing is None:  # pragma: no cover - transfers are never deleted
+            raise Conflict(
+                _("This Idempotency-Key was already used for a different request."),
+                code="idempotency_key_reused",
+            )
         return _replay(existing, expected_hash)
 
-    new_balances: dict[int, int] = {}
-    for account_id, minutes in amounts.items():
-        account = accounts[account_id]
-        if account.kind == AccountKind.MEMBER and kind != TransferKind.REVERSAL:
-            membership = account.membership
-            assert membership is not None
-            if membership.state != MembershipState.VERIFIED:
-                raise ValidationFailed(
-                    _("Only verified members of the village can send or receive minutes."),
-                    code="not_verified",
-                )
-        new_balance = account.balance_minutes + minutes
-        _check_limits(account, minutes, new_balance, village)
-        new_balances[account_id] = new_balance
+    entry_ids = _insert_entries(transfer_id, amounts, new_balances)
+    _update_balances(new_balances)
 
-    try:
-        transfer = Transfer.objects.create(
+    transfer = _loaded(
+        Transfer(
+            pk=transfer_id,
             village=village,
             kind=kind,
             memo=memo,
@@ -240,55 +265,175 @@ def transfer_create(
             link_type=link_type,
             link_id=link_id,
             reverses=reverses,
-            created_at=booked_at or timezone.now(),
+            created_at=created_at,
         )
-    except IntegrityError as exc:
-        # Another request with this key (but other accounts, so not serialised by our
-        # locks) committed first; or the original was reversed meanwhile.
-        if reverses is not None and "reverses" in str(exc):
-            raise Conflict(
-                _("This transfer has already been reversed."), code="already_reversed"
-            ) from exc
-        raise Conflict(
-            _("This Idempotency-Key was already used for a different request."),
-            code="idempotency_key_reused",
-        ) from exc
-    entries = Entry.objects.bulk_create(
-        Entry(
-            transfer=transfer,
-            account=accounts[account_id],
-            minutes=minutes,
-            balance_after_minutes=new_balances[account_id],
-        )
-        for account_id, minutes in amounts.items()
     )
+    legs_by_id = {account.pk: account for account, _minutes in legs}
+    for account_id, balance in new_balances.items():
+        legs_by_id[account_id].balance_minutes = balance
     # The API answers with the transfer and its entries: handing them over spares two
     # queries per payment.
-    transfer.booked_entries = entries
-    changed = []
-    for account_id, balance in new_balances.items():
-        account = accounts[account_id]
-        account.balance_minutes = balance
-        changed.append(account)
-    Account.objects.bulk_update(changed, ["balance_minutes"])
-    _announce_balances(changed, village=village, transfer=transfer)
+    transfer.booked_entries = [
+        _loaded(
+            Entry(
+                pk=entry_id,
+                transfer=transfer,
+                account=legs_by_id[account_id],
+                minutes=minutes,
+                balance_after_minutes=new_balances[account_id],
+            )
+        )
+        for entry_id, (account_id, minutes) in zip(entry_ids, amounts.items(), strict=True)
+    ]
+    _announce_balances(locked, new_balances, village=village, transfer_id=transfer_id)
     return transfer
 
 
-def _announce_balances(accounts: list[Account], *, village: Village, transfer: Transfer) -> None:
-    for account in accounts:
-        if account.membership is None:
-            continue
-        send_to_users_on_commit(
-            [account.membership.user_id],
-            "balance.changed",
-            {
-                "village": village.slug,
-                "account_id": account.pk,
-                "balance_minutes": account.balance_minutes,
-                "transfer_id": transfer.pk,
-            },
+def _new_balances(
+    locked: dict[int, locks.LockedAccount],
+    amounts: dict[int, int],
+    *,
+    kind: TransferKind,
+    village: Village,
+) -> dict[int, int]:
+    """The balances after the transfer, checked against the rules under the lock."""
+    new_balances: dict[int, int] = {}
+    for account_id, minutes in amounts.items():
+        account = locked[account_id]
+        if (
+            account.kind == AccountKind.MEMBER
+            and kind != TransferKind.REVERSAL
+            and account.membership_state != MembershipState.VERIFIED
+        ):
+            raise ValidationFailed(
+                _("Only verified members of the village can send or receive minutes."),
+                code="not_verified",
+            )
+        new_balance = account.balance_minutes + minutes
+        _check_limits(account.kind, minutes, new_balance, village)
+        new_balances[account_id] = new_balance
+    return new_balances
+
+
+def _booked(village: Village, idempotency_key: str) -> Transfer | None:
+    return Transfer.objects.filter(village=village, idempotency_key=idempotency_key).first()
+
+
+# The three writes of a transfer are hand-written statements: a payment runs them under
+# the row locks of two hot accounts, and the ORM's compilation of the same statements
+# took longer than the database did to run them (docs/benchmarks.md, "Ledger").
+
+
+def _insert_transfer(
+    *,
+    village_id: int,
+    kind: str,
+    memo: str,
+    created_by_id: int | None,
+    idempotency_key: str,
+    request_hash: str,
+    link_type: str,
+    link_id: int | None,
+    reverses_id: int | None,
+    created_at: datetime,
+) -> int | None:
+    """Insert the transfer row; None when (village, idempotency_key) is already taken.
+
+    ON CONFLICT waits for a concurrent insert of the same key to commit or roll back,
+    so None means a committed transfer holds the key.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_transfer (village_id, kind, memo, created_by_id,"
+            " idempotency_key, request_hash, link_type, link_id, reverses_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (village_id, idempotency_key) DO NOTHING RETURNING id",
+            [
+                village_id,
+                kind,
+                memo,
+                created_by_id,
+                idempotency_key,
+                request_hash,
+                link_type,
+                link_id,
+                reverses_id,
+                connection.ops.adapt_datetimefield_value(created_at),
+            ],
         )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _insert_entries(
+    transfer_id: int, amounts: dict[int, int], new_balances: dict[int, int]
+) -> list[int]:
+    """Insert one entry per leg (in the order of ``amounts``) and return their ids."""
+    params: list[int] = []
+    for account_id, minutes in amounts.items():
+        params += [transfer_id, account_id, minutes, new_balances[account_id]]
+    with connection.cursor() as cursor:
+        # Only placeholders are formatted into the text; the values travel as parameters.
+        cursor.execute(
+            "INSERT INTO ledger_entry (transfer_id, account_id, minutes, balance_after_minutes)"  # noqa: S608
+            f" VALUES {', '.join(['(%s, %s, %s, %s)'] * len(amounts))} RETURNING id",
+            params,
+        )
+        # Rows come back in VALUES order on PostgreSQL and SQLite (bulk_create relies on
+        # the same).
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _update_balances(new_balances: dict[int, int]) -> None:
+    """Write the cached balances (the accounts are locked by this transaction)."""
+    cases: list[int] = []
+    for account_id, balance in new_balances.items():
+        cases += [account_id, balance]
+    ids = list(new_balances)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_account SET balance_minutes = CASE id"  # noqa: S608
+            f" {' '.join(['WHEN %s THEN %s'] * len(ids))} END"
+            f" WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            cases + ids,
+        )
+        if cursor.rowcount != len(ids):  # pragma: no cover - accounts are never deleted
+            raise RuntimeError("ledger: a locked account disappeared")
+
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def _loaded(instance: ModelT) -> ModelT:
+    """Mark an instance built from a row we just wrote as loaded from the database."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def _announce_balances(
+    locked: dict[int, locks.LockedAccount],
+    new_balances: dict[int, int],
+    *,
+    village: Village,
+    transfer_id: int,
+) -> None:
+    send_each_on_commit(
+        [
+            (
+                user_id,
+                "balance.changed",
+                {
+                    "village": village.slug,
+                    "account_id": account_id,
+                    "balance_minutes": balance,
+                    "transfer_id": transfer_id,
+                },
+            )
+            for account_id, balance in new_balances.items()
+            if (user_id := locked[account_id].user_id) is not None
+        ]
+    )
 
 
 def _payee_in_village(payer: Membership, payee_membership_id: object, field: str) -> Membership:
@@ -314,6 +459,66 @@ def _payee_in_village(payer: Membership, payee_membership_id: object, field: str
     if payer.pk in rows:
         payer.ledger_account = _account_of(rows[payer.pk])
     return payee
+
+
+def _payment_accounts(payer: Membership, payee_membership_id: object) -> tuple[Account, Account]:
+    """The payer's and the payee's accounts, each with its membership and user attached.
+
+    The payee is checked like in ``_payee_in_village``, but with one hand-written query
+    that loads only the columns a payment and its answer use (the other columns load on
+    access): building the equivalent ``select_related`` query cost a millisecond of CPU.
+    """
+    field = "payee_membership_id"
+    if type(payee_membership_id) is not int:
+        raise ValidationFailed(fields={field: [_("Unknown member.")]})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT m.id, m.state, m.user_id, u.first_name, u.last_name,"
+            " a.id, a.kind, a.balance_minutes"
+            " FROM villages_membership m JOIN users_user u ON u.id = m.user_id"
+            " LEFT JOIN ledger_account a ON a.membership_id = m.id"
+            " WHERE m.id IN (%s, %s) AND m.village_id = %s",
+            [payer.pk, payee_membership_id, payer.village_id],
+        )
+        rows = {row[0]: row for row in cursor.fetchall()}
+    row = rows.get(payee_membership_id)
+    if row is None:
+        raise ValidationFailed(fields={field: [_("Unknown member.")]}, code="unknown_member")
+    if payee_membership_id == payer.pk:
+        raise ValidationFailed(_("You cannot pay yourself."), code="same_account")
+    if row[1] != MembershipState.VERIFIED:
+        raise ValidationFailed(
+            _("Only verified members of the village can send or receive minutes."),
+            code="not_verified",
+        )
+    payee = _partial(
+        Membership, id=row[0], state=row[1], user_id=row[2], village_id=payer.village_id
+    )
+    payee.village = payer.village
+    payee.user = _partial(User, id=row[2], first_name=row[3], last_name=row[4])
+    accounts = []
+    for membership in (payer, payee):
+        row = rows.get(membership.pk)
+        if row is None or row[5] is None:
+            accounts.append(account_for_membership(membership))
+            continue
+        account = _partial(
+            Account,
+            id=row[5],
+            village_id=membership.village_id,
+            kind=row[6],
+            membership_id=membership.pk,
+            balance_minutes=row[7],
+        )
+        account.membership = membership
+        accounts.append(account)
+    return accounts[0], accounts[1]
+
+
+def _partial(model: type[ModelT], **values: object) -> ModelT:
+    """An instance loaded with only these columns; any other loads on access."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
 def _account_of(membership: Membership) -> Account:
@@ -358,9 +563,8 @@ def payment_create(
     _require_verified(payer)
     key = f"payment:{payer.user_id}:{_validate_key(idempotency_key)}"
     village = payer.village
-    payee = _payee_in_village(payer, payee_membership_id, "payee_membership_id")
+    payer_account, payee_account = _payment_accounts(payer, payee_membership_id)
     minutes = _validate_amount(minutes, village)
-    payer_account, payee_account = _account_of(payer), _account_of(payee)
     # No transaction of its own: transfer_create's is the only one, so a payment costs
     # no savepoint round trips.
     return transfer_create(
@@ -382,7 +586,7 @@ def transfer_reverse(
     key = f"reversal:{actor.user_id}:{_validate_key(idempotency_key)}"
     original = (
         Transfer.objects.filter(pk=transfer_id, village_id=actor.village_id)
-        .prefetch_related("entries__account")
+        .prefetch_related("entries__account__membership__user")
         .first()
     )
     if original is None:

@@ -64,6 +64,34 @@ def test_payment_is_created_and_a_retry_returns_the_same_transfer(
     assert client.get(url("balance", village)).json()["balance_minutes"] == 255
 
 
+def test_a_payment_answers_with_both_legs_in_a_fixed_number_of_queries(
+    client_for, village, alice, bob, django_assert_num_queries
+) -> None:
+    # given: a client whose token was just used (its last_used_at is not due a write)
+    client = client_for(alice.user)
+    body = {"payee_membership_id": bob.pk, "minutes": 10, "memo": "Einkauf"}
+    assert post_payment(client, village, body, key="warm-up").status_code == 201
+
+    # when: token, my membership, both parties with their accounts, the lock, three
+    # writes; the savepoint pair is the BEGIN/COMMIT outside the test's transaction
+    with django_assert_num_queries(9):
+        response = post_payment(client, village, {**body, "minutes": 20})
+
+    # then
+    assert response.status_code == 201
+    legs = {leg["membership_id"]: leg for leg in response.json()["entries"]}
+    assert legs[alice.pk]["minutes"] == -20
+    assert legs[alice.pk]["name"] == alice.user.display_name
+    assert legs[bob.pk]["minutes"] == 20
+    assert legs[bob.pk]["name"] == bob.user.display_name
+    assert {leg["account_kind"] for leg in legs.values()} == {"member"}
+    entries = Entry.objects.filter(transfer_id=response.json()["id"]).order_by("minutes")
+    assert [(e.account.membership_id, e.balance_after_minutes) for e in entries] == [
+        (alice.pk, 270),
+        (bob.pk, 30),
+    ]
+
+
 def test_a_reused_key_with_a_different_body_is_409(client_for, village, alice, bob) -> None:
     client = client_for(alice.user)
     body = {"payee_membership_id": bob.pk, "minutes": 45, "memo": "Hecke"}

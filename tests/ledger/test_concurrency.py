@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from dorf.core.exceptions import DomainError
 from dorf.ledger import locks, services
 from dorf.ledger.audit import audit_village
-from dorf.ledger.models import Account, Transfer, TransferKind
+from dorf.ledger.models import Transfer, TransferKind
 from dorf.villages.models import Membership
 from tests.factories import MembershipFactory, VillageFactory
 from tests.ledger.factories import fund
@@ -33,10 +33,9 @@ HOT_ACCOUNTS = 4
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _unlocked_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
+def _unlocked_accounts(account_ids: Iterable[int]) -> dict[int, locks.LockedAccount]:
     """The lock helper without ``FOR UPDATE``: what a forgotten lock looks like."""
-    accounts = Account.objects.select_related("membership", "village").filter(pk__in=account_ids)
-    return {account.pk: account for account in accounts}
+    return locks.select_accounts(account_ids, for_update=False)
 
 
 def _run_threads(count: int, work: Callable[[int, Counter[str]], None]) -> Counter[str]:

@@ -191,6 +191,51 @@ def test_same_key_with_a_different_body_is_a_conflict(alice, bob) -> None:
     assert balance(bob) == 30
 
 
+def test_a_key_taken_by_a_transfer_between_other_accounts_is_a_conflict(
+    village, alice, bob
+) -> None:
+    # given: a route paid to alice under the key other apps derive from the route
+    community = services.community_account(village)
+    alice_account = services.account_for_membership(alice)
+    bob_account = services.account_for_membership(bob)
+    alice_before, bob_before = balance(alice), balance(bob)
+    legs: list[tuple[Account, int]] = [(community, -15), (alice_account, 15)]
+    first = services.transfer_create(
+        village=village,
+        kind=TransferKind.DELIVERY,
+        legs=legs,
+        memo="Route 9",
+        idempotency_key="route:9",
+        created_by=None,
+    )
+
+    # when: the same key comes with other accounts (their locks do not serialise it)
+    with pytest.raises(Conflict) as exc:
+        services.transfer_create(
+            village=village,
+            kind=TransferKind.DELIVERY,
+            legs=[(community, -15), (bob_account, 15)],
+            memo="Route 9",
+            idempotency_key="route:9",
+            created_by=None,
+        )
+
+    # then: refused, nothing written; the same request again returns the original
+    assert exc.value.code == "idempotency_key_reused"
+    assert (balance(alice), balance(bob)) == (alice_before + 15, bob_before)
+    assert Transfer.objects.filter(idempotency_key="route:9").count() == 1
+    again = services.transfer_create(
+        village=village,
+        kind=TransferKind.DELIVERY,
+        legs=legs,
+        memo="Route 9",
+        idempotency_key="route:9",
+        created_by=None,
+    )
+    assert again.pk == first.pk
+    assert balance(alice) == alice_before + 15
+
+
 def test_keys_of_different_users_do_not_collide(alice, bob) -> None:
     pay(alice, bob, 10, key="same")
     pay(bob, alice, 5, key="same")
@@ -444,13 +489,25 @@ def test_payment_request_keys_are_idempotent(alice, bob) -> None:
 def test_balance_changes_are_announced_after_commit(
     alice, bob, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
+    # given: a channel layer that records what is sent to which group
     sent: list[tuple[str, str, dict[str, Any]]] = []
-    monkeypatch.setattr("dorf.core.realtime.group_send_now", lambda g, t, p: sent.append((g, t, p)))
+
+    class RecordingLayer:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            event = dict(message["event"])
+            sent.append((group, event.pop("type"), event))
+
+    monkeypatch.setattr("dorf.core.realtime.get_channel_layer", RecordingLayer)
+
+    # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         transfer = pay(alice, bob, 20)
-    assert sent == []  # nothing before commit
-    for callback in callbacks:
-        callback()
+
+    # then: nothing before commit, one callback for the transfer, one event per member
+    assert sent == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(sent) == 2
     by_group = {group: payload for group, kind, payload in sent if kind == "balance.changed"}
     assert by_group[f"user.{alice.user_id}"]["balance_minutes"] == 280
     assert by_group[f"user.{bob.user_id}"]["balance_minutes"] == 20
