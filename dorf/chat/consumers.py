@@ -25,7 +25,7 @@ from dorf.chat import selectors, services
 from dorf.chat.frames import FRAME_SERIALIZERS
 from dorf.chat.realtime import message_payload, room_group
 from dorf.chat.tickets import PROTOCOL, socket_user
-from dorf.core.errors import _flatten_detail
+from dorf.core.errors import flatten_detail
 from dorf.core.exceptions import DomainError
 from dorf.core.realtime import user_group
 from dorf.users.models import User
@@ -202,7 +202,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         serializer = serializer_class(data=frame)
         if not serializer.is_valid():
             await self._error(
-                "invalid", _("Invalid input."), ref=ref, fields=_flatten_detail(serializer.errors)
+                "invalid", _("Invalid input."), ref=ref, fields=flatten_detail(serializer.errors)
             )
             return
         data: dict[str, Any] = dict(serializer.validated_data)
@@ -228,7 +228,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             reply = await database_sync_to_async(action)(self.user, data)
         except DomainError as exc:
-            fields = _flatten_detail(exc.fields) if exc.fields else None
+            fields = flatten_detail(exc.fields) if exc.fields else None
             await self._error(exc.code, str(exc.message), ref=ref, fields=fields)
             return
         except ValidationError as exc:

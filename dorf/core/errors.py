@@ -31,12 +31,12 @@ def error_body(
     return {"error": error}
 
 
-def _flatten_detail(detail: Any) -> Any:
+def flatten_detail(detail: Any) -> Any:
     """DRF's ErrorDetail lists → plain strings (keeping nesting for nested serializers)."""
     if isinstance(detail, list):
-        return [_flatten_detail(item) for item in detail]
+        return [flatten_detail(item) for item in detail]
     if isinstance(detail, dict):
-        return {str(key): _flatten_detail(value) for key, value in detail.items()}
+        return {str(key): flatten_detail(value) for key, value in detail.items()}
     return str(detail)
 
 
@@ -51,7 +51,7 @@ def _first_code(detail: Any, default: str) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         set_rollback()
-        fields = _flatten_detail(exc.fields) if exc.fields else None
+        fields = flatten_detail(exc.fields) if exc.fields else None
         return Response(
             error_body(exc.status_code, exc.code, str(exc.message), fields),
             status=exc.status_code,
@@ -72,9 +72,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     detail: Any = exc.detail
     if isinstance(exc, drf_exceptions.ValidationError):
         if isinstance(detail, dict):
-            fields = _flatten_detail(detail)
+            fields = flatten_detail(detail)
         else:
-            fields = {"non_field_errors": _flatten_detail(detail)}
+            fields = {"non_field_errors": flatten_detail(detail)}
         body = error_body(
             response.status_code, _first_code(detail, "invalid"), _("Invalid input."), fields
         )
