@@ -29,6 +29,7 @@ types: install
 	$(BIN)/mypy .
 
 migrations-check: install
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py ensure_database
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: install
