@@ -171,9 +171,8 @@ class GroupCreateView(APIView):
     @extend_schema(request=GroupCreateSerializer, responses={201: RoomSerializer}, tags=["chat"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = GroupCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        room = services.group_create(membership=membership, **data.validated_data)
+        data = GroupCreateSerializer.parse(request.data)
+        room = services.group_create(membership=membership, **data)
         return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
 
 
@@ -181,11 +180,8 @@ class DirectOpenView(APIView):
     @extend_schema(request=DirectOpenSerializer, responses={200: RoomSerializer}, tags=["chat"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = DirectOpenSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        room = services.direct_open(
-            membership=membership, other_user_id=data.validated_data["user_id"]
-        )
+        data = DirectOpenSerializer.parse(request.data)
+        room = services.direct_open(membership=membership, other_user_id=data["user_id"])
         return Response(RoomSerializer(room).data)
 
 
@@ -222,11 +218,8 @@ class MemberMuteView(APIView):
     def post(self, request: AuthedRequest, room_id: int, user_id: int) -> Response:
         room = selectors.room_visible(user=request.user, room_id=room_id)
         membership = require_member_by_slug(request.user, room.village.slug)
-        data = MuteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        member = services.member_mute(
-            actor=membership, room_id=room_id, user_id=user_id, **data.validated_data
-        )
+        data = MuteSerializer.parse(request.data)
+        member = services.member_mute(actor=membership, room_id=room_id, user_id=user_id, **data)
         return Response(RoomMemberSerializer(member).data)
 
 
@@ -262,11 +255,8 @@ class MessageListView(APIView):
 
     @extend_schema(request=MessageSendSerializer, responses={201: dict}, tags=["chat"])
     def post(self, request: AuthedRequest, room_id: int) -> Response:
-        data = MessageSendSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message, created = services.message_send(
-            user=request.user, room_id=room_id, **data.validated_data
-        )
+        data = MessageSendSerializer.parse(request.data)
+        message, created = services.message_send(user=request.user, room_id=room_id, **data)
         return Response(
             message_payload(message),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -276,11 +266,8 @@ class MessageListView(APIView):
 class MessageDetailView(APIView):
     @extend_schema(request=EditSerializer, responses=dict, tags=["chat"])
     def patch(self, request: AuthedRequest, message_id: int) -> Response:
-        data = EditSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_edit(
-            user=request.user, message_id=message_id, text=data.validated_data["text"]
-        )
+        data = EditSerializer.parse(request.data)
+        message = services.message_edit(user=request.user, message_id=message_id, text=data["text"])
         return Response(message_payload(message))
 
     @extend_schema(request=None, responses=dict, tags=["chat"])
@@ -292,11 +279,8 @@ class MessageDetailView(APIView):
 class ReactionView(APIView):
     @extend_schema(request=ReactionSerializer, responses={204: None}, tags=["chat"])
     def post(self, request: AuthedRequest, message_id: int) -> Response:
-        data = ReactionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.reaction_add(
-            user=request.user, message_id=message_id, emoji=data.validated_data["emoji"]
-        )
+        data = ReactionSerializer.parse(request.data)
+        services.reaction_add(user=request.user, message_id=message_id, emoji=data["emoji"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -324,10 +308,9 @@ class MessageHideView(APIView):
 class ReadView(APIView):
     @extend_schema(request=ReadSerializer, responses=dict, tags=["chat"])
     def post(self, request: AuthedRequest, room_id: int) -> Response:
-        data = ReadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = ReadSerializer.parse(request.data)
         marker = services.read_marker_set(
-            user=request.user, room_id=room_id, message_id=data.validated_data["message_id"]
+            user=request.user, room_id=room_id, message_id=data["message_id"]
         )
         return Response({"room_id": room_id, "last_read_id": marker})
 
@@ -349,9 +332,8 @@ class SearchView(APIView):
 class ReportCreateView(APIView):
     @extend_schema(request=ReportCreateSerializer, responses={201: dict}, tags=["chat"])
     def post(self, request: AuthedRequest) -> Response:
-        data = ReportCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = ReportCreateSerializer.parse(request.data)
+        values = data
         village = None
         if "village" in values:
             village = require_member_by_slug(request.user, values["village"]).village
@@ -383,12 +365,11 @@ class ReportResolveView(APIView):
     @extend_schema(request=ReportResolveSerializer, responses=ReportSerializer, tags=["chat"])
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = ReportResolveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = ReportResolveSerializer.parse(request.data)
         report = services.report_resolve(
             actor=membership,
             report_id=report_id,
-            action=ReportAction(data.validated_data["action"]),
-            minutes=data.validated_data.get("minutes"),
+            action=ReportAction(data["action"]),
+            minutes=data.get("minutes"),
         )
         return Response(ReportSerializer(report).data)

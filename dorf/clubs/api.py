@@ -299,9 +299,8 @@ class ClubListView(APIView):
     @extend_schema(request=ClubCreateSerializer, responses={201: ClubSerializer}, tags=["clubs"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = ClubCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        club = services.club_create(membership=membership, **data.validated_data)
+        data = ClubCreateSerializer.parse(request.data)
+        club = services.club_create(membership=membership, **data)
         return Response(ClubSerializer(club).data, status=status.HTTP_201_CREATED)
 
 
@@ -319,9 +318,8 @@ class ClubDetailView(APIView):
     @extend_schema(request=ClubUpdateSerializer, responses=ClubSerializer, tags=["clubs"])
     def patch(self, request: AuthedRequest, club_id: int) -> Response:
         club = _club_or_404(request, club_id)
-        data = ClubUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        club = services.club_update(user=request.user, club_id=club.pk, **data.validated_data)
+        data = ClubUpdateSerializer.parse(request.data, partial=True)
+        club = services.club_update(user=request.user, club_id=club.pk, **data)
         return Response(ClubSerializer(club).data)
 
 
@@ -361,10 +359,9 @@ class ClubMemberDetailView(APIView):
         target = ClubMembership.objects.filter(pk=club_membership_id, club=club).first()
         if target is None:
             raise NotFound()
-        data = ClubMemberUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = ClubMemberUpdateSerializer.parse(request.data)
         membership = services.club_member_update(
-            actor=request.user, club_membership_id=target.pk, **data.validated_data
+            actor=request.user, club_membership_id=target.pk, **data
         )
         return Response(ClubMemberSerializer(membership).data)
 
@@ -401,11 +398,8 @@ class AnnouncementListView(APIView):
     )
     def post(self, request: AuthedRequest, club_id: int) -> Response:
         club = _club_or_404(request, club_id)
-        data = AnnouncementCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        announcement = services.announcement_create(
-            user=request.user, club_id=club.pk, **data.validated_data
-        )
+        data = AnnouncementCreateSerializer.parse(request.data)
+        announcement = services.announcement_create(user=request.user, club_id=club.pk, **data)
         return Response(AnnouncementSerializer(announcement).data, status=status.HTTP_201_CREATED)
 
 
@@ -423,9 +417,8 @@ class ClubEventListView(APIView):
     @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer}, tags=["events"])
     def post(self, request: AuthedRequest, club_id: int) -> Response:
         club = _club_or_404(request, club_id)
-        data = EventWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        event = services.event_create(user=request.user, club_id=club.pk, **data.validated_data)
+        data = EventWriteSerializer.parse(request.data)
+        event = services.event_create(user=request.user, club_id=club.pk, **data)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -458,9 +451,8 @@ class EventDetailView(APIView):
     @extend_schema(request=EventWriteSerializer, responses=EventSerializer, tags=["events"])
     def patch(self, request: AuthedRequest, event_id: int) -> Response:
         event = _event_or_404(request, event_id)
-        data = EventWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        event = services.event_update(user=request.user, event_id=event.pk, **data.validated_data)
+        data = EventWriteSerializer.parse(request.data, partial=True)
+        event = services.event_update(user=request.user, event_id=event.pk, **data)
         return Response(EventSerializer(_event_or_404(request, event.pk)).data)
 
 
@@ -487,11 +479,8 @@ class EventOccurrenceView(APIView):
     )
     def post(self, request: AuthedRequest, event_id: int) -> Response:
         event = _event_or_404(request, event_id)
-        data = OccurrenceOverrideSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.occurrence_override_set(
-            user=request.user, event_id=event.pk, **data.validated_data
-        )
+        data = OccurrenceOverrideSerializer.parse(request.data)
+        services.occurrence_override_set(user=request.user, event_id=event.pk, **data)
         return Response(
             EventSerializer(_event_or_404(request, event.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -519,9 +508,8 @@ class RsvpView(APIView):
     )
     def put(self, request: AuthedRequest, event_id: int) -> Response:
         event = _event_or_404(request, event_id)
-        data = RsvpInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        rsvp = services.rsvp_set(user=request.user, event_id=event.pk, **data.validated_data)
+        data = RsvpInputSerializer.parse(request.data)
+        rsvp = services.rsvp_set(user=request.user, event_id=event.pk, **data)
         return Response(RsvpSerializer(rsvp).data)
 
 
@@ -537,9 +525,8 @@ class ShiftListView(APIView):
     )
     def post(self, request: AuthedRequest, event_id: int) -> Response:
         event = _event_or_404(request, event_id)
-        data = ShiftCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        shift = services.shift_create(user=request.user, event_id=event.pk, **data.validated_data)
+        data = ShiftCreateSerializer.parse(request.data)
+        shift = services.shift_create(user=request.user, event_id=event.pk, **data)
         return Response(VolunteerShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
 
@@ -566,12 +553,11 @@ class ShiftAttendanceView(APIView):
     )
     def post(self, request: AuthedRequest, shift_id: int) -> Response:
         shift = _shift_or_404(request, shift_id)
-        data = AttendanceSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = AttendanceSerializer.parse(request.data)
         shift = services.shift_confirm_attendance(
             user=request.user,
             shift_id=shift.pk,
-            attended_user_ids=data.validated_data["attended_user_ids"],
+            attended_user_ids=data["attended_user_ids"],
         )
         return Response(VolunteerShiftSerializer(shift).data)
 

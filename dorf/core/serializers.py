@@ -16,6 +16,13 @@ class InputSerializer(serializers.Serializer[Any]):
 
     default_error_messages = {"unknown_field": _("This field is not accepted here.")}
 
+    @classmethod
+    def parse(cls, data: Any, **kwargs: Any) -> dict[str, Any]:
+        """Validate ``data`` (raising the 400 on failure) and return the validated fields."""
+        serializer = cls(data=data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}

@@ -341,9 +341,8 @@ class PickupPointListView(_MemberListView):
     @extend_schema(request=PickupPointInput, responses={201: PickupPointSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
-        data = PickupPointInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        point = services.pickup_point_create(actor=membership, **data.validated_data)
+        data = PickupPointInput.parse(request.data)
+        point = services.pickup_point_create(actor=membership, **data)
         return Response(PickupPointSerializer(point).data, status=status.HTTP_201_CREATED)
 
 
@@ -357,10 +356,9 @@ class PickupPointDetailView(APIView):
     @extend_schema(request=PickupPointPatch, responses=PickupPointSerializer, tags=["deliveries"])
     def patch(self, request: AuthedRequest, slug: str, point_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = PickupPointPatch(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = PickupPointPatch.parse(request.data)
         point = services.pickup_point_set_active(
-            actor=membership, point_id=point_id, is_active=data.validated_data["is_active"]
+            actor=membership, point_id=point_id, is_active=data["is_active"]
         )
         return Response(PickupPointSerializer(point).data)
 
@@ -382,9 +380,8 @@ class ParcelListView(_MemberListView):
     @extend_schema(request=ParcelInput, responses={201: ParcelSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
-        data = ParcelInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = ParcelInput.parse(request.data)
+        values = dict(data)
         parcel = services.parcel_register(
             actor=membership,
             pickup_point_id=values.pop("pickup_point"),
@@ -423,10 +420,9 @@ class ParcelDeliverView(APIView):
     @extend_schema(request=DeliverInput, responses=ParcelBriefSerializer, tags=["deliveries"])
     def post(self, request: AuthedRequest, slug: str, parcel_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = DeliverInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = DeliverInput.parse(request.data)
         parcel = services.parcel_deliver(
-            membership=membership, parcel_id=parcel_id, pin=data.validated_data["pin"]
+            membership=membership, parcel_id=parcel_id, pin=data["pin"]
         )
         return Response(ParcelBriefSerializer(parcel).data)
 
@@ -435,13 +431,12 @@ class ParcelFailView(APIView):
     @extend_schema(request=FailInput, responses=ParcelBriefSerializer, tags=["deliveries"])
     def post(self, request: AuthedRequest, slug: str, parcel_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = FailInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = FailInput.parse(request.data)
         parcel = services.parcel_fail(
             membership=membership,
             parcel_id=parcel_id,
-            reason=data.validated_data["reason"],
-            return_point_id=data.validated_data["return_point"],
+            reason=data["reason"],
+            return_point_id=data["return_point"],
         )
         return Response(ParcelBriefSerializer(parcel).data)
 
@@ -458,12 +453,11 @@ class ParcelRescheduleView(APIView):
     @extend_schema(request=RescheduleInput, responses=ParcelBriefSerializer, tags=["deliveries"])
     def post(self, request: AuthedRequest, slug: str, parcel_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = RescheduleInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = RescheduleInput.parse(request.data)
         parcel = services.parcel_reschedule(
             actor=membership,
             parcel_id=parcel_id,
-            delivery_date=data.validated_data["delivery_date"],
+            delivery_date=data["delivery_date"],
         )
         return Response(ParcelBriefSerializer(parcel).data)
 
@@ -483,9 +477,8 @@ class ShiftListView(_MemberListView):
     @extend_schema(request=ShiftInput, responses={201: DeliveryShiftSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
-        data = ShiftInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        shift = services.shift_create(membership=membership, **data.validated_data)
+        data = ShiftInput.parse(request.data)
+        shift = services.shift_create(membership=membership, **data)
         context = {"viewer_user_id": request.user.pk}
         return Response(
             DeliveryShiftSerializer(shift, context=context).data, status=status.HTTP_201_CREATED
@@ -517,9 +510,8 @@ class PlanListView(_MemberListView):
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
-        data = PlanInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = services.plan_request(actor=membership, date=data.validated_data["date"])
+        data = PlanInput.parse(request.data)
+        job = services.plan_request(actor=membership, date=data["date"])
         job.refresh_from_db()  # an inline (eager) run has already changed it
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -567,10 +559,9 @@ class RouteDeclineView(APIView):
     @extend_schema(request=DeclineInput, responses={202: JobSerializer}, tags=["deliveries"])
     def post(self, request: AuthedRequest, slug: str, route_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = DeclineInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = DeclineInput.parse(request.data)
         job = services.route_decline(
-            membership=membership, route_id=route_id, reason=data.validated_data["reason"]
+            membership=membership, route_id=route_id, reason=data["reason"]
         )
         job.refresh_from_db()
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -327,11 +327,8 @@ class PaymentCreateView(APIView):
         membership = require_member_by_slug(request.user, slug)
         membership.user = request.user  # the same row: saves the service a query
         key = idempotency_key(request)
-        data = PaymentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        transfer = services.payment_create(
-            payer=membership, idempotency_key=key, **data.validated_data
-        )
+        data = PaymentInput.parse(request.data)
+        transfer = services.payment_create(payer=membership, idempotency_key=key, **data)
         return _transfer_response(transfer)
 
 
@@ -356,10 +353,9 @@ class PaymentRequestListView(APIView):
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         key = idempotency_key(request)
-        data = PaymentRequestInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = PaymentRequestInput.parse(request.data)
         payment_request = services.payment_request_create(
-            payee=membership, idempotency_key=key, **data.validated_data
+            payee=membership, idempotency_key=key, **data
         )
         return Response(
             PaymentRequestSerializer(payment_request).data, status=status.HTTP_201_CREATED
@@ -418,10 +414,9 @@ class TransferReverseView(APIView):
     def post(self, request: AuthedRequest, slug: str, transfer_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         key = idempotency_key(request)
-        data = MemoInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = MemoInput.parse(request.data)
         reversal = services.transfer_reverse(
-            actor=membership, transfer_id=transfer_id, idempotency_key=key, **data.validated_data
+            actor=membership, transfer_id=transfer_id, idempotency_key=key, **data
         )
         return _transfer_response(reversal)
 
@@ -460,10 +455,9 @@ class ClubGrantView(APIView):
     def post(self, request: AuthedRequest, slug: str, account_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         key = idempotency_key(request)
-        data = GrantInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = GrantInput.parse(request.data)
         transfer = services.club_grant(
-            actor=membership, account_id=account_id, idempotency_key=key, **data.validated_data
+            actor=membership, account_id=account_id, idempotency_key=key, **data
         )
         return _transfer_response(transfer)
 

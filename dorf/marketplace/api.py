@@ -264,9 +264,8 @@ class PostingListView(APIView):
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = PostingCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        posting = services.posting_create(membership=membership, **data.validated_data)
+        data = PostingCreateSerializer.parse(request.data)
+        posting = services.posting_create(membership=membership, **data)
         return Response(PostingSerializer(posting).data, status=status.HTTP_201_CREATED)
 
 
@@ -282,11 +281,8 @@ class PostingDetailView(APIView):
     )
     def patch(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
-        data = PostingUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        posting = services.posting_update(
-            user=request.user, posting_id=posting.pk, **data.validated_data
-        )
+        data = PostingUpdateSerializer.parse(request.data, partial=True)
+        posting = services.posting_update(user=request.user, posting_id=posting.pk, **data)
         return Response(PostingSerializer(posting).data)
 
 
@@ -316,9 +312,8 @@ class PostingPhotoView(APIView):
     )
     def post(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
-        data = PhotoUploadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["image"]
+        data = PhotoUploadSerializer.parse(request.data)
+        upload = data["image"]
         photo = services.posting_photo_add(
             user=request.user, posting_id=posting.pk, upload=upload, size=upload.size
         )
@@ -329,11 +324,8 @@ class PostingReportView(APIView):
     @extend_schema(request=ReportSerializer, responses={201: None}, tags=["marketplace"])
     def post(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
-        data = ReportSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.posting_report(
-            user=request.user, posting_id=posting.pk, reason=data.validated_data["reason"]
-        )
+        data = ReportSerializer.parse(request.data)
+        services.posting_report(user=request.user, posting_id=posting.pk, reason=data["reason"])
         return Response(status=status.HTTP_201_CREATED)
 
 
@@ -379,11 +371,8 @@ class ConversationListView(APIView):
     )
     def post(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
-        data = ReplySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        reply = services.conversation_open(
-            user=request.user, posting_id=posting.pk, **data.validated_data
-        )
+        data = ReplySerializer.parse(request.data)
+        reply = services.conversation_open(user=request.user, posting_id=posting.pk, **data)
         return Response(
             ReplyOutSerializer(reply.conversation, context={"message": reply.message}).data,
             status=status.HTTP_201_CREATED if reply.created else status.HTTP_200_OK,
@@ -413,10 +402,9 @@ class AgreementProposeView(APIView):
     @extend_schema(request=MinutesSerializer, responses=AgreementSerializer, tags=["marketplace"])
     def post(self, request: AuthedRequest, agreement_id: int) -> Response:
         agreement = _agreement_or_404(request, agreement_id)
-        data = MinutesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = MinutesSerializer.parse(request.data)
         agreement = services.agreement_propose(
-            user=request.user, agreement_id=agreement.pk, minutes=data.validated_data["minutes"]
+            user=request.user, agreement_id=agreement.pk, minutes=data["minutes"]
         )
         return Response(AgreementSerializer(agreement).data)
 
@@ -430,10 +418,9 @@ class AgreementConfirmView(APIView):
     )
     def post(self, request: AuthedRequest, agreement_id: int) -> Response:
         agreement = _agreement_or_404(request, agreement_id)
-        data = MinutesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = MinutesSerializer.parse(request.data)
         agreement = services.agreement_confirm(
-            user=request.user, agreement_id=agreement.pk, minutes=data.validated_data["minutes"]
+            user=request.user, agreement_id=agreement.pk, minutes=data["minutes"]
         )
         return Response(AgreementSerializer(agreement).data)
 
@@ -442,9 +429,8 @@ class AgreementDeclineView(APIView):
     @extend_schema(request=DeclineSerializer, responses=AgreementSerializer, tags=["marketplace"])
     def post(self, request: AuthedRequest, agreement_id: int) -> Response:
         agreement = _agreement_or_404(request, agreement_id)
-        data = DeclineSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = DeclineSerializer.parse(request.data)
         agreement = services.agreement_decline(
-            user=request.user, agreement_id=agreement.pk, dispute=data.validated_data["dispute"]
+            user=request.user, agreement_id=agreement.pk, dispute=data["dispute"]
         )
         return Response(AgreementSerializer(agreement).data)

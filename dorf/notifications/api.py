@@ -74,7 +74,6 @@ class PreferencesView(APIView):
 
     @extend_schema(request=PreferencesSerializer, responses={200: dict}, tags=["notifications"])
     def put(self, request: AuthedRequest) -> Response:
-        data = PreferencesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        muted = services.preferences_set(user=request.user, muted=data.validated_data["muted"])
+        data = PreferencesSerializer.parse(request.data)
+        muted = services.preferences_set(user=request.user, muted=data["muted"])
         return Response({"muted": muted})

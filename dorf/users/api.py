@@ -88,9 +88,8 @@ class RegisterView(APIView):
         request=RegisterSerializer, responses={201: SessionSerializer}, tags=["auth"], auth=[]
     )
     def post(self, request: AuthedRequest) -> Response:
-        data = RegisterSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        data = RegisterSerializer.parse(request.data)
+        user = services.user_register(**data)
         _token, raw = services.token_issue(user=user, name="registration")
         return Response(
             SessionSerializer({"token": raw, "user": user}).data, status=status.HTTP_201_CREATED
@@ -105,9 +104,8 @@ class LoginView(APIView):
         request=LoginSerializer, responses={200: SessionSerializer}, tags=["auth"], auth=[]
     )
     def post(self, request: AuthedRequest) -> Response:
-        data = LoginSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user, raw = services.user_login(**data.validated_data)
+        data = LoginSerializer.parse(request.data)
+        user, raw = services.user_login(**data)
         return Response(SessionSerializer({"token": raw, "user": user}).data)
 
 
@@ -126,11 +124,8 @@ class PasswordChangeView(APIView):
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
     def post(self, request: AuthedRequest) -> Response:
-        data = PasswordChangeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.user_change_password(
-            user=request.user, keep_token=_current_token(request), **data.validated_data
-        )
+        data = PasswordChangeSerializer.parse(request.data)
+        services.user_change_password(user=request.user, keep_token=_current_token(request), **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -143,9 +138,8 @@ class MeView(APIView):
 
     @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=["me"])
     def patch(self, request: AuthedRequest) -> Response:
-        data = MeUpdateSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **data.validated_data)
+        data = MeUpdateSerializer.parse(request.data, partial=True)
+        user = services.user_update_profile(user=request.user, **data)
         return Response(MeSerializer(user).data)
 
     @extend_schema(
@@ -155,9 +149,8 @@ class MeView(APIView):
         description="Erase my personal data (GDPR). Other people's records stay intact.",
     )
     def delete(self, request: AuthedRequest) -> Response:
-        data = EraseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.user_erase(user=request.user, password=data.validated_data["password"])
+        data = EraseSerializer.parse(request.data)
+        services.user_erase(user=request.user, password=data["password"])
         session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -180,11 +173,8 @@ class BlockListView(APIView):
 
     @extend_schema(request=BlockCreateSerializer, responses={201: BlockSerializer}, tags=["me"])
     def post(self, request: AuthedRequest) -> Response:
-        data = BlockCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        block = services.block_create(
-            blocker=request.user, blocked_id=data.validated_data["user_id"]
-        )
+        data = BlockCreateSerializer.parse(request.data)
+        block = services.block_create(blocker=request.user, blocked_id=data["user_id"])
         return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
 
 

@@ -115,13 +115,12 @@ class JoinView(APIView):
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         village = _village_or_404(request, slug)
-        data = JoinSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = JoinSerializer.parse(request.data)
         membership = services.village_join(
             user=request.user,
             village=village,
-            invite_code=data.validated_data["invite_code"],
-            message=data.validated_data["message"],
+            invite_code=data["invite_code"],
+            message=data["message"],
         )
         return Response(MembershipBriefSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -160,10 +159,9 @@ class MemberBanView(APIView):
     def post(self, request: AuthedRequest, slug: str, membership_id: int) -> Response:
         actor = require_member_by_slug(request.user, slug)
         target = _member_in_village(actor, membership_id)
-        data = BanSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = BanSerializer.parse(request.data)
         membership = services.membership_ban(
-            actor=actor, membership_id=target.pk, reason=data.validated_data["reason"]
+            actor=actor, membership_id=target.pk, reason=data["reason"]
         )
         return Response(MemberSerializer(membership, context={"viewer": actor}).data)
 
@@ -209,9 +207,8 @@ class HouseholdView(APIView):
     )
     def put(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = HouseholdSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        household = services.household_set_address(membership=membership, **data.validated_data)
+        data = HouseholdSerializer.parse(request.data)
+        household = services.household_set_address(membership=membership, **data)
         return Response(HouseholdSerializer(household).data)
 
 
