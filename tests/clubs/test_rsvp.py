@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from dorf.clubs import services
 from dorf.clubs.models import Rsvp, RsvpResponse
+from dorf.clubs.services import _common as services_common
+from dorf.clubs.services import rsvps
 from dorf.notifications.models import Notification
 from tests.clubs.factories import ClubEventFactory, ClubMembershipFactory, RsvpFactory, berlin
 from tests.factories import MembershipFactory
@@ -154,7 +156,9 @@ def test_concurrent_rsvps_never_put_more_people_on_going_than_the_capacity(
         time.sleep(0.05)
         return result
 
-    monkeypatch.setattr(services, "going_count", slow_count)
+    # (patched where the code looks it up: the capacity check in rsvp_set and the waitlist)
+    monkeypatch.setattr(rsvps, "going_count", slow_count)
+    monkeypatch.setattr(services_common, "going_count", slow_count)
     people = [MembershipFactory(village=village).user for _ in range(10)]
     barrier = threading.Barrier(len(people))
     errors: list[BaseException] = []

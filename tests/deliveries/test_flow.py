@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from dorf.deliveries import services
 from dorf.deliveries.models import Parcel, ParcelEvent, ParcelStatus, Route, RouteStatus
+from dorf.deliveries.services import _common as services_common
+from dorf.deliveries.services import plans, routes
 from dorf.ledger.models import Account, Transfer, TransferKind
 from dorf.villages.models import Village
 from tests.deliveries.factories import tomorrow
@@ -95,11 +96,13 @@ def test_recipients_get_their_eta_live_when_planned_and_when_picked_up(
 ) -> None:
     # given: every live event is recorded
     sent: list[tuple[list[int], str, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        services,
-        "send_to_users_on_commit",
-        lambda users, event, payload: sent.append((list(users), event, payload)),
-    )
+    # (patched in every services module that sends: the parcel announcer, plans, routes)
+    for module in (services_common, plans, routes):
+        monkeypatch.setattr(
+            module,
+            "send_to_users_on_commit",
+            lambda users, event, payload: sent.append((list(users), event, payload)),
+        )
     day = register_day(make_people(village, recipients=1), client_for)
     recipient = day.recipients[0].user_id
     # when: the day is planned

@@ -1,0 +1,117 @@
+"""Helpers the event, RSVP and shift use-cases share: occurrences, locking, capacity.
+
+Lock order: an event row before its RSVPs. Every RSVP change locks its event
+(``select_for_update``), which serialises the capacity check and the waitlist per event on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from dorf.clubs import recurrence
+from dorf.clubs.models import (
+    ClubEvent,
+    Rsvp,
+    RsvpResponse,
+    Visibility,
+)
+from dorf.clubs.services.clubs import club_membership_of
+from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
+from dorf.notifications.models import Category
+from dorf.notifications.services import notify
+from dorf.users.models import User
+
+
+def event_tz(event: ClubEvent) -> ZoneInfo:
+    return ZoneInfo(event.village.timezone)
+
+
+def overrides_of(event: ClubEvent) -> dict[datetime, recurrence.OverrideData]:
+    return {
+        o.original_start: recurrence.OverrideData(o.cancelled, o.starts_at, o.ends_at)
+        for o in event.overrides.all()
+    }
+
+
+def _validate_times(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise ValidationFailed(fields={"ends_at": [_("The end must be after the start.")]})
+
+
+def _lock_event(event_id: int) -> ClubEvent:
+    return ClubEvent.objects.select_for_update().select_related("club", "village").get(pk=event_id)
+
+
+def _resolve_occurrence(
+    event: ClubEvent, occurrence_start: datetime | None
+) -> recurrence.Occurrence:
+    if occurrence_start is None:
+        if event.is_recurring:
+            raise ValidationFailed(
+                fields={"occurrence_start": [_("Say which occurrence you mean.")]}
+            )
+        occurrence_start = event.starts_at
+    found = recurrence.find_occurrence(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        rule=event.rrule,
+        tz=event_tz(event),
+        original_start=occurrence_start,
+        overrides=overrides_of(event),
+    )
+    if found is None:
+        raise ValidationFailed(
+            fields={"occurrence_start": [_("The event has no occurrence at this time.")]},
+            code="no_such_occurrence",
+        )
+    if found.cancelled:
+        raise Conflict(_("This occurrence is cancelled."), code="cancelled")
+    return found
+
+
+def _require_may_attend(user: User, event: ClubEvent) -> None:
+    if event.visibility == Visibility.MEMBERS and club_membership_of(user, event.club) is None:
+        raise Forbidden(_("This event is for club members only."), code="members_only")
+
+
+def going_count(event: ClubEvent, occurrence_start: datetime) -> int:
+    return Rsvp.objects.filter(
+        event=event, occurrence_start=occurrence_start, response=RsvpResponse.GOING
+    ).count()
+
+
+def _promote_waitlist(event: ClubEvent, occurrence_start: datetime) -> list[Rsvp]:
+    """Move people up from the waitlist while there is room (event row locked)."""
+    promoted: list[Rsvp] = []
+    going = going_count(event, occurrence_start)
+    while event.capacity is None or going < event.capacity:
+        first = (
+            Rsvp.objects.filter(
+                event=event, occurrence_start=occurrence_start, response=RsvpResponse.WAITLISTED
+            )
+            .select_related("user")
+            .order_by("waitlisted_at", "id")
+            .first()
+        )
+        if first is None:
+            break
+        first.response = RsvpResponse.GOING
+        first.waitlisted_at = None
+        first.save(update_fields=["response", "waitlisted_at", "updated_at"])
+        going += 1
+        promoted.append(first)
+        local = occurrence_start.astimezone(event_tz(event))
+        notify(
+            user=first.user,
+            category=Category.RSVP,
+            title=_("You are in: %(title)s") % {"title": event.title},
+            body=_("A place became free on %(when)s.") % {"when": local.strftime("%d.%m.%Y %H:%M")},
+            village=event.village,
+            link_type="club_event",
+            link_id=event.pk,
+        )
+    return promoted

@@ -1,0 +1,52 @@
+"""Write use-cases of deliveries: points, parcels, shifts, planning, routes, handover.
+
+Lock order (everywhere): village row (only while storing a plan) → routes by pk →
+parcels by pk → ledger accounts (inside ``transfer_create``). Status flips that can be
+raced by a double tap are guarded ``filter(status=old).update(...)`` with a row count.
+"""
+
+from dorf.deliveries.services.parcels import (
+    parcel_deliver,
+    parcel_fail,
+    parcel_pickup,
+    parcel_pin_reset,
+    parcel_register,
+    parcel_reschedule,
+)
+from dorf.deliveries.services.pickup_points import (
+    pickup_point_create,
+    pickup_point_set_active,
+)
+from dorf.deliveries.services.plans import (
+    MAX_STALE_RETRIES,
+    plan_request,
+    plan_store,
+    planning_job_run,
+)
+from dorf.deliveries.services.routes import (
+    route_accept,
+    route_complete_if_finished,
+    route_decline,
+    route_no_show,
+)
+from dorf.deliveries.services.shifts import shift_create
+
+__all__ = [
+    "MAX_STALE_RETRIES",
+    "parcel_deliver",
+    "parcel_fail",
+    "parcel_pickup",
+    "parcel_pin_reset",
+    "parcel_register",
+    "parcel_reschedule",
+    "pickup_point_create",
+    "pickup_point_set_active",
+    "plan_request",
+    "plan_store",
+    "planning_job_run",
+    "route_accept",
+    "route_complete_if_finished",
+    "route_decline",
+    "route_no_show",
+    "shift_create",
+]

@@ -1,0 +1,234 @@
+"""A parcel's life: registered, picked up, delivered (with the PIN), failed, rescheduled.
+
+Status flips that can be raced by a double tap are guarded ``filter(status=old).update(...)``
+with a row count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dorf.core.exceptions import Conflict, ValidationFailed
+from dorf.core.scoping import require_staff
+from dorf.deliveries import planning
+from dorf.deliveries.models import (
+    ACTIVE_ROUTE_STATUSES,
+    PIN_MAX_ATTEMPTS,
+    JobTrigger,
+    Parcel,
+    ParcelEvent,
+    ParcelStatus,
+    PickupPoint,
+    Route,
+    Stop,
+    StopKind,
+)
+from dorf.deliveries.pins import new_pin_salt, pin_matches
+from dorf.deliveries.services._common import (
+    _announce_parcels,
+    _job_create,
+    _lock_my_stop,
+    _lock_parcel,
+    _record,
+)
+from dorf.deliveries.services.routes import route_complete_if_finished
+from dorf.villages.models import Household, Membership
+from dorf.villages.services import ensure_inside_village
+
+
+@transaction.atomic
+def parcel_register(
+    *,
+    actor: Membership,
+    pickup_point_id: int,
+    household_id: int | None,
+    size_units: int,
+    delivery_date: dt.date | None = None,
+    window_start_at: dt.datetime | None = None,
+    window_end_at: dt.datetime | None = None,
+    note: str = "",
+) -> Parcel:
+    """Staff register a parcel that arrived at a pickup point for a household.
+
+    A shop registering its orders is a staff member of the village (role ``staff``).
+    """
+    require_staff(actor)
+    village = actor.village
+    point = PickupPoint.objects.filter(pk=pickup_point_id, village=village, is_active=True).first()
+    if point is None:
+        raise ValidationFailed(fields={"pickup_point": [_("Unknown pickup point.")]})
+    if household_id is None:
+        raise ValidationFailed(fields={"household": [_("A recipient household is required.")]})
+    household = Household.objects.filter(pk=household_id, village=village).first()
+    if household is None:
+        raise ValidationFailed(fields={"household": [_("Unknown household.")]})
+    ensure_inside_village(
+        village=village, latitude=household.latitude, longitude=household.longitude
+    )
+    if size_units <= 0:
+        raise ValidationFailed(fields={"size_units": [_("The size must be positive.")]})
+    if (window_start_at is None) != (window_end_at is None):
+        raise ValidationFailed(fields={"window_end_at": [_("Give both ends of the window.")]})
+    today = planning.local_today(village)
+    if window_start_at is not None and window_end_at is not None:
+        if window_start_at >= window_end_at:
+            raise ValidationFailed(
+                fields={"window_end_at": [_("The window must end after it starts.")]}
+            )
+        window_day = window_start_at.astimezone(ZoneInfo(village.timezone)).date()
+        if delivery_date is not None and delivery_date != window_day:
+            raise ValidationFailed(fields={"delivery_date": [_("The window lies on another day.")]})
+        delivery_date = window_day
+    delivery_date = delivery_date or today
+    if delivery_date < today:
+        raise ValidationFailed(fields={"delivery_date": [_("This date is in the past.")]})
+    parcel = Parcel.objects.create(
+        village=village,
+        pickup_point=point,
+        household=household,
+        size_units=size_units,
+        delivery_date=delivery_date,
+        window_start_at=window_start_at,
+        window_end_at=window_end_at,
+        note=note.strip(),
+        pin_salt=new_pin_salt(),
+        created_by=actor.user,
+    )
+    ParcelEvent.objects.create(
+        parcel=parcel,
+        from_status="",
+        to_status=ParcelStatus.REGISTERED,
+        at=timezone.now(),
+        actor=actor.user,
+    )
+    if Route.objects.filter(
+        village=village, date=delivery_date, status__in=ACTIVE_ROUTE_STATUSES
+    ).exists():
+        # The day is planned already: fit the late parcel in, starting from that plan.
+        _job_create(
+            village=village, date=delivery_date, trigger=JobTrigger.LATE_PARCEL, by=actor.user
+        )
+    return parcel
+
+
+@transaction.atomic
+def parcel_pickup(*, membership: Membership, parcel_id: int) -> Parcel:
+    """The volunteer confirms they took the parcel at its pickup point."""
+    stop, parcel = _lock_my_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.PICKUP)
+    if parcel.status == ParcelStatus.PICKED_UP:
+        raise Conflict(_("This parcel was picked up already."), code="already_picked_up")
+    if parcel.status != ParcelStatus.PLANNED:
+        raise Conflict(_("This parcel cannot be picked up now."), code="wrong_status")
+    _record([parcel], ParcelStatus.PICKED_UP, actor=membership.user)
+    parcel.carrier_shift = stop.route.shift
+    parcel.save(update_fields=["status", "carrier_shift", "updated_at"])
+    delivery = Stop.objects.filter(route=stop.route, parcel=parcel, kind=StopKind.DELIVERY).first()
+    _announce_parcels([parcel], {parcel.pk: delivery.service_start_at if delivery else None})
+    return parcel
+
+
+def parcel_deliver(*, membership: Membership, parcel_id: int, pin: str) -> Parcel:
+    """The volunteer hands the parcel over against the recipient's PIN.
+
+    A wrong PIN is counted (committed) and then refused; after ``PIN_MAX_ATTEMPTS``
+    wrong entries the parcel is locked until staff reset it.
+    """
+    with transaction.atomic():
+        stop, parcel = _lock_my_stop(
+            membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY
+        )
+        if parcel.status == ParcelStatus.DELIVERED:
+            raise Conflict(_("This parcel was delivered already."), code="already_delivered")
+        if (
+            parcel.status != ParcelStatus.PICKED_UP
+            or parcel.carrier_shift_id != stop.route.shift_id
+        ):
+            raise Conflict(_("Pick the parcel up first."), code="not_picked_up")
+        if parcel.pin_locked:
+            raise Conflict(
+                _("Too many wrong PINs: the municipality must unlock this parcel."),
+                code="pin_locked",
+            )
+        if pin_matches(parcel.pin_salt, pin):
+            _record([parcel], ParcelStatus.DELIVERED, actor=membership.user)
+            parcel.save(update_fields=["status", "updated_at"])
+            _announce_parcels([parcel], {})
+            route_complete_if_finished(route_id=stop.route_id)
+            return parcel
+        parcel.pin_attempts += 1
+        parcel.save(update_fields=["pin_attempts", "updated_at"])
+        remaining = max(0, PIN_MAX_ATTEMPTS - parcel.pin_attempts)
+    # Raised after the commit above: the attempt must count even though we refuse.
+    raise ValidationFailed(
+        _("Wrong PIN (%(left)d attempts left).") % {"left": remaining},
+        code="wrong_pin" if remaining else "pin_locked",
+        fields={"pin": [_("Wrong PIN.")]},
+    )
+
+
+@transaction.atomic
+def parcel_fail(
+    *, membership: Membership, parcel_id: int, reason: str, return_point_id: int | None = None
+) -> Parcel:
+    """The handover failed: record why and bring the parcel back to a pickup point."""
+    stop, parcel = _lock_my_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY)
+    if parcel.status != ParcelStatus.PICKED_UP or parcel.carrier_shift_id != stop.route.shift_id:
+        raise Conflict(_("Pick the parcel up first."), code="not_picked_up")
+    point = parcel.pickup_point
+    if return_point_id is not None:
+        found = PickupPoint.objects.filter(
+            pk=return_point_id, village_id=parcel.village_id, is_active=True
+        ).first()
+        if found is None:
+            raise ValidationFailed(fields={"return_point": [_("Unknown pickup point.")]})
+        point = found
+    reason = reason.strip()
+    _record([parcel], ParcelStatus.FAILED, actor=membership.user, note=reason)
+    _record([parcel], ParcelStatus.RETURNED, actor=membership.user, note=point.name)
+    parcel.failure_reason = reason[:300]
+    parcel.pickup_point = point
+    parcel.save(update_fields=["status", "failure_reason", "pickup_point", "updated_at"])
+    _announce_parcels([parcel], {})
+    route_complete_if_finished(route_id=stop.route_id)
+    return parcel
+
+
+@transaction.atomic
+def parcel_pin_reset(*, actor: Membership, parcel_id: int) -> Parcel:
+    """Staff unlock a parcel after too many wrong PINs (having checked who is at the door)."""
+    require_staff(actor)
+    parcel = _lock_parcel(parcel_id, actor.village_id)
+    parcel.pin_attempts = 0
+    parcel.save(update_fields=["pin_attempts", "updated_at"])
+    return parcel
+
+
+@transaction.atomic
+def parcel_reschedule(*, actor: Membership, parcel_id: int, delivery_date: dt.date) -> Parcel:
+    """Staff put a returned parcel back into planning for a later date."""
+    require_staff(actor)
+    parcel = _lock_parcel(parcel_id, actor.village_id)
+    if parcel.status != ParcelStatus.RETURNED:
+        raise Conflict(_("Only returned parcels can be rescheduled."), code="wrong_status")
+    if delivery_date < planning.local_today(parcel.village):
+        raise ValidationFailed(fields={"delivery_date": [_("This date is in the past.")]})
+    _record([parcel], ParcelStatus.REGISTERED, actor=actor.user, note=_("rescheduled"))
+    parcel.delivery_date = delivery_date
+    parcel.window_start_at = parcel.window_end_at = None
+    parcel.carrier_shift = None
+    parcel.save(
+        update_fields=[
+            "status",
+            "delivery_date",
+            "window_start_at",
+            "window_end_at",
+            "carrier_shift",
+            "updated_at",
+        ]
+    )
+    return parcel

@@ -1,0 +1,120 @@
+"""A volunteer's route: accepting, declining, no-show, and completing it when every stop is done."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dorf.core.exceptions import Conflict, Forbidden
+from dorf.core.realtime import send_to_users_on_commit
+from dorf.core.scoping import require_moderator
+from dorf.deliveries.models import (
+    ACTIVE_ROUTE_STATUSES,
+    FINISHED_STATUSES,
+    JobTrigger,
+    Parcel,
+    ParcelStatus,
+    PlanningJob,
+    Route,
+    RouteStatus,
+    Shift,
+    ShiftStatus,
+    Stop,
+    StopKind,
+)
+from dorf.deliveries.services._common import _job_create, _lock_route, _record
+from dorf.users.models import User
+from dorf.villages.models import Membership
+
+
+@transaction.atomic
+def route_accept(*, membership: Membership, route_id: int) -> Route:
+    route = _lock_route(route_id, membership.village_id)
+    if route.shift.volunteer_id != membership.user_id:
+        raise Forbidden(_("This is not your route."), code="not_your_route")
+    if route.status == RouteStatus.ACCEPTED:
+        return route
+    if route.status != RouteStatus.PROPOSED:
+        raise Conflict(_("This route can no longer be accepted."), code="route_closed")
+    route.status = RouteStatus.ACCEPTED
+    route.accepted_at = timezone.now()
+    route.save(update_fields=["status", "accepted_at", "updated_at"])
+    return route
+
+
+def _drop_route(route: Route, *, actor: User, trigger: str, note: str) -> PlanningJob:
+    """Take a route (and its shift) out of the day and re-plan what it carried."""
+    if route.status not in ACTIVE_ROUTE_STATUSES:
+        raise Conflict(_("This route is no longer open."), code="route_closed")
+    if Parcel.objects.filter(carrier_shift=route.shift, status=ParcelStatus.PICKED_UP).exists():
+        raise Conflict(_("Deliver or return the parcels you carry first."), code="parcels_on_board")
+    route.status = RouteStatus.DECLINED
+    route.save(update_fields=["status", "updated_at"])
+    Shift.objects.filter(pk=route.shift_id).update(
+        status=ShiftStatus.WITHDRAWN, updated_at=timezone.now()
+    )
+    parcel_ids = Stop.objects.filter(route=route).values("parcel_id")
+    parcels = list(
+        Parcel.objects.select_for_update()
+        .filter(pk__in=parcel_ids, status=ParcelStatus.PLANNED)
+        .order_by("pk")
+    )
+    _record(parcels, ParcelStatus.REGISTERED, actor=actor, note=note)
+    Parcel.objects.filter(pk__in=[p.pk for p in parcels]).update(
+        status=ParcelStatus.REGISTERED, updated_at=timezone.now()
+    )
+    return _job_create(village=route.village, date=route.date, trigger=trigger, by=actor)
+
+
+@transaction.atomic
+def route_decline(*, membership: Membership, route_id: int, reason: str = "") -> PlanningJob:
+    """The volunteer declines: the shift leaves the day and the rest is re-planned."""
+    route = _lock_route(route_id, membership.village_id)
+    if route.shift.volunteer_id != membership.user_id:
+        raise Forbidden(_("This is not your route."), code="not_your_route")
+    return _drop_route(
+        route, actor=membership.user, trigger=JobTrigger.DECLINE, note=reason or _("declined")
+    )
+
+
+@transaction.atomic
+def route_no_show(*, actor: Membership, route_id: int) -> PlanningJob:
+    """A coordinator records that the volunteer did not show up; re-plan without them."""
+    require_moderator(actor)
+    route = _lock_route(route_id, actor.village_id)
+    return _drop_route(route, actor=actor.user, trigger=JobTrigger.NO_SHOW, note=_("no-show"))
+
+
+def route_complete_if_finished(*, route_id: int) -> bool:
+    """Complete and pay the route once all its parcels are finished. True if it paid now.
+
+    Runs inside the caller's transaction. The guarded status flip makes a double tap
+    (two last handovers racing) pay exactly once.
+    """
+    from dorf.deliveries.payments import route_pay
+
+    # The route row lock serialises concurrent last handovers (see _lock_my_stop).
+    Route.objects.select_for_update().filter(pk=route_id).first()
+    open_parcels = (
+        Stop.objects.filter(route_id=route_id, kind=StopKind.DELIVERY)
+        .exclude(parcel__status__in=FINISHED_STATUSES)
+        .exists()
+    )
+    if open_parcels:
+        return False
+    now = timezone.now()
+    flipped = Route.objects.filter(pk=route_id, status=RouteStatus.ACCEPTED).update(
+        status=RouteStatus.COMPLETED, completed_at=now, updated_at=now
+    )
+    if not flipped:
+        return False
+    route = Route.objects.select_related("village", "shift").get(pk=route_id)
+    transfer, minutes = route_pay(route=route)
+    Route.objects.filter(pk=route_id).update(transfer_id=transfer.pk, paid_minutes=minutes)
+    send_to_users_on_commit(
+        [route.shift.volunteer_id],
+        "delivery.route",
+        {"route_id": route.pk, "status": RouteStatus.COMPLETED, "paid_minutes": minutes},
+    )
+    return True
