@@ -87,6 +87,8 @@ def build_trips(
     starts at the pickup point nearest to where the volunteer is, with parcels waiting there; it grows by
     the parcel whose delivery is quickest to reach from the last one while the trip
     still fits the capacity, every window, the shift and the maximum duration.
+    Without ``prefixes``, the smallest days are then emptied into the other
+    volunteers' trips while every parcel still fits (village day: 10 -> 8 volunteers).
     """
     kept = [list(route) for route in prefixes] if prefixes else [[] for _ in problem.volunteers]
     planned = {p for route in kept for p, _ in route}
@@ -102,6 +104,7 @@ def build_trips(
         key=lambda v: (not kept[v], _productivity(problem.volunteers[v], v)),
     )
     routes = kept
+    built: dict[int, list[_Trip]] = {}
     for v in order:
         volunteer = problem.volunteers[v]
         matrix = matrices[volunteer.mode]
@@ -129,10 +132,74 @@ def build_trips(
             trips.append(trip)
             waiting[trip.pickup] -= set(trip.parcels)
             here = problem.parcels[trip.parcels[-1]].delivery
+        built[v] = trips
+    if not prefixes:
+        _eliminate(problem, matrices, allowed, built)
+    for v, trips in built.items():
         for trip in trips:
             routes[v].extend((p, True) for p in trip.parcels)
             routes[v].extend((p, False) for p in trip.parcels)
     return routes
+
+
+def _eliminate(
+    problem: Problem,
+    matrices: Mapping[TravelMode, Matrix],
+    allowed: Mapping[int, Sequence[int]],
+    built: dict[int, list[_Trip]],
+) -> None:
+    """Empty the smallest volunteers' days into the others' trips while that succeeds."""
+    failed: set[int] = set()
+    while True:
+        candidates = [v for v, trips in built.items() if trips and v not in failed]
+        if len(candidates) <= 1:
+            return
+        victim = min(candidates, key=lambda v: (sum(len(t.parcels) for t in built[v]), v))
+        others = {
+            v: [_Trip(t.pickup, list(t.parcels)) for t in trips]
+            for v, trips in built.items()
+            if trips and v != victim
+        }
+        ok = True
+        for p in [p for t in built[victim] for p in t.parcels]:
+            if not _insert(problem, matrices, allowed, others, p):
+                ok = False
+                break
+        if not ok:
+            failed.add(victim)
+            continue
+        built[victim] = []
+        built.update(others)
+
+
+def _insert(
+    problem: Problem,
+    matrices: Mapping[TravelMode, Matrix],
+    allowed: Mapping[int, Sequence[int]],
+    routes: dict[int, list[_Trip]],
+    p: int,
+) -> bool:
+    parcel = problem.parcels[p]
+    for v, trips in routes.items():
+        if v not in allowed[p]:
+            continue
+        volunteer = problem.volunteers[v]
+        matrix = matrices[volunteer.mode]
+        for trip in trips:
+            if trip.pickup != parcel.pickup:
+                continue
+            for k in range(len(trip.parcels) + 1):
+                trip.parcels.insert(k, p)
+                if _fits(problem, volunteer, [], trips, matrix):
+                    return True
+                del trip.parcels[k]
+        for k in range(len(trips) + 1):
+            assert parcel.pickup is not None
+            trips.insert(k, _Trip(parcel.pickup, [p]))
+            if _fits(problem, volunteer, [], trips, matrix):
+                return True
+            del trips[k]
+    return False
 
 
 def _grow_trip(
