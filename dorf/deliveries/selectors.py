@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from dorf.core.exceptions import NotFound
-from dorf.core.scoping import require_moderator, require_staff
+from dorf.core.scoping import get_scoped_or_404, require_moderator, require_staff
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Parcel,
@@ -29,10 +29,7 @@ def pickup_point_list(*, membership: Membership) -> QuerySet[PickupPoint]:
 
 
 def pickup_point_get(*, membership: Membership, point_id: int) -> PickupPoint:
-    point = pickup_point_list(membership=membership).filter(pk=point_id).first()
-    if point is None:
-        raise NotFound()
-    return point
+    return get_scoped_or_404(pickup_point_list(membership=membership), pk=point_id)
 
 
 def _active_delivery_stops() -> Prefetch[Any, Any, Any]:
@@ -76,17 +73,13 @@ def parcel_get(*, membership: Membership, parcel_id: int) -> Parcel:
     )
     if not membership.is_staff:
         parcels = parcels.filter(household_id=membership.household_id or -1)
-    parcel = (
-        parcels.filter(pk=parcel_id)
-        .prefetch_related(
+    return get_scoped_or_404(
+        parcels.prefetch_related(
             _active_delivery_stops(),
             Prefetch("events", queryset=ParcelEvent.objects.select_related("actor")),
-        )
-        .first()
+        ),
+        pk=parcel_id,
     )
-    if parcel is None:
-        raise NotFound()
-    return parcel
 
 
 def shift_list(*, membership: Membership, everyone: bool = False) -> QuerySet[Shift]:
@@ -98,10 +91,7 @@ def shift_list(*, membership: Membership, everyone: bool = False) -> QuerySet[Sh
 
 
 def shift_get(*, membership: Membership, shift_id: int) -> Shift:
-    shift = shift_list(membership=membership, everyone=True).filter(pk=shift_id).first()
-    if shift is None:
-        raise NotFound()
-    return shift
+    return get_scoped_or_404(shift_list(membership=membership, everyone=True), pk=shift_id)
 
 
 def _route_stops() -> Prefetch[Any, Any, Any]:
@@ -158,12 +148,7 @@ def route_get(*, membership: Membership, route_id: int) -> Route:
     routes = Route.objects.filter(village_id=membership.village_id)
     if not membership.is_moderator:
         routes = routes.filter(shift__volunteer_id=membership.user_id)
-    route = (
-        routes.filter(pk=route_id)
-        .select_related("shift", "shift__volunteer")
-        .prefetch_related(_route_stops())
-        .first()
+    return get_scoped_or_404(
+        routes.select_related("shift", "shift__volunteer").prefetch_related(_route_stops()),
+        pk=route_id,
     )
-    if route is None:
-        raise NotFound()
-    return route

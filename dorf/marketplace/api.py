@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -193,11 +192,8 @@ def _conversation_or_404(request: AuthedRequest, conversation_id: int) -> Conver
 
 
 def _agreement_or_404(request: AuthedRequest, agreement_id: int) -> Agreement:
-    agreements: QuerySet[Agreement] = scope_to_member_villages(
-        Agreement.objects.select_related("helper", "helped"), request.user, "posting__village"
-    )
-    agreement = agreements.filter(pk=agreement_id).first()
-    if agreement is None or request.user.pk not in (agreement.helper_id, agreement.helped_id):
+    agreement = selectors.agreement_for_party(user=request.user, agreement_id=agreement_id)
+    if agreement is None:
         raise NotFound()
     return agreement
 

@@ -16,7 +16,7 @@ from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Valu
 from geopy.distance import geodesic
 
 from dorf.core.scoping import scope_to_member_villages
-from dorf.marketplace.models import Conversation, Posting, PostingReport
+from dorf.marketplace.models import Agreement, Conversation, Posting, PostingReport
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
 
@@ -111,6 +111,14 @@ def conversation_for(*, user: User, conversation_id: int) -> Conversation | None
     if user.pk not in (conversation.posting.author_id, conversation.replier_id):
         return None
     return conversation
+
+
+def agreement_for_party(*, user: User, agreement_id: int) -> Agreement | None:
+    """An agreement of the user's villages in which the user helps or is helped."""
+    agreements = scope_to_member_villages(
+        Agreement.objects.select_related("helper", "helped"), user, "posting__village"
+    )
+    return agreements.filter(Q(helper=user) | Q(helped=user), pk=agreement_id).first()
 
 
 def posting_visible_to_party(*, user: User) -> QuerySet[Posting]:

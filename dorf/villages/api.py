@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound
 from dorf.core.pagination import OldestFirstCursorPagination
-from dorf.core.scoping import require_member_by_slug, require_moderator
+from dorf.core.scoping import get_scoped_or_404, require_member_by_slug, require_moderator
 from dorf.core.serializers import InputSerializer
 from dorf.users.api import UserPublicSerializer
 from dorf.villages import selectors, services
@@ -82,10 +82,7 @@ class InviteCodeSerializer(serializers.Serializer[Any]):
 
 
 def _village_or_404(request: AuthedRequest, slug: str) -> Village:
-    village = selectors.village_list(user=request.user).filter(slug=slug).first()
-    if village is None:
-        raise NotFound()
-    return village
+    return get_scoped_or_404(selectors.village_list(user=request.user), slug=slug)
 
 
 @extend_schema(tags=["villages"])
@@ -167,10 +164,9 @@ class MemberBanView(APIView):
 
 
 def _member_in_village(actor: Membership, membership_id: int) -> Membership:
-    target = Membership.objects.filter(pk=membership_id, village_id=actor.village_id).first()
-    if target is None:
-        raise NotFound()
-    return target
+    return get_scoped_or_404(
+        Membership.objects.filter(village_id=actor.village_id), pk=membership_id
+    )
 
 
 class InviteCodeView(APIView):
