@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .problem import Matrix, Problem, TravelMode, Volunteer
-from .reasons import Visit, earliest_end_and_duration
+from .reasons import Visit, earliest_end_and_duration, parcel_visits
 
 Stop = tuple[int, bool]  # (parcel index, is_pickup)
 
@@ -79,16 +79,13 @@ class _TripBuilder:
         self.parcels = problem.parcels
         self.matrices = matrices
         self.allowed = allowed
-        self.pickup_visit = [
-            Visit(parcel.pickup, parcel.pickup_service_s, parcel.pickup_window)
-            if parcel.pickup is not None
-            else None
-            for parcel in problem.parcels
-        ]
-        self.delivery_visit = [
-            Visit(parcel.delivery, parcel.delivery_service_s, parcel.window)
-            for parcel in problem.parcels
-        ]
+        # A parcel's visits: its pickup (if still to do, else None) and its delivery.
+        self.pickup_visit: list[Visit | None] = []
+        self.delivery_visit: list[Visit] = []
+        for parcel in problem.parcels:
+            *pickup, delivery = parcel_visits(parcel)
+            self.pickup_visit.append(pickup[0] if pickup else None)
+            self.delivery_visit.append(delivery)
 
     def build(self, prefixes: Sequence[Sequence[Stop]] | None) -> list[list[Stop]]:
         problem = self.problem

@@ -239,7 +239,6 @@ class _Model:
                     StopKind.DELIVERY,
                 )
             )
-        self.has_pairs = any(kind is StopKind.PICKUP for _, kind in self.stop_node)
         count = len(volunteers)
         self.manager = pywrapcp.RoutingIndexManager(
             len(self.nodes), count, list(range(count)), list(range(count, 2 * count))
@@ -417,7 +416,7 @@ class _Model:
             sisr.max_removed_sequence_size = 10
             sisr.avg_num_removed_visits = 10
             sisr.bypass_factor = 0.01
-            if self.has_pairs:
+            if any(kind is StopKind.PICKUP for _, kind in self.stop_node):
                 # Put each removed pair back at its best pair of positions, in random
                 # order (SISR's recreate shuffles too), rather than the pickup first
                 # and its delivery after it in a fixed order. Measured at 10 s on the

@@ -13,7 +13,7 @@ from dorf.deliveries.optimiser import (
     Volunteer,
 )
 from dorf.deliveries.optimiser.construct import build_trips
-from dorf.deliveries.optimiser.reasons import Visit, earliest_end_and_duration
+from dorf.deliveries.optimiser.reasons import earliest_end_and_duration, parcel_visits
 
 HOUR_S = 3600
 CENTRE = Location(50.790, 7.872)
@@ -85,13 +85,9 @@ def test_trips_of_a_village_day_keep_every_window_shift_and_capacity() -> None:
         visits, load = [], 0
         for p, is_pickup in route:
             parcel = problem.parcels[p]
-            if is_pickup:
-                assert parcel.pickup is not None
-                visits.append(Visit(parcel.pickup, parcel.pickup_service_s, parcel.pickup_window))
-                load += parcel.size_units
-            else:
-                visits.append(Visit(parcel.delivery, parcel.delivery_service_s, parcel.window))
-                load -= parcel.size_units
+            pickup, delivery = parcel_visits(parcel)
+            visits.append(pickup if is_pickup else delivery)
+            load += parcel.size_units if is_pickup else -parcel.size_units
             assert 0 <= load <= volunteer.capacity_units
         if route:
             matrix = matrices[volunteer.mode]
