@@ -19,11 +19,13 @@ import csv
 import itertools
 import json
 import math
+import multiprocessing
 import random
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -378,6 +380,24 @@ def figures(
     return result
 
 
+def in_fresh_process(
+    solver: Callable[[Instance, float], tuple[list[list[int]], float]],
+    instance: Instance,
+    time_limit_s: float,
+) -> tuple[list[list[int]], float]:
+    """Run one solve in a new interpreter that has loaded nothing but the solver.
+
+    A process that has ever run a second thread (VROOM's solver thread, NumPy's
+    OpenBLAS pool: VROOM's results come as a pandas frame) makes glibc's malloc take
+    its locking path for good; OR-Tools' search allocates on every move, so our solver
+    then managed ~12 % fewer ruin-and-recreate rounds in 10 s on lc104 (2 580 -> 2 260).
+    Each solve in its own process keeps the two solvers from slowing each other down.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(solver, instance, time_limit_s).result()
+
+
 def run_instances(args: argparse.Namespace) -> int:
     """Solve every instance file given; print one JSON line each and a summary."""
     bks = read_bks(args.bks)
@@ -385,7 +405,7 @@ def run_instances(args: argparse.Namespace) -> int:
     for path in args.instances:
         instance = read_instance(path)
         known = bks.get(instance.name)
-        routes, seconds = solve_ours(instance, args.time_limit)
+        routes, seconds = in_fresh_process(solve_ours, instance, args.time_limit)
         row: dict[str, object] = {"instance": instance.name}
         row.update(figures(instance, routes, seconds, known))
         row["checked"] = "capacity, windows, pickup before delivery, each task once"
@@ -395,7 +415,7 @@ def run_instances(args: argparse.Namespace) -> int:
             args.solution_dir.mkdir(parents=True, exist_ok=True)
             (args.solution_dir / f"{instance.name}.json").write_text(json.dumps(routes) + "\n")
         if args.vs_vroom:
-            vroom_routes, vroom_seconds = solve_vroom(instance, args.time_limit)
+            vroom_routes, vroom_seconds = in_fresh_process(solve_vroom, instance, args.time_limit)
             for key, value in figures(instance, vroom_routes, vroom_seconds, known).items():
                 row[f"vroom_{key}"] = value
         rows.append(row)
