@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from dorf.deliveries.optimiser import (
     solve,
 )
 from dorf.deliveries.optimiser.checks import plan_violations
+from dorf.deliveries.optimiser.solver import _Screen, _search_fleet
 
 # Ends on the solution limit long before the time limit: quick and reproducible.
 QUICK = Settings(time_limit_s=5.0, solution_limit=40)
@@ -160,6 +162,37 @@ def test_one_volunteer_does_everything_when_one_suffices() -> None:
 
     assert plan.volunteers_used == 1
     assert plan.unassigned == ()
+
+
+def test_idle_twins_are_left_out_of_the_search_but_every_other_volunteer_stays() -> None:
+    twins = tuple(helper(f"twin{k}", capacity=3) for k in range(12))
+    walker = Volunteer("walker", TravelMode.FOOT, 3, start=0, end=0, shift=MORNING)
+    soon = TimeWindow(9 * 3600, 9 * 3600 + 1200)  # no time for a second trip
+    parcels = [parcel(f"p{k}", 1 + k % 4, window=soon) for k in range(8)]
+    problem = street(*parcels, volunteers=(*twins, walker))
+    matrices = matrices_of(problem)
+
+    fleet = _search_fleet(
+        problem, QUICK, matrices, _Screen(problem, matrices), time.monotonic() + 5
+    )
+
+    assert fleet is not None
+    assert 12 in fleet  # the walker has no twin
+    # The search keeps the twins a first plan uses (at least one) and one idle twin.
+    assert 2 <= len([v for v in fleet if v < 12]) < 12
+    plan = solve(problem, QUICK)
+    assert plan.unassigned == ()
+    assert plan_violations(problem, plan, matrices) == []
+
+
+def test_volunteers_without_twins_are_all_searched() -> None:
+    problem = street(parcel("book", 2), volunteers=(helper("anna"), helper("ben", capacity=4)))
+    matrices = matrices_of(problem)
+
+    assert (
+        _search_fleet(problem, QUICK, matrices, _Screen(problem, matrices), time.monotonic() + 5)
+        is None
+    )
 
 
 def test_explicit_matrix_is_used_instead_of_computed_travel_times() -> None:
