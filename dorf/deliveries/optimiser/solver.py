@@ -228,6 +228,8 @@ def _search_fleet(
         return None
     first = _Model(problem, settings, matrices, screen)
     first.first_solution(until)
+    if first.solution is None:  # out of time already: better slow than short of routes
+        return None
     used = {v for v, route in enumerate(first.routes) if route}
     fleet: list[int] = []
     for group in groups.values():
@@ -514,8 +516,7 @@ class _Model:
         else:
             solution = self.routing.SolveWithParameters(parameters)
         if solution is not None:
-            self.solution = solution
-            self.routes = self._routes(solution)
+            self._keep(solution)
 
     def first_solution(self, until: float) -> None:
         """Only the first solution (parallel cheapest insertion), searching until ``until``."""
@@ -524,8 +525,7 @@ class _Model:
         self._close(parameters)
         solution = self.routing.SolveWithParameters(parameters)
         if solution is not None:
-            self.solution = solution
-            self.routes = self._routes(solution)
+            self._keep(solution)
 
     def improve(self, routes: list[list[int]], until: float) -> None:
         """Guided local search from ``routes`` (node numbers per volunteer) until ``until``.
@@ -538,8 +538,12 @@ class _Model:
         self._close(parameters)
         initial = self._assignment(routes)
         solution = self.routing.SolveFromAssignmentWithParameters(initial, parameters)
-        self.solution = solution if solution is not None else initial
-        self.routes = self._routes(self.solution)
+        self._keep(solution if solution is not None else initial)
+
+    def _keep(self, solution: Any) -> None:
+        """Make ``solution`` this model's result."""
+        self.solution = solution
+        self.routes = self._routes(solution)
 
     def dropped(self, routes: list[list[int]]) -> int:
         """Drop penalties (in units of one stop's penalty) of ``routes``."""
