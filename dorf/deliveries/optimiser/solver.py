@@ -104,9 +104,11 @@ def solve(
     route whatever ``previous`` says.
 
     Without a warm start and without a solution limit, most of the time goes to
-    ruin and recreate (string removals, simulated annealing); the rest to one attempt
-    at emptying the smallest route into the others with one volunteer fewer. Large
-    problems start from trips built from the pickup points instead.
+    ruin and recreate (string removals, simulated annealing) over the volunteers a
+    first plan needs plus one idle twin of each group of interchangeable ones; the
+    rest to one attempt at emptying the smallest route into the others with one
+    volunteer fewer. Large problems start from trips built from the pickup points
+    instead.
     """
     settings = settings or Settings()
     # Reading the plan back after the search takes a moment: keep it inside the limit.
