@@ -24,7 +24,8 @@ from dorf.deliveries.optimiser import (
     solve,
 )
 from dorf.deliveries.optimiser.checks import plan_violations
-from dorf.deliveries.optimiser.solver import _Screen, _search_fleet
+from dorf.deliveries.optimiser.construct import build_trips
+from dorf.deliveries.optimiser.solver import _drivers, _Screen, _search_fleet
 
 # Ends on the solution limit long before the time limit: quick and reproducible.
 QUICK = Settings(time_limit_s=5.0, solution_limit=40)
@@ -257,6 +258,21 @@ def test_a_large_day_is_planned_from_trips_and_keeps_every_rule() -> None:
     assert plan_violations(big, plan, matrices_of(big)) == []
     assert len(plan.unassigned) <= 5
     assert plan.volunteers_used < 25
+
+
+def test_a_large_day_is_improved_only_by_the_volunteers_its_trips_use() -> None:
+    big = village_problem(parcels=140, volunteers=25, seed=5)
+    matrices = matrices_of(big)
+    screen = _Screen(big, matrices)
+    trips = build_trips(big, matrices, screen.allowed)
+    used = [v for v, trip in enumerate(trips) if trip]
+    assert 0 < len(used) < 25
+
+    assert _drivers(trips, screen) == used
+    # A parcel the trips leave out may need someone else: then everyone stays.
+    left_out = trips[used[0]][0][0]
+    without = [[stop for stop in trip if stop[0] != left_out] for trip in trips]
+    assert _drivers(without, screen) is None
 
 
 def test_replanning_a_large_day_after_a_decline_serves_the_declined_parcels() -> None:
