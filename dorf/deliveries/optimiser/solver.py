@@ -124,8 +124,7 @@ def solve(
             # Give the parcels of a declined route new trips at once; inserting
             # a hundred stops one by one would take the search several seconds.
             trips = build_trips(problem, matrices, screen.allowed, model.stops_of(routes))
-            model = _Model(problem, settings, matrices, screen, fleet=_drivers(trips, screen))
-            routes = model.routes_from_stops([trips[v] for v in model.fleet])
+            model, routes = _trips_model(problem, settings, matrices, screen, trips)
         model.improve(routes, deadline)
         return model.plan()
     deterministic = settings.first_solution_only or settings.solution_limit is not None
@@ -138,8 +137,8 @@ def solve(
     if large:
         # OR-Tools' own first solution takes far longer than the budget here.
         trips = build_trips(problem, matrices, screen.allowed)
-        model = _Model(problem, settings, matrices, screen, fleet=_drivers(trips, screen))
-        model.improve(model.routes_from_stops([trips[v] for v in model.fleet]), first_phase_ends)
+        model, routes = _trips_model(problem, settings, matrices, screen, trips)
+        model.improve(routes, first_phase_ends)
     else:
         fleet = (
             None
@@ -237,6 +236,18 @@ def _search_fleet(
     for group in groups.values():
         fleet += group[: sum(v in used for v in group) + _SPARE_TWINS]
     return sorted(fleet)
+
+
+def _trips_model(
+    problem: Problem,
+    settings: Settings,
+    matrices: Mapping[TravelMode, Matrix],
+    screen: _Screen,
+    trips: list[list[tuple[int, bool]]],
+) -> tuple[_Model, list[list[int]]]:
+    """A model of the volunteers ``trips`` need (see ``_drivers``), and its routes."""
+    model = _Model(problem, settings, matrices, screen, fleet=_drivers(trips, screen))
+    return model, model.routes_from_stops([trips[v] for v in model.fleet])
 
 
 def _drivers(trips: list[list[tuple[int, bool]]], screen: _Screen) -> list[int] | None:
