@@ -92,3 +92,30 @@ def test_trips_of_a_village_day_keep_every_window_shift_and_capacity() -> None:
         if route:
             matrix = matrices[volunteer.mode]
             assert earliest_end_and_duration(volunteer, visits, matrix) is not None
+
+
+def test_a_declined_day_goes_to_the_others_before_anyone_new_helps() -> None:
+    problem = village_problem(parcels=120, volunteers=25, seed=3)
+    matrices = _matrices(problem)
+    routes = build_trips(problem, matrices, _everyone(problem))
+    used = [v for v, route in enumerate(routes) if route]
+    declined = max(used, key=lambda v: len(routes[v]))
+    others = tuple(v for v in range(len(problem.volunteers)) if v != declined)
+    rest = Problem(problem.locations, tuple(problem.volunteers[v] for v in others), problem.parcels)
+    kept = [routes[v] for v in others]
+
+    replanned = build_trips(rest, matrices, _everyone(rest), kept)
+
+    # Every kept route goes on as it was; no more volunteers than before the decline.
+    assert all(new[: len(old)] == old for new, old in zip(replanned, kept, strict=True))
+    assert sum(1 for route in replanned if route) <= len(used)
+    planned = [p for route in replanned for p, is_pickup in route if not is_pickup]
+    assert sorted(planned) == sorted(
+        p for route in routes for p, is_pickup in route if not is_pickup
+    )
+    for volunteer, route in zip(rest.volunteers, replanned, strict=True):
+        visits = [parcel_visits(rest.parcels[p])[0 if is_pickup else 1] for p, is_pickup in route]
+        if route:
+            assert (
+                earliest_end_and_duration(volunteer, visits, matrices[volunteer.mode]) is not None
+            )
