@@ -28,7 +28,7 @@ from .construct import build_trips
 from .matrix import UNREACHABLE_S, GeodesicProvider, TravelTimeProvider
 from .plan import Plan, Route, Stop, StopKind, Unassigned
 from .problem import Matrix, Problem, Settings, TimeWindow, TravelMode
-from .reasons import capable_volunteers, no_capacity_left
+from .reasons import capable_volunteers, no_capacity_left, parcel_visits
 from .validation import InvalidProblem, check_matrix, validate
 
 logger = logging.getLogger(__name__)
@@ -282,12 +282,7 @@ class _Screen:
                 self.unassigned[p] = reason
             else:
                 self.allowed[p] = able
-        self.stop_count = sum(
-            2
-            if problem.parcels[p].pickup is not None and problem.parcels[p].picked_up_by is None
-            else 1
-            for p in self.allowed
-        )
+        self.stop_count = sum(len(parcel_visits(problem.parcels[p])) for p in self.allowed)
 
 
 class _Model:
