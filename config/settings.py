@@ -143,7 +143,19 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "filesystem://"
+# Without Redis the demo's worker with beat (scripts/run.sh) still runs the periodic
+# schedule: beat and worker exchange their messages through files under var/celery/.
+CELERY_BROKER_FOLDER = Path(
+    os.environ.get("DORF_CELERY_BROKER_FOLDER", str(BASE_DIR / "var" / "celery"))
+)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        "store_processed": False,
+    }
 CELERY_RESULT_BACKEND = None
 # Without a broker the demo runs background jobs inline, in the request that asks.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -151,19 +163,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_BEAT_SCHEDULE: dict[str, Any] = {}
-# Ledger: the nightly audit of the books (CELERY_TIMEZONE is Europe/Berlin) and the
-# expiry of open payment requests.
-from celery.schedules import crontab  # noqa: E402
-
-CELERY_BEAT_SCHEDULE["ledger-audit-nightly"] = {
-    "task": "ledger.audit",
-    "schedule": crontab(hour=3, minute=15),
-}
-CELERY_BEAT_SCHEDULE["ledger-expire-payment-requests"] = {
-    "task": "ledger.expire_payment_requests",
-    "schedule": crontab(minute=5),
-}
+# The beat schedule is not listed here: every app declares its periodic tasks in its
+# AppConfig (dorf.core.registry) and config/celery.py collects them.
 
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

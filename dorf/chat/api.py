@@ -11,10 +11,10 @@ from dorf.chat import selectors, services
 from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, Room, RoomMember
 from dorf.chat.realtime import message_payload
 from dorf.chat.tickets import TICKET_TTL_S, ticket_issue
-from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import ValidationFailed
-from dorf.core.scoping import require_member_by_slug
 from dorf.core.serializers import InputSerializer
+from dorf.users.requests import AuthedRequest
+from dorf.villages.scoping import require_member_by_slug
 
 # --- output -------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from dorf.chat.models import MemberRole, Message, Room, RoomKind, RoomMember
-from dorf.core.demo import DemoContext
 from dorf.users.models import User
+from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import MembershipState
 
 SQUARE_LINES = [

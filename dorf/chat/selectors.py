@@ -20,10 +20,10 @@ from dorf.chat.models import (
 )
 from dorf.chat.realtime import message_payload
 from dorf.core.exceptions import NotFound
-from dorf.core.scoping import member_village_ids, require_moderator
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
 from dorf.villages.models import Membership
+from dorf.villages.scoping import member_village_ids, require_moderator
 
 # A reconnecting client gets at most this many missed messages per room; it pages further
 # back through the REST history.

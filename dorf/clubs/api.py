@@ -26,13 +26,13 @@ from dorf.clubs.models import (
     Shift,
     Visibility,
 )
-from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
-from dorf.core.scoping import get_scoped_or_404, require_member_by_slug
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.api import UserPublicSerializer
+from dorf.users.requests import AuthedRequest
+from dorf.villages.scoping import get_scoped_or_404, require_member_by_slug
 
 MAX_WINDOW = timedelta(days=400)
 

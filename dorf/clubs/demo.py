@@ -13,8 +13,8 @@ from django.utils import timezone
 from dorf.chat.services import room_member_add
 from dorf.clubs import services
 from dorf.clubs.models import Club, ClubMembership, MembershipPolicy, ShiftSignup, Visibility
-from dorf.core.demo import DemoContext
 from dorf.ledger.services import club_grant
+from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import Membership
 
 CLUBS = [

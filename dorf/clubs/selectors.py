@@ -24,8 +24,8 @@ from dorf.clubs.models import (
     ShiftSignup,
     Visibility,
 )
-from dorf.core.scoping import scope_to_member_villages
 from dorf.users.models import User
+from dorf.villages.scoping import scope_to_member_villages
 
 MAX_OCCURRENCES = 500
 

@@ -15,8 +15,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.api import AuthedRequest
-from dorf.core.scoping import require_member_by_slug
 from dorf.core.serializers import InputSerializer
 from dorf.deliveries import selectors, services
 from dorf.deliveries.models import (
@@ -34,7 +32,9 @@ from dorf.deliveries.models import (
 from dorf.deliveries.optimiser.matrix import DEFAULT_SPEEDS_M_PER_S
 from dorf.deliveries.optimiser.problem import TravelMode
 from dorf.deliveries.pins import pin_from_salt, qr_payload
+from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_member_by_slug
 
 OPEN_FOR_ETA = (ParcelStatus.PLANNED, ParcelStatus.PICKED_UP)
 PIN_VISIBLE = (ParcelStatus.REGISTERED, ParcelStatus.PLANNED, ParcelStatus.PICKED_UP)

@@ -1,6 +1,15 @@
-from django.apps import AppConfig
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.registry import DorfAppConfig
 
 
-class DeliveriesConfig(AppConfig):
+class DeliveriesConfig(DorfAppConfig):
     name = "dorf.deliveries"
     label = "deliveries"
+    verbose_name = _("Deliveries")
+    personal_data = "dorf.deliveries.privacy"
+    demo_seeder = "dorf.deliveries.demo.seed"
+    demo_order = 60
+    periodic_tasks = ()

@@ -12,9 +12,9 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from dorf.core.demo import DemoContext
 from dorf.deliveries import planning, services
 from dorf.deliveries.models import Parcel, PickupPoint, PickupPointKind, Shift, Vehicle
+from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import Household, Membership, Role, Village
 
 POINTS = [

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from dorf.core.exceptions import NotFound
-from dorf.core.scoping import get_scoped_or_404, require_moderator, require_staff
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Parcel,
@@ -21,6 +20,7 @@ from dorf.deliveries.models import (
     StopKind,
 )
 from dorf.villages.models import Membership
+from dorf.villages.scoping import get_scoped_or_404, require_moderator, require_staff
 
 
 def pickup_point_list(*, membership: Membership) -> QuerySet[PickupPoint]:

@@ -19,10 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination
-from dorf.core.scoping import require_member_by_slug, require_moderator
 from dorf.core.serializers import InputSerializer
 from dorf.ledger import selectors, services
 from dorf.ledger.models import (
@@ -37,7 +35,9 @@ from dorf.ledger.models import (
     Transfer,
     TransferKind,
 )
+from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_member_by_slug, require_moderator
 
 MAX_MINUTES_INPUT = 10**9
 IDEMPOTENCY_HEADER = OpenApiParameter(

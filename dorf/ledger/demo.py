@@ -8,10 +8,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dorf.core.demo import DemoContext
 from dorf.core.exceptions import DomainError
 from dorf.ledger import services
 from dorf.ledger.models import Account, AccountKind, TransferKind
+from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import MembershipState
 
 HISTORY_DAYS = 180

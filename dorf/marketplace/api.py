@@ -12,16 +12,8 @@ from rest_framework.views import APIView
 
 from dorf.chat.models import MAX_MESSAGE_CHARS, Message
 from dorf.chat.realtime import message_payload
-from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
-from dorf.core.scoping import (
-    get_scoped_or_404,
-    require_member,
-    require_member_by_slug,
-    require_moderator,
-    scope_to_member_villages,
-)
 from dorf.core.serializers import InputSerializer
 from dorf.marketplace import selectors, services
 from dorf.marketplace.models import (
@@ -33,7 +25,15 @@ from dorf.marketplace.models import (
     PostingStatus,
 )
 from dorf.users.api import UserPublicSerializer
+from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
+from dorf.villages.scoping import (
+    get_scoped_or_404,
+    require_member,
+    require_member_by_slug,
+    require_moderator,
+    scope_to_member_villages,
+)
 
 # --- serializers ----------------------------------------------------------------------------
 

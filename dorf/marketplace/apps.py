@@ -1,6 +1,27 @@
-from django.apps import AppConfig
+from __future__ import annotations
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.registry import DorfAppConfig, PeriodicTask
 
 
-class MarketplaceConfig(AppConfig):
+class MarketplaceConfig(DorfAppConfig):
     name = "dorf.marketplace"
     label = "marketplace"
+    verbose_name = _("Marketplace")
+    personal_data = "dorf.marketplace.privacy"
+    demo_seeder = "dorf.marketplace.demo.seed"
+    demo_order = 40
+    periodic_tasks = (
+        PeriodicTask(
+            name="marketplace-reminders",
+            task="marketplace.send_posting_expiry_reminders",
+            schedule=crontab(minute=15),
+        ),
+        PeriodicTask(
+            name="marketplace-expire",
+            task="marketplace.expire_postings",
+            schedule=crontab(minute=20),
+        ),
+    )

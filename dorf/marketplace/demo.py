@@ -5,10 +5,10 @@ through the services."""
 from __future__ import annotations
 
 from dorf.chat import services as chat_services
-from dorf.core.demo import DemoContext
 from dorf.core.exceptions import DomainError
 from dorf.marketplace import services
 from dorf.marketplace.models import Conversation, PostingCategory, PostingKind
+from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import Membership
 
 POSTINGS: list[tuple[str, str, str, str, int | None]] = [

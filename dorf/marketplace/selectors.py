@@ -15,10 +15,10 @@ from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
 from geopy.distance import geodesic
 
-from dorf.core.scoping import scope_to_member_villages
 from dorf.marketplace.models import Agreement, Conversation, Posting, PostingReport
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
+from dorf.villages.scoping import scope_to_member_villages
 
 METRES_PER_DEG_LAT = 110_574.0
 METRES_PER_DEG_LON_EQUATOR = 111_320.0

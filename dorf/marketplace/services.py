@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from dorf.chat import services as chat_services
 from dorf.chat.models import Message
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
-from dorf.core.scoping import require_member, require_moderator
 from dorf.marketplace import payments
 from dorf.marketplace.models import (
     Agreement,
@@ -35,6 +34,7 @@ from dorf.notifications.services import notify
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_member, require_moderator
 
 POSTING_LIFETIME_DAYS = 30
 REMINDER_BEFORE = timedelta(days=3)

@@ -7,11 +7,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.api import AuthedRequest
 from dorf.core.pagination import IdCursorPagination
 from dorf.core.serializers import InputSerializer
 from dorf.notifications import selectors, services
 from dorf.notifications.models import Category
+from dorf.users.requests import AuthedRequest
 
 
 class NotificationSerializer(serializers.Serializer[Any]):

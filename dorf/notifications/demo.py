@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dorf.core.demo import DemoContext
 from dorf.notifications.models import Category, Notification
+from dorf.villages.demo_context import DemoContext
 
 
 def seed(ctx: DemoContext) -> None:

@@ -9,11 +9,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.api import AuthedRequest
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle, AuthThrottle, UserThrottle
-from dorf.users import selectors, services
+from dorf.users import services
 from dorf.users.models import ApiToken, Language
+from dorf.users.requests import AuthedRequest
 
 
 class UserPublicSerializer(serializers.Serializer[Any]):
@@ -65,15 +65,6 @@ class PasswordChangeSerializer(InputSerializer):
 
 class EraseSerializer(InputSerializer):
     password = serializers.CharField(max_length=128)
-
-
-class BlockCreateSerializer(InputSerializer):
-    user_id = serializers.IntegerField(min_value=1)
-
-
-class BlockSerializer(serializers.Serializer[Any]):
-    user = UserPublicSerializer(source="blocked")
-    created_at = serializers.DateTimeField()
 
 
 def _current_token(request: AuthedRequest) -> ApiToken | None:
@@ -163,23 +154,3 @@ class ExportView(APIView):
     )
     def get(self, request: AuthedRequest) -> Response:
         return Response(services.user_export(user=request.user))
-
-
-class BlockListView(APIView):
-    @extend_schema(responses=BlockSerializer(many=True), tags=["me"])
-    def get(self, request: AuthedRequest) -> Response:
-        blocks = selectors.block_list(user=request.user)
-        return Response(BlockSerializer(blocks, many=True).data)
-
-    @extend_schema(request=BlockCreateSerializer, responses={201: BlockSerializer}, tags=["me"])
-    def post(self, request: AuthedRequest) -> Response:
-        data = BlockCreateSerializer.parse(request.data)
-        block = services.block_create(blocker=request.user, blocked_id=data["user_id"])
-        return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
-
-
-class BlockDetailView(APIView):
-    @extend_schema(request=None, responses={204: None}, tags=["me"])
-    def delete(self, request: AuthedRequest, user_id: int) -> Response:
-        services.block_delete(blocker=request.user, blocked_id=user_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,10 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
-from dorf.core.personal_data import privacy_modules
-from dorf.core.scoping import users_share_a_village
-from dorf.users.models import ApiToken, Block, User, hash_token
+from dorf.core.exceptions import Conflict, ValidationFailed
+from dorf.core.registry import personal_data_modules
+from dorf.users.models import ApiToken, User, hash_token
 
 TOKEN_PREFIX = "dorf_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -112,26 +111,10 @@ def user_update_profile(
     return user
 
 
-def block_create(*, blocker: User, blocked_id: int) -> Block:
-    """Block a neighbour. Only people one shares a village with can be found (else 404)."""
-    if blocked_id == blocker.pk:
-        raise ValidationFailed(fields={"user_id": [_("You cannot block yourself.")]})
-    if not users_share_a_village(blocker, blocked_id):
-        raise NotFound()
-    block, _created = Block.objects.get_or_create(blocker=blocker, blocked_id=blocked_id)
-    return block
-
-
-def block_delete(*, blocker: User, blocked_id: int) -> None:
-    deleted, _details = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
-    if not deleted:
-        raise NotFound()
-
-
 def user_export(*, user: User) -> dict[str, Any]:
     """Everything dorf stores about the user, one section per app."""
     data: dict[str, Any] = {"exported_at": timezone.now().isoformat()}
-    for label, module in privacy_modules():
+    for label, module in personal_data_modules():
         data[label] = module.export_personal_data(user)
     return data
 
@@ -148,5 +131,5 @@ def user_erase(*, user: User, password: str) -> None:
         raise Conflict(_("This account has already been erased."))
     if not user.check_password(password):
         raise ValidationFailed(fields={"password": [_("The password is wrong.")]})
-    for _label, module in privacy_modules():
+    for _label, module in personal_data_modules():
         module.erase_personal_data(user)

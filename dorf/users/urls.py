@@ -11,6 +11,4 @@ urlpatterns = [
     path("auth/password/", api.PasswordChangeView.as_view(), name="password-change"),
     path("me/", api.MeView.as_view(), name="me"),
     path("me/export/", api.ExportView.as_view(), name="export"),
-    path("me/blocks/", api.BlockListView.as_view(), name="block-list"),
-    path("me/blocks/<int:user_id>/", api.BlockDetailView.as_view(), name="block-detail"),
 ]

@@ -8,14 +8,15 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.api import AuthedRequest
 from dorf.core.exceptions import NotFound
 from dorf.core.pagination import OldestFirstCursorPagination
-from dorf.core.scoping import get_scoped_or_404, require_member_by_slug, require_moderator
 from dorf.core.serializers import InputSerializer
+from dorf.users import selectors as user_selectors
 from dorf.users.api import UserPublicSerializer
+from dorf.users.requests import AuthedRequest
 from dorf.villages import selectors, services
 from dorf.villages.models import Membership, MembershipState, Village
+from dorf.villages.scoping import get_scoped_or_404, require_member_by_slug, require_moderator
 
 
 class MembershipBriefSerializer(serializers.Serializer[Any]):
@@ -221,3 +222,32 @@ class AddressSearchView(APIView):
             return Response([])
         entries = selectors.address_search(village=membership.village, query=query)[:20]
         return Response(AddressEntrySerializer(entries, many=True).data)
+
+
+class BlockCreateSerializer(InputSerializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class BlockSerializer(serializers.Serializer[Any]):
+    user = UserPublicSerializer(source="blocked")
+    created_at = serializers.DateTimeField()
+
+
+class BlockListView(APIView):
+    @extend_schema(responses=BlockSerializer(many=True), tags=["me"])
+    def get(self, request: AuthedRequest) -> Response:
+        blocks = user_selectors.block_list(user=request.user)
+        return Response(BlockSerializer(blocks, many=True).data)
+
+    @extend_schema(request=BlockCreateSerializer, responses={201: BlockSerializer}, tags=["me"])
+    def post(self, request: AuthedRequest) -> Response:
+        data = BlockCreateSerializer.parse(request.data)
+        block = services.block_create(blocker=request.user, blocked_id=data["user_id"])
+        return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class BlockDetailView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["me"])
+    def delete(self, request: AuthedRequest, user_id: int) -> Response:
+        services.block_delete(blocker=request.user, blocked_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from dorf.core.demo import DEMO_PASSWORD, DemoContext
 from dorf.users.models import User
+from dorf.villages.demo_context import DEMO_PASSWORD, DemoContext
 from dorf.villages.models import (
     AddressEntry,
     Household,

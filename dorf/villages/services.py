@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
-from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
-from dorf.core.scoping import require_moderator
-from dorf.users.models import User
+from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from dorf.users.models import Block, User
 from dorf.villages.geocoding import GeoPoint, get_geocoder
 from dorf.villages.models import (
     AddressEntry,
@@ -22,6 +21,7 @@ from dorf.villages.models import (
     Village,
     new_invite_code,
 )
+from dorf.villages.scoping import require_moderator, users_share_a_village
 from dorf.villages.signals import membership_banned, membership_verified
 
 
@@ -167,3 +167,19 @@ def household_set_address(
 def household_delete_if_empty(*, household_id: int) -> None:
     """A household nobody lives in any more is personal data without a purpose."""
     Household.objects.filter(pk=household_id, memberships__isnull=True).delete()
+
+
+def block_create(*, blocker: User, blocked_id: int) -> Block:
+    """Block a neighbour. Only people one shares a village with can be found (else 404)."""
+    if blocked_id == blocker.pk:
+        raise ValidationFailed(fields={"user_id": [_("You cannot block yourself.")]})
+    if not users_share_a_village(blocker, blocked_id):
+        raise NotFound()
+    block, _created = Block.objects.get_or_create(blocker=blocker, blocked_id=blocked_id)
+    return block
+
+
+def block_delete(*, blocker: User, blocked_id: int) -> None:
+    deleted, _details = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
+    if not deleted:
+        raise NotFound()

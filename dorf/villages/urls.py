@@ -22,4 +22,6 @@ urlpatterns = [
     path("villages/<slug:slug>/invite-code/", api.InviteCodeView.as_view(), name="invite-code"),
     path("villages/<slug:slug>/household/", api.HouseholdView.as_view(), name="household"),
     path("villages/<slug:slug>/addresses/", api.AddressSearchView.as_view(), name="address-search"),
+    path("me/blocks/", api.BlockListView.as_view(), name="block-list"),
+    path("me/blocks/<int:user_id>/", api.BlockDetailView.as_view(), name="block-detail"),
 ]

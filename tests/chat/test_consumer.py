@@ -19,8 +19,7 @@ from dorf.chat.models import Message
 from dorf.chat.tickets import ticket_issue
 from dorf.core.realtime import group_send_now, user_group
 from dorf.users.models import User
-from dorf.users.services import block_create
-from dorf.villages.services import membership_ban
+from dorf.villages.services import block_create, membership_ban
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

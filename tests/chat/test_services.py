@@ -13,9 +13,8 @@ from dorf.chat import ratelimit, selectors, services
 from dorf.chat.models import MemberState, Message, ReportAction, ReportState, Room, RoomMember
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.notifications.models import Category, Notification
-from dorf.users.services import block_create
 from dorf.villages.models import Membership, MembershipState
-from dorf.villages.services import membership_ban, membership_verify
+from dorf.villages.services import block_create, membership_ban, membership_verify
 from tests.chat.factories import MessageFactory
 from tests.factories import MembershipFactory
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from dorf.core.registry import beat_schedule
 from dorf.ledger import demo, services, tasks
 from dorf.ledger.audit import audit_village
 from dorf.ledger.models import Account, PaymentRequest, PaymentRequestStatus, Transfer
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_audit_runs_nightly_at_a_quarter_past_three() -> None:
-    entry = settings.CELERY_BEAT_SCHEDULE["ledger-audit-nightly"]
+    entry = beat_schedule()["ledger-audit-nightly"]
     assert entry["task"] == tasks.ledger_audit.name
     assert entry["schedule"] == crontab(hour=3, minute=15)
     assert settings.CELERY_TIMEZONE == "Europe/Berlin"

@@ -12,4 +12,4 @@ def _member_of(village: Village) -> dict[str, Any]:
 
 
 # Unblocking someone one never shared a village with must not reveal that they exist.
-register(Case("users:block-detail", _member_of, methods=("delete",)))
+register(Case("villages:block-detail", _member_of, methods=("delete",)))

@@ -17,11 +17,11 @@ from dorf.chat.models import (
 )
 from dorf.chat.services.messages import announce_update, room_ids_of
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
-from dorf.core.scoping import require_member, require_moderator
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify
 from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState, Village
+from dorf.villages.scoping import require_member, require_moderator
 from dorf.villages.services import membership_ban
 
 MAX_MUTE_MINUTES = 60 * 24 * 30

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, ValidationFailed
-from dorf.core.scoping import require_staff
 from dorf.deliveries import planning
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
@@ -38,6 +37,7 @@ from dorf.deliveries.services._common import (
 )
 from dorf.deliveries.services.routes import route_complete_if_finished
 from dorf.villages.models import Household, Membership
+from dorf.villages.scoping import require_staff
 from dorf.villages.services import ensure_inside_village
 
 

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import NotFound, ValidationFailed
-from dorf.core.scoping import require_staff
 from dorf.deliveries.models import (
     PickupPoint,
 )
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_staff
 from dorf.villages.services import ensure_inside_village
 
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import ValidationFailed
 from dorf.core.realtime import send_to_users_on_commit
-from dorf.core.scoping import require_moderator
 from dorf.deliveries import optimiser as opt
 from dorf.deliveries import planning
 from dorf.deliveries.models import (
@@ -33,6 +32,7 @@ from dorf.deliveries.services._common import _announce_parcels, _job_create, _re
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify
 from dorf.villages.models import Membership, Village
+from dorf.villages.scoping import require_moderator
 
 logger = logging.getLogger(__name__)
 

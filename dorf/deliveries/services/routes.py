@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, Forbidden
 from dorf.core.realtime import send_to_users_on_commit
-from dorf.core.scoping import require_moderator
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     FINISHED_STATUSES,
@@ -26,6 +25,7 @@ from dorf.deliveries.models import (
 from dorf.deliveries.services._common import _job_create, _lock_route, _record
 from dorf.users.models import User
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_moderator
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import NotFound
-from dorf.core.scoping import require_moderator
 from dorf.ledger.models import (
     Account,
     AccountKind,
@@ -17,6 +16,7 @@ from dorf.ledger.services._common import _validate_amount, _validate_key
 from dorf.ledger.services.accounts import account_for_membership, community_account
 from dorf.ledger.services.transfers import transfer_create
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_moderator
 
 
 @transaction.atomic

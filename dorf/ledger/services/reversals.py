@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, NotFound
-from dorf.core.scoping import require_moderator
 from dorf.ledger.models import (
     Transfer,
     TransferKind,
@@ -14,6 +13,7 @@ from dorf.ledger.models import (
 from dorf.ledger.services._common import _validate_key
 from dorf.ledger.services.transfers import transfer_create
 from dorf.villages.models import Membership
+from dorf.villages.scoping import require_moderator
 
 
 @transaction.atomic

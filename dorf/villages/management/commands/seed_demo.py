@@ -6,14 +6,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from dorf.core.demo import DEMO_PASSWORD
-from dorf.core.imports import optional_module
+from dorf.core.registry import demo_seeders
 from dorf.users.models import User
 from dorf.villages.demo import seed_village
+from dorf.villages.demo_context import DEMO_PASSWORD
 from dorf.villages.models import Village
 
-# Later apps add their demo data in this order; each may rely on the ones before it.
-APP_SEEDERS = ["ledger", "chat", "notifications", "marketplace", "clubs", "deliveries"]
 OPERATOR_EMAIL = "admin@musterdorf.example"
 
 
@@ -38,10 +36,9 @@ class Command(BaseCommand):
         User.objects.create_superuser(
             OPERATOR_EMAIL, DEMO_PASSWORD, first_name="Olaf", last_name="Operator"
         )
-        for app in APP_SEEDERS:
-            module = optional_module(f"dorf.{app}.demo")
-            if module is not None:
-                module.seed(ctx)
+        # Every app declares its seeder and its place in the order (dorf.core.registry).
+        for _label, seed_app in demo_seeders():
+            seed_app(ctx)
         self.stdout.write(
             f"Seeded Musterdorf: {len(ctx.memberships)} residents in "
             f"{len(ctx.households)} households."
