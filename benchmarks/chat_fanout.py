@@ -4,7 +4,7 @@ For each scenario (N receivers in one room, R messages/s): start uvicorn, connec
 WebSocket clients, send R messages/s for a few seconds, and report the delivery ratio,
 p50/p95/p99 latency (sender's send → receiver's frame) and server memory per socket.
 The baseline is a bare group broadcast through the same server and channel layer
-without authentication or persistence (route /ws/bench/, DORF_BENCH_ROUTES=1), so the
+without authentication or persistence (route /ws/bench/, served by benchmarks/asgi.py only), so the
 cost of our pipeline shows as a ratio.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
@@ -103,14 +103,14 @@ def free_port() -> int:
 
 def start_server(port: int, layer: str) -> subprocess.Popen[bytes]:
     settings_module = "benchmarks.settings_core_layer" if layer == "core" else "config.settings"
-    env = {**os.environ, "DORF_BENCH_ROUTES": "1", "DJANGO_SETTINGS_MODULE": settings_module}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
     process = subprocess.Popen(
         [
             # Inherits the benchmark's niceness (run the whole thing under nice).
             sys.executable,
             "-m",
             "uvicorn",
-            "config.asgi:application",
+            "benchmarks.asgi:application",
             "--port",
             str(port),
             "--log-level",

@@ -250,6 +250,15 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
+# --- Chat and the WebSocket ------------------------------------------------------------------
+# Largest inbound frame, and the token bucket of frames per socket (burst, refill per second).
+DORF_WS_MAX_FRAME_CHARS = int(os.environ.get("DORF_WS_MAX_FRAME_CHARS", str(16 * 1024)))
+DORF_WS_RATE_BURST = int(os.environ.get("DORF_WS_RATE_BURST", "50"))
+DORF_WS_RATE_PER_S = float(os.environ.get("DORF_WS_RATE_PER_S", "5.0"))
+# Messages one member may send per window (seconds), over REST and the socket together.
+DORF_CHAT_SEND_LIMIT = int(os.environ.get("DORF_CHAT_SEND_LIMIT", "30"))
+DORF_CHAT_SEND_WINDOW_S = int(os.environ.get("DORF_CHAT_SEND_WINDOW_S", "10"))
+
 # --- Geocoding ------------------------------------------------------------------------------
 # "register": only the village's own address register. "nominatim": fall back to a
 # Nominatim server through geopy (rate-limited, cached). "fake": tests.

@@ -17,12 +17,20 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-if [ -n "${REDIS_URL:-}" ]; then
-  .venv/bin/celery -A config worker --beat --loglevel=WARNING --concurrency=2 \
-    --schedule var/celerybeat-schedule &
-  pids+=($!)
-  echo "Celery worker with beat started (pid ${pids[0]})."
+# The periodic schedule (expiry, reminders, the nightly audit) runs in both set-ups: a
+# Celery worker with beat beside the server. On Redis it also takes the background jobs;
+# without Redis the server runs those inline, and beat hands the periodic ones to this worker
+# through files under var/celery/ (a broker that needs no server).
+if [ -n "${REDIS_URL:-}" ] || [ -n "${CELERY_BROKER_URL:-}" ]; then
+  worker_args=(--concurrency=2)
+else
+  mkdir -p var/celery/queue var/celery/control
+  worker_args=(--pool=solo)
 fi
+.venv/bin/celery -A config worker --beat --loglevel=WARNING "${worker_args[@]}" \
+  --schedule var/celerybeat-schedule &
+pids+=($!)
+echo "Celery worker with beat started (pid ${pids[0]})."
 
 cat <<INFO
 

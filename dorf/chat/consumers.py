@@ -39,11 +39,11 @@ CLOSE_FLOODING = 4429
 CLOSE_RESYNC = 4409
 CLOSE_TOO_BIG = 1009
 
-MAX_FRAME_CHARS = int(getattr(settings, "DORF_WS_MAX_FRAME_CHARS", 16 * 1024))
+MAX_FRAME_CHARS = settings.DORF_WS_MAX_FRAME_CHARS
 # Token bucket per socket: a burst of RATE_BURST frames (a phone flushing its outbox after
 # a reconnect), refilled at RATE_PER_S.
-RATE_BURST = int(getattr(settings, "DORF_WS_RATE_BURST", 50))
-RATE_PER_S = float(getattr(settings, "DORF_WS_RATE_PER_S", 5.0))
+RATE_BURST = settings.DORF_WS_RATE_BURST
+RATE_PER_S = settings.DORF_WS_RATE_PER_S
 # After this many refused frames in a row the client is flooding: close.
 MAX_STRIKES = 20
 # Live messages held until the client's first "sync" frame.

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dorf.core.exceptions import DomainError
 
-SEND_LIMIT = int(getattr(settings, "DORF_CHAT_SEND_LIMIT", 30))
-SEND_WINDOW_S = int(getattr(settings, "DORF_CHAT_SEND_WINDOW_S", 10))
+SEND_LIMIT = settings.DORF_CHAT_SEND_LIMIT
+SEND_WINDOW_S = settings.DORF_CHAT_SEND_WINDOW_S
 
 
 class RateLimited(DomainError):

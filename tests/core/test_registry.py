@@ -50,6 +50,7 @@ def test_demo_seeders_run_in_their_declared_order() -> None:
 def test_the_beat_schedule_is_collected_from_the_apps_and_names_registered_tasks() -> None:
     schedule = beat_schedule()
     assert {"ledger-audit-nightly", "marketplace-expire", "marketplace-reminders"} <= set(schedule)
+    celery_app.loader.import_default_modules()  # what a worker does at start
     celery_app.finalize()
     for name, entry in schedule.items():
         assert entry["task"] in celery_app.tasks, name

@@ -1,4 +1,4 @@
-"""Benchmark-only baseline (routed when DORF_BENCH_ROUTES=1): a bare group broadcast.
+"""Benchmark-only baseline (routed by benchmarks.asgi): a bare group broadcast.
 
 No authentication, no persistence: what the same server and channel layer cost without
 our pipeline, so benchmarks/chat_fanout.py can report our overhead as a ratio.
