@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dorf.chat import services as chat_services
 from dorf.chat.models import Message
@@ -30,7 +31,7 @@ from dorf.marketplace.models import (
 )
 from dorf.marketplace.photos import photo_prepare
 from dorf.notifications.models import Category
-from dorf.notifications.services import notify
+from dorf.notifications.services import notify, notify_moderators
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
 from dorf.villages.models import Membership
@@ -181,6 +182,15 @@ def posting_report(*, user: User, posting_id: int, reason: str) -> PostingReport
     )
     if not created:
         raise Conflict(_("You have already reported this posting."), code="already_reported")
+    notify_moderators(
+        village_id=posting.village_id,
+        title=gettext_lazy("A posting was reported: %(title)s"),
+        body=reason,
+        params={"title": posting.title},
+        link_type="posting_report",
+        link_id=report.pk,
+        actor=user,
+    )
     return report
 
 
@@ -200,7 +210,7 @@ def posting_hide(*, actor: User, posting_id: int) -> Posting:
     notify(
         user=posting.author,
         category=Category.MODERATION,
-        title=_("Your posting was hidden by a moderator"),
+        title=gettext_lazy("Your posting was hidden by a moderator"),
         body=posting.title,
         village=posting.village,
         link_type="posting",

@@ -10,6 +10,7 @@ class Category(models.TextChoices):
     REPLY = "reply", _("Reply")
     DIRECT_MESSAGE = "direct_message", _("Direct message")
     MODERATION = "moderation", _("Moderation decision")
+    REPORT = "report", _("Report to moderators")
     MARKETPLACE = "marketplace", _("Marketplace")
     CLUB = "club", _("Club")
     RSVP = "rsvp", _("Event RSVP")

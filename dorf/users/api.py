@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import logout as session_logout
+from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -44,7 +45,8 @@ class RegisterSerializer(InputSerializer):
     password = serializers.CharField(max_length=128, write_only=True)
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
-    language = serializers.ChoiceField(choices=Language.choices, default=Language.GERMAN)
+    # Without it, the language the request asks for (Accept-Language), else German.
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
 
 
 class LoginSerializer(InputSerializer):
@@ -67,6 +69,13 @@ class EraseSerializer(InputSerializer):
     password = serializers.CharField(max_length=128)
 
 
+def request_language(request: AuthedRequest) -> str:
+    """The stored language for a new account: what the request asked for (LocaleMiddleware
+    negotiated it from Accept-Language), German when that is not one we speak."""
+    asked = (translation.get_language() or "").split("-")[0]
+    return asked if asked in Language.values else Language.GERMAN
+
+
 def _current_token(request: AuthedRequest) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
@@ -80,6 +89,7 @@ class RegisterView(APIView):
     )
     def post(self, request: AuthedRequest) -> Response:
         data = RegisterSerializer.parse(request.data)
+        data.setdefault("language", request_language(request))
         user = services.user_register(**data)
         _token, raw = services.token_issue(user=user, name="registration")
         return Response(

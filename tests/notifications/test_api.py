@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dorf.notifications.models import Category
@@ -52,9 +54,12 @@ def test_a_muted_category_is_stored_but_not_pushed_live(
 ):
     # given
     pushed: list[str] = []
-    monkeypatch.setattr(
-        "dorf.core.realtime.group_send_now", lambda group, kind, payload: pushed.append(kind)
-    )
+
+    class RecordingLayer:
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            pushed.append(message["event"]["type"])
+
+    monkeypatch.setattr("dorf.core.realtime.get_channel_layer", RecordingLayer)
     preferences_set(user=member.user, muted={"mention": True})
     # when
     with django_capture_on_commit_callbacks(execute=True):

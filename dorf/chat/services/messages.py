@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrPromise
 
 from dorf.chat import realtime
 from dorf.chat.models import (
@@ -23,10 +25,9 @@ from dorf.chat.selectors import active_room_ids, room_member
 from dorf.chat.services.rooms import lock_room
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.notifications.models import Category
-from dorf.notifications.services import notify
+from dorf.notifications.services import Notice, NotificationText, notify_each
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
-from dorf.villages.models import Village
 
 MAX_EMOJI_CHARS = 16
 
@@ -106,40 +107,52 @@ def _notify_about_message(
 ) -> None:
     """Reply, mention and direct-message notifications; each person gets at most one."""
     sender = message.sender
-    targets: list[tuple[int, Category, str]] = []
+    targets: list[tuple[int, Category, StrPromise]] = []
     if message.reply_to is not None:
-        targets.append((message.reply_to.sender_id, Category.REPLY, _("%(name)s replied to you")))
+        targets.append(
+            (message.reply_to.sender_id, Category.REPLY, gettext_lazy("%(name)s replied to you"))
+        )
     targets.extend(
-        (uid, Category.MENTION, _("%(name)s mentioned you")) for uid in dict.fromkeys(mention_ids)
+        (uid, Category.MENTION, gettext_lazy("%(name)s mentioned you"))
+        for uid in dict.fromkeys(mention_ids)
     )
     if room.kind == RoomKind.DIRECT:
         targets.extend(
-            (uid, Category.DIRECT_MESSAGE, _("Message from %(name)s"))
+            (uid, Category.DIRECT_MESSAGE, gettext_lazy("Message from %(name)s"))
             for uid in sorted(recipient_ids)
         )
     elif room.is_pair:
         # A conversation about a posting: the marketplace category, so muting the
         # marketplace also mutes its conversations.
         targets.extend(
-            (uid, Category.MARKETPLACE, _("%(name)s about “%(title)s”"))
+            (uid, Category.MARKETPLACE, gettext_lazy("%(name)s about “%(title)s”"))
             for uid in sorted(recipient_ids)
         )
     users = User.objects.in_bulk(sorted(recipient_ids))
+    params = {"name": sender.display_name, "title": room.title}
+    texts: dict[str, NotificationText] = {}
+    notices: list[Notice] = []
     notified: set[int] = set()
     for uid, category, title in targets:
         if uid in notified or uid not in users:
             continue
         notified.add(uid)
-        notify(
-            user=users[uid],
-            category=category,
-            title=title % {"name": sender.display_name, "title": room.title},
-            body=message.text[:200],
-            village=Village(pk=room.village_id),
-            link_type="chat_message",
-            link_id=message.pk,
-            actor=sender,
+        # Rendered per recipient language, once per kind of text.
+        text = texts.setdefault(
+            category, NotificationText(title=title, body=message.text[:200], params=params)
         )
+        notices.append(
+            Notice(
+                user=users[uid],
+                category=category,
+                text=text,
+                village_id=room.village_id,
+                link_type="chat_message",
+                link_id=message.pk,
+                actor_id=sender.pk,
+            )
+        )
+    notify_each(notices=notices)
 
 
 def _own_message(user: User, message_id: int) -> Message:

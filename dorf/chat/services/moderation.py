@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrPromise
 
 from dorf.chat.models import (
     Message,
@@ -18,7 +20,7 @@ from dorf.chat.models import (
 from dorf.chat.services.messages import announce_update, room_ids_of
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.notifications.models import Category
-from dorf.notifications.services import notify
+from dorf.notifications.services import notify, notify_moderators
 from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState, Village
 from dorf.villages.scoping import require_member, require_moderator
@@ -48,13 +50,15 @@ def report_create(
         )
         if message is None:
             raise NotFound()
-        return Report.objects.create(
+        report = Report.objects.create(
             village_id=message.room.village_id,
             reporter=user,
             reported_user_id=message.sender_id,
             message=message,
             reason=reason[:1000],
         )
+        _tell_moderators(report, gettext_lazy("A chat message was reported"))
+        return report
     if village is None or reported_user_id is None:
         raise ValidationFailed(_("Report a message, or a user in a village."))
     require_member(user, village)
@@ -62,8 +66,21 @@ def report_create(
         raise NotFound()
     if reported_user_id == user.pk:
         raise ValidationFailed(_("You cannot report yourself."), code="self_report")
-    return Report.objects.create(
+    report = Report.objects.create(
         village=village, reporter=user, reported_user_id=reported_user_id, reason=reason[:1000]
+    )
+    _tell_moderators(report, gettext_lazy("A member was reported"))
+    return report
+
+
+def _tell_moderators(report: Report, title: StrPromise) -> None:
+    notify_moderators(
+        village_id=report.village_id,
+        title=title,
+        body=report.reason,
+        link_type="chat_report",
+        link_id=report.pk,
+        actor=report.reporter,
     )
 
 
@@ -144,8 +161,8 @@ def report_resolve(
     notify(
         user=report.reporter,
         category=Category.MODERATION,
-        title=_("Your report was reviewed"),
-        body=str(ReportAction(action).label),
+        title=gettext_lazy("Your report was reviewed"),
+        body=ReportAction(action).label,
         village=village,
         link_type="chat_report",
         link_id=report.pk,
@@ -154,8 +171,8 @@ def report_resolve(
         notify(
             user=report.reported_user,
             category=Category.MODERATION,
-            title=_("A moderator acted on your content"),
-            body=str(ReportAction(action).label),
+            title=gettext_lazy("A moderator acted on your content"),
+            body=ReportAction(action).label,
             village=village,
             link_type="chat_report",
             link_id=report.pk,

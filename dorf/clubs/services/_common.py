@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dorf.clubs import recurrence
 from dorf.clubs.models import (
@@ -22,7 +23,7 @@ from dorf.clubs.models import (
 from dorf.clubs.services.clubs import club_membership_of
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.notifications.models import Category
-from dorf.notifications.services import notify
+from dorf.notifications.services import notify_many
 from dorf.users.models import User
 
 
@@ -104,12 +105,14 @@ def _promote_waitlist(event: ClubEvent, occurrence_start: datetime) -> list[Rsvp
         first.save(update_fields=["response", "waitlisted_at", "updated_at"])
         going += 1
         promoted.append(first)
+    if promoted:
         local = occurrence_start.astimezone(event_tz(event))
-        notify(
-            user=first.user,
+        notify_many(
+            recipients=[rsvp.user for rsvp in promoted],
             category=Category.RSVP,
-            title=_("You are in: %(title)s") % {"title": event.title},
-            body=_("A place became free on %(when)s.") % {"when": local.strftime("%d.%m.%Y %H:%M")},
+            title=gettext_lazy("You are in: %(title)s"),
+            body=gettext_lazy("A place became free on %(when)s."),
+            params={"title": event.title, "when": local.strftime("%d.%m.%Y %H:%M")},
             village=event.village,
             link_type="club_event",
             link_id=event.pk,

@@ -9,6 +9,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dorf.core.exceptions import ValidationFailed
 from dorf.core.realtime import send_to_users_on_commit
@@ -30,7 +31,7 @@ from dorf.deliveries.models import (
 )
 from dorf.deliveries.services._common import _announce_parcels, _job_create, _record
 from dorf.notifications.models import Category
-from dorf.notifications.services import notify
+from dorf.notifications.services import Notice, NotificationText, notify_each
 from dorf.villages.models import Membership, Village
 from dorf.villages.scoping import require_moderator
 
@@ -238,6 +239,8 @@ def plan_store(
                 "delivery.route",
                 {"route_id": old.pk, "status": RouteStatus.REPLACED, "date": old.date.isoformat()},
             )
+    offer = NotificationText(title=gettext_lazy("A delivery route is waiting for you"))
+    offers: list[Notice] = []
     for route in new_routes:
         send_to_users_on_commit(
             [route.shift.volunteer_id],
@@ -245,12 +248,15 @@ def plan_store(
             {"route_id": route.pk, "status": route.status, "date": route.date.isoformat()},
         )
         if route.status == RouteStatus.PROPOSED:
-            notify(
-                user=route.shift.volunteer,
-                category=Category.DELIVERY,
-                title=_("A delivery route is waiting for you"),
-                village=job.village,
-                link_type="route",
-                link_id=route.pk,
+            offers.append(
+                Notice(
+                    user=route.shift.volunteer,
+                    category=Category.DELIVERY,
+                    text=offer,
+                    village_id=job.village_id,
+                    link_type="route",
+                    link_id=route.pk,
+                )
             )
+    notify_each(notices=offers)
     return job
