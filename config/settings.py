@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dorf.marketplace",
     "dorf.clubs",
     "dorf.deliveries",
+    "dorf.appointments",
 ]
 
 MIDDLEWARE = [
