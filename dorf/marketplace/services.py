@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from dorf.chat import services as chat_services
 from dorf.chat.models import Message
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
-from dorf.marketplace import payments
+from dorf.marketplace import locks, payments
 from dorf.marketplace.models import (
     Agreement,
     AgreementStatus,
@@ -42,10 +42,6 @@ REMINDER_BEFORE = timedelta(days=3)
 MAX_PHOTOS = 5
 # Postings that others can still reply to.
 REPLYABLE = (PostingStatus.OPEN, PostingStatus.AGREED)
-
-
-def _lock_posting(posting_id: int) -> Posting:
-    return Posting.objects.select_for_update().select_related("village").get(pk=posting_id)
 
 
 def _require_author(user: User, posting: Posting) -> None:
@@ -95,7 +91,7 @@ def posting_update(
     text: str | None = None,
     estimated_minutes: int | None = None,
 ) -> Posting:
-    posting = _lock_posting(posting_id)
+    posting = locks.posting_for(user, posting_id)
     _require_author(user, posting)
     if posting.status != PostingStatus.OPEN:
         raise Conflict(_("Only open postings can be edited."), code="not_open")
@@ -124,7 +120,7 @@ def posting_update(
 
 @transaction.atomic
 def posting_withdraw(*, user: User, posting_id: int) -> Posting:
-    posting = _lock_posting(posting_id)
+    posting = locks.posting_for(user, posting_id)
     _require_author(user, posting)
     if posting.status not in (PostingStatus.OPEN, PostingStatus.AGREED, PostingStatus.EXPIRED):
         raise Conflict(_("This posting can no longer be withdrawn."), code="not_withdrawable")
@@ -138,7 +134,7 @@ def posting_withdraw(*, user: User, posting_id: int) -> Posting:
 @transaction.atomic
 def posting_renew(*, user: User, posting_id: int) -> Posting:
     """Another 30 days from now; an expired posting opens again."""
-    posting = _lock_posting(posting_id)
+    posting = locks.posting_for(user, posting_id)
     _require_author(user, posting)
     if posting.status not in (PostingStatus.OPEN, PostingStatus.AGREED, PostingStatus.EXPIRED):
         raise Conflict(_("This posting can no longer be renewed."), code="not_renewable")
@@ -152,11 +148,11 @@ def posting_renew(*, user: User, posting_id: int) -> Posting:
 
 def posting_photo_add(*, user: User, posting_id: int, upload: IO[bytes], size: int) -> PostingPhoto:
     """Check and shrink the photo first (slow, outside the transaction), then store it."""
-    posting = Posting.objects.get(pk=posting_id)
+    posting = locks.posting_for(user, posting_id, lock=False)
     _require_author(user, posting)
     prepared = photo_prepare(upload, size=size)
     with transaction.atomic():
-        posting = _lock_posting(posting_id)
+        posting = locks.posting_for(user, posting_id)
         if posting.photos.count() >= MAX_PHOTOS:
             raise ValidationFailed(
                 fields={"image": [_("At most %(n)d photos per posting.") % {"n": MAX_PHOTOS}]},
@@ -174,7 +170,7 @@ def posting_photo_add(*, user: User, posting_id: int, upload: IO[bytes], size: i
 
 @transaction.atomic
 def posting_report(*, user: User, posting_id: int, reason: str) -> PostingReport:
-    posting = Posting.objects.get(pk=posting_id)
+    posting = locks.posting_for(user, posting_id, lock=False)
     if posting.author_id == user.pk:
         raise ValidationFailed(_("You cannot report your own posting."), code="own_posting")
     report, created = PostingReport.objects.get_or_create(
@@ -197,7 +193,7 @@ def posting_report(*, user: User, posting_id: int, reason: str) -> PostingReport
 @transaction.atomic
 def posting_hide(*, actor: User, posting_id: int) -> Posting:
     """A moderator of the posting's village takes it off the board."""
-    posting = _lock_posting(posting_id)
+    posting = locks.posting_for(actor, posting_id)
     require_moderator(require_member(actor, posting.village_id))
     if posting.hidden_at is not None:
         return posting
@@ -245,7 +241,7 @@ def conversation_open(
     notification, blocks, mutes, the per-user rate limit): the text goes through
     ``chat.services.message_send``.
     """
-    posting = _lock_posting(posting_id)
+    posting = locks.posting_for(user, posting_id)
     if posting.author_id == user.pk:
         raise ValidationFailed(_("You cannot reply to your own posting."), code="own_posting")
     if posting.author_id in blocked_user_ids(user):
@@ -281,8 +277,8 @@ def conversation_open(
 def agreement_accept(*, user: User, conversation_id: int) -> Agreement:
     """The author accepts the replier of this conversation as a helper (or as the helped
     person, for an offer). Several agreements per posting are allowed."""
-    conversation = Conversation.objects.select_related("posting").get(pk=conversation_id)
-    posting = _lock_posting(conversation.posting_id)
+    conversation = locks.conversation_for(user, conversation_id)
+    posting = locks.posting_for(user, conversation.posting_id)
     _require_author(user, posting)
     if posting.status not in REPLYABLE:
         raise Conflict(_("This posting is no longer open."), code="not_open")
@@ -311,14 +307,6 @@ def agreement_accept(*, user: User, conversation_id: int) -> Agreement:
     return agreement
 
 
-def _lock_agreement(agreement_id: int) -> Agreement:
-    return (
-        Agreement.objects.select_for_update()
-        .select_related("posting__village", "helper", "helped")
-        .get(pk=agreement_id)
-    )
-
-
 def _require_agreement_party(user: User, agreement: Agreement) -> None:
     if user.pk not in (agreement.helper_id, agreement.helped_id):
         raise NotFound()
@@ -331,7 +319,7 @@ def _other_party(user: User, agreement: Agreement) -> User:
 @transaction.atomic
 def agreement_propose(*, user: User, agreement_id: int, minutes: int) -> Agreement:
     """One side proposes how many minutes the help took; the other side confirms."""
-    agreement = _lock_agreement(agreement_id)
+    agreement = locks.agreement_for(user, agreement_id)
     _require_agreement_party(user, agreement)
     if agreement.status not in (AgreementStatus.ACCEPTED, AgreementStatus.PROPOSED):
         raise Conflict(_("This agreement is settled already."), code="settled")
@@ -430,7 +418,7 @@ def agreement_confirm(*, user: User, agreement_id: int, minutes: int) -> Agreeme
 def agreement_decline(*, user: User, agreement_id: int, dispute: bool = False) -> Agreement:
     """Turn the other side's proposal down: back to "accepted" for a new proposal, or
     "disputed" (final, nothing booked). Nothing is ever booked by either."""
-    agreement = _lock_agreement(agreement_id)
+    agreement = locks.agreement_for(user, agreement_id)
     _require_agreement_party(user, agreement)
     if agreement.status != AgreementStatus.PROPOSED:
         raise Conflict(_("There is no proposal to decline."), code="nothing_to_confirm")

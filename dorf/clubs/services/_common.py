@@ -43,10 +43,6 @@ def _validate_times(starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationFailed(fields={"ends_at": [_("The end must be after the start.")]})
 
 
-def _lock_event(event_id: int) -> ClubEvent:
-    return ClubEvent.objects.select_for_update().select_related("club", "village").get(pk=event_id)
-
-
 def _resolve_occurrence(
     event: ClubEvent, occurrence_start: datetime | None
 ) -> recurrence.Occurrence:

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from dorf.chat import services as chat_services
 from dorf.chat.models import MAX_MESSAGE_CHARS
+from dorf.clubs import locks
 from dorf.clubs.models import (
     Announcement,
     Club,
@@ -25,7 +26,7 @@ def announcement_create(
 ) -> Announcement:
     """A board post; every active member (except the author) is notified, and the post
     also appears in the club's chat room."""
-    club = Club.objects.select_related("village").get(pk=club_id)
+    club = locks.club_for(user, club_id, lock=False)
     require_board(user, club)
     announcement = Announcement.objects.create(
         club=club, author=user, title=title, text=text, pinned=pinned

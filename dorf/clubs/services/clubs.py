@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from dorf.chat import services as chat_services
 from dorf.chat.models import Room
-from dorf.clubs import payments
+from dorf.clubs import locks, payments
 from dorf.clubs.models import (
     CLUB_SUBJECT,
     Club,
@@ -91,7 +91,7 @@ def club_create(
 
 @transaction.atomic
 def club_update(*, user: User, club_id: int, **fields: Any) -> Club:
-    club = Club.objects.select_for_update().get(pk=club_id)
+    club = locks.club_for(user, club_id)
     require_board(user, club)
     old_name = club.name
     for name, value in fields.items():
@@ -107,7 +107,7 @@ def club_update(*, user: User, club_id: int, **fields: Any) -> Club:
 @transaction.atomic
 def club_join(*, user: User, club_id: int) -> ClubMembership:
     """Join at once (open club) or ask the board (approval needed)."""
-    club = Club.objects.get(pk=club_id)
+    club = locks.club_for(user, club_id, lock=False)
     state = (
         ClubMemberState.ACTIVE
         if club.membership_policy == MembershipPolicy.OPEN
@@ -139,7 +139,7 @@ def club_join(*, user: User, club_id: int) -> ClubMembership:
 
 @transaction.atomic
 def club_leave(*, user: User, club_id: int) -> None:
-    club = Club.objects.select_for_update().get(pk=club_id)
+    club = locks.club_for(user, club_id)
     membership = ClubMembership.objects.filter(club=club, user=user).first()
     if membership is None:
         raise NotFound()
@@ -158,11 +158,7 @@ def club_leave(*, user: User, club_id: int) -> None:
 def club_member_remove(*, actor: User, club_membership_id: int) -> None:
     """The board removes a member (or turns down a request to join); a removed member
     leaves the club's chat room at once."""
-    target = (
-        ClubMembership.objects.select_for_update()
-        .select_related("club__village", "user")
-        .get(pk=club_membership_id)
-    )
+    target = locks.club_membership_for(actor, club_membership_id)
     club = target.club
     require_board(actor, club)
     if target.is_board and (
@@ -181,11 +177,7 @@ def club_member_update(
     *, actor: User, club_membership_id: int, approve: bool = False, role: str | None = None
 ) -> ClubMembership:
     """The board approves a pending member and/or changes a member's role."""
-    target = (
-        ClubMembership.objects.select_for_update()
-        .select_related("club__village", "user")
-        .get(pk=club_membership_id)
-    )
+    target = locks.club_membership_for(actor, club_membership_id)
     require_board(actor, target.club)
     if approve and target.state == ClubMemberState.PENDING:
         target.state = ClubMemberState.ACTIVE

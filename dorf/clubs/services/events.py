@@ -9,16 +9,15 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dorf.clubs import recurrence
+from dorf.clubs import locks, recurrence
 from dorf.clubs.models import (
-    Club,
     ClubEvent,
     OccurrenceOverride,
     Rsvp,
     RsvpResponse,
     Visibility,
 )
-from dorf.clubs.services._common import _lock_event, _promote_waitlist, _validate_times, event_tz
+from dorf.clubs.services._common import _promote_waitlist, _validate_times, event_tz
 from dorf.clubs.services.clubs import require_board
 from dorf.core.exceptions import Conflict, ValidationFailed
 from dorf.notifications.models import Category
@@ -56,7 +55,7 @@ def event_create(
     capacity: int | None = None,
     rrule: str = "",
 ) -> ClubEvent:
-    club = Club.objects.select_related("village").get(pk=club_id)
+    club = locks.club_for(user, club_id, lock=False)
     require_board(user, club)
     _validate_times(starts_at, ends_at)
     _validate_geo(latitude, longitude)
@@ -81,7 +80,7 @@ def event_create(
 def event_update(*, user: User, event_id: int, **fields: Any) -> ClubEvent:
     """Change an event. The capacity cannot drop below an occurrence's "going" count;
     a raised capacity moves people up from the waitlist."""
-    event = _lock_event(event_id)
+    event = locks.event_for(user, event_id)
     require_board(user, event.club)
     if (
         "rrule" in fields
@@ -127,7 +126,7 @@ def occurrence_override_set(
     note: str = "",
 ) -> OccurrenceOverride:
     """Cancel or move one occurrence of a recurring event (keyed by its original start)."""
-    event = _lock_event(event_id)
+    event = locks.event_for(user, event_id)
     require_board(user, event.club)
     if not event.is_recurring:
         raise ValidationFailed(

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.clubs import locks
 from dorf.clubs.models import (
     Rsvp,
     RsvpResponse,
 )
 from dorf.clubs.services._common import (
-    _lock_event,
     _promote_waitlist,
     _require_may_attend,
     _resolve_occurrence,
@@ -35,7 +35,7 @@ def rsvp_set(
     """
     if response not in (RsvpResponse.GOING, RsvpResponse.MAYBE, RsvpResponse.NOT_GOING):
         raise ValidationFailed(fields={"response": [_("Not a valid answer.")]})
-    event = _lock_event(event_id)
+    event = locks.event_for(user, event_id)
     _require_may_attend(user, event)
     occurrence = _resolve_occurrence(event, occurrence_start)
     if occurrence.ends_at <= timezone.now():

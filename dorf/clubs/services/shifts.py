@@ -12,14 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dorf.clubs import payments
+from dorf.clubs import locks, payments
 from dorf.clubs.models import (
     Shift,
     ShiftSignup,
     SignupStatus,
 )
 from dorf.clubs.services._common import (
-    _lock_event,
     _require_may_attend,
     _resolve_occurrence,
     _validate_times,
@@ -44,7 +43,7 @@ def shift_create(
     minutes: int,
     occurrence_start: datetime | None = None,
 ) -> Shift:
-    event = _lock_event(event_id)
+    event = locks.event_for(user, event_id)
     require_board(user, event.club)
     _validate_times(starts_at, ends_at)
     occurrence = _resolve_occurrence(event, occurrence_start)
@@ -61,17 +60,9 @@ def shift_create(
     )
 
 
-def _lock_shift(shift_id: int) -> Shift:
-    return (
-        Shift.objects.select_for_update(of=("self",))
-        .select_related("event__club__village", "event__village")
-        .get(pk=shift_id)
-    )
-
-
 @transaction.atomic
 def shift_signup(*, user: User, shift_id: int) -> ShiftSignup:
-    shift = _lock_shift(shift_id)
+    shift = locks.shift_for(user, shift_id)
     _require_may_attend(user, shift.event)
     if shift.attendance_confirmed_at is not None or shift.ends_at <= timezone.now():
         raise Conflict(_("This shift is over."), code="past")
@@ -84,7 +75,7 @@ def shift_signup(*, user: User, shift_id: int) -> ShiftSignup:
 
 @transaction.atomic
 def shift_withdraw(*, user: User, shift_id: int) -> None:
-    shift = _lock_shift(shift_id)
+    shift = locks.shift_for(user, shift_id)
     if shift.attendance_confirmed_at is not None:
         raise Conflict(_("The attendance is confirmed already."), code="confirmed")
     deleted, _details = ShiftSignup.objects.filter(shift=shift, user=user).delete()
@@ -98,7 +89,7 @@ def shift_confirm_attendance(
 ) -> Shift:
     """After the shift a board member says who came; the club's account pays each of
     them the shift's minutes in ONE transfer. Confirming twice pays once."""
-    shift = _lock_shift(shift_id)
+    shift = locks.shift_for(user, shift_id)
     event = shift.event
     require_board(user, event.club)
     attended = set(attended_user_ids)
