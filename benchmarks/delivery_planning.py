@@ -42,7 +42,7 @@ from django.db import connection  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
-from dorf.deliveries import demo, planning  # noqa: E402
+from dorf.deliveries import clock, demo  # noqa: E402
 from dorf.deliveries.models import JobStatus, Parcel, PlanningJob, Route, Stop  # noqa: E402
 from dorf.users.models import User  # noqa: E402
 from dorf.users.services import token_issue  # noqa: E402
@@ -98,7 +98,7 @@ def seed(*, parcels: int, volunteers: int, households: int, rng: random.Random) 
         member.village = village
     staff, coordinator, team = members[0], members[1], members[2:]
     points = demo.seed_points(staff=staff)
-    day = planning.local_today(village) + dt.timedelta(days=1)
+    day = clock.local_today(village) + dt.timedelta(days=1)
     demo.seed_parcels(staff=staff, points=points, households=homes, day=day, count=parcels, rng=rng)
     demo.seed_shifts(volunteers=team, day=day, rng=rng)
     return {"village": village, "coordinator": coordinator, "day": day}

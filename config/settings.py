@@ -269,6 +269,14 @@ DORF_NOMINATIM_SCHEME = os.environ.get("DORF_NOMINATIM_SCHEME", "https")
 DORF_NOMINATIM_USER_AGENT = os.environ.get("DORF_NOMINATIM_USER_AGENT", "dorf-backend")
 DORF_GEOCODER_MIN_DELAY_S = float(os.environ.get("DORF_GEOCODER_MIN_DELAY_S", "1.0"))
 
+# --- Deliveries -----------------------------------------------------------------------------
+# Road-network travel times from an OSRM server's table API (empty: geodesic distance x
+# detour factor / speed per vehicle). The planner's time limit per planning run, and a
+# switch for tests and benchmarks that want only the first (reproducible) solution.
+DORF_OSRM_URL = os.environ.get("DORF_OSRM_URL", "")
+DORF_PLANNING_TIME_LIMIT_S = float(os.environ.get("DORF_PLANNING_TIME_LIMIT_S", "5"))
+DORF_PLANNING_FIRST_SOLUTION_ONLY = env_bool("DORF_PLANNING_FIRST_SOLUTION_ONLY")
+
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -11,12 +11,12 @@ from django.contrib import admin
 
 from dorf.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from dorf.deliveries.models import (
+    DeliveryShift,
     Parcel,
     ParcelEvent,
     PickupPoint,
     PlanningJob,
     Route,
-    Shift,
     Stop,
 )
 
@@ -58,7 +58,7 @@ class ParcelAdmin(ReadOnlyAdmin):
     inlines = [ParcelEventInline]
 
 
-@admin.register(Shift)
+@admin.register(DeliveryShift)
 class ShiftAdmin(ReadOnlyAdmin):
     list_display = ("id", "village", "date", "volunteer", "vehicle", "starts_at", "status")
     list_filter = ("status", "vehicle", "village", "date")

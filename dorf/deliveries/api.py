@@ -18,13 +18,13 @@ from rest_framework.views import APIView
 from dorf.core.serializers import InputSerializer
 from dorf.deliveries import selectors, services
 from dorf.deliveries.models import (
+    DeliveryShift,
     Parcel,
     ParcelStatus,
     PickupPoint,
     PickupPointKind,
     PlanningJob,
     Route,
-    Shift,
     Stop,
     StopKind,
     Vehicle,
@@ -192,13 +192,13 @@ class DeliveryShiftSerializer(serializers.Serializer[Any]):
     volunteer = serializers.SerializerMethodField()
     places = serializers.SerializerMethodField()
 
-    def get_speed_kmh(self, shift: Shift) -> float:
+    def get_speed_kmh(self, shift: DeliveryShift) -> float:
         return round(DEFAULT_SPEEDS_M_PER_S[TravelMode(shift.vehicle)] * 3.6, 1)
 
-    def get_volunteer(self, shift: Shift) -> str:
+    def get_volunteer(self, shift: DeliveryShift) -> str:
         return shift.volunteer.display_name
 
-    def get_places(self, shift: Shift) -> dict[str, float] | None:
+    def get_places(self, shift: DeliveryShift) -> dict[str, float] | None:
         if self.context.get("viewer_user_id") != shift.volunteer_id:
             return None
         return {
@@ -307,6 +307,13 @@ class JobDetailSerializer(JobSerializer):
 
 class PlanInput(InputSerializer):
     date = serializers.DateField()
+
+
+class RouteListQuery(serializers.Serializer[Any]):
+    """The list's filters (other query parameters, such as the cursor, pass through)."""
+
+    mine = serializers.BooleanField(required=False, default=False)
+    date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class DeclineInput(InputSerializer):
@@ -468,17 +475,17 @@ class ParcelRescheduleView(APIView):
 )
 class ShiftListView(_MemberListView):
     serializer_class = DeliveryShiftSerializer
-    queryset = Shift.objects.none()
+    queryset = DeliveryShift.objects.none()
 
-    def get_queryset(self) -> QuerySet[Shift]:
+    def get_queryset(self) -> QuerySet[DeliveryShift]:
         everyone = self.request.query_params.get("all") in {"1", "true"}
-        return selectors.shift_list(membership=self.member(), everyone=everyone)
+        return selectors.delivery_shift_list(membership=self.member(), everyone=everyone)
 
     @extend_schema(request=ShiftInput, responses={201: DeliveryShiftSerializer})
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
         data = ShiftInput.parse(request.data)
-        shift = services.shift_create(membership=membership, **data)
+        shift = services.delivery_shift_create(membership=membership, **data)
         context = {"viewer_user_id": request.user.pk}
         return Response(
             DeliveryShiftSerializer(shift, context=context).data, status=status.HTTP_201_CREATED
@@ -489,7 +496,23 @@ class ShiftDetailView(APIView):
     @extend_schema(responses=DeliveryShiftSerializer, tags=["deliveries"])
     def get(self, request: AuthedRequest, slug: str, shift_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        shift = selectors.shift_get(membership=membership, shift_id=shift_id)
+        shift = selectors.delivery_shift_get(membership=membership, shift_id=shift_id)
+        return Response(
+            DeliveryShiftSerializer(shift, context={"viewer_user_id": request.user.pk}).data
+        )
+
+
+class ShiftWithdrawView(APIView):
+    @extend_schema(
+        request=None,
+        responses=DeliveryShiftSerializer,
+        tags=["deliveries"],
+        description="The volunteer takes back a shift no plan uses yet (409 `shift_planned` "
+        "once a route uses it: decline the route instead).",
+    )
+    def post(self, request: AuthedRequest, slug: str, shift_id: int) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        shift = services.delivery_shift_withdraw(membership=membership, shift_id=shift_id)
         return Response(
             DeliveryShiftSerializer(shift, context={"viewer_user_id": request.user.pk}).data
         )
@@ -525,13 +548,27 @@ class PlanDetailView(APIView):
         return Response(JobDetailSerializer(job, context=context).data)
 
 
-@extend_schema(tags=["deliveries"], description="My routes, with my stops' addresses.")
+@extend_schema(
+    tags=["deliveries"],
+    description="Routes of the current and past plans (replaced ones left out): a "
+    "volunteer's own (with their stops' addresses); for coordinators every route of the "
+    "village (addresses only on their own).",
+    parameters=[
+        OpenApiParameter("mine", bool, description="Coordinators: only my own routes."),
+        OpenApiParameter("date", str, description="Only routes of this date (YYYY-MM-DD)."),
+    ],
+)
 class RouteListView(_MemberListView):
     serializer_class = RouteSerializer
     queryset = Route.objects.none()
 
     def get_queryset(self) -> QuerySet[Route]:
-        return selectors.my_routes(membership=self.member())
+        query = RouteListQuery(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        return selectors.route_list(
+            membership=self.member(), mine=params["mine"], date=params["date"]
+        )
 
 
 class RouteDetailView(APIView):

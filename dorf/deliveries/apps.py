@@ -13,3 +13,9 @@ class DeliveriesConfig(DorfAppConfig):
     demo_seeder = "dorf.deliveries.demo.seed"
     demo_order = 60
     periodic_tasks = ()
+
+    def ready(self) -> None:
+        super().ready()
+        # Registers the planning task in every process: the services enqueue it by
+        # name, and without a broker (the demo) the web process runs it inline.
+        from dorf.deliveries import tasks  # noqa: F401

@@ -12,8 +12,8 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
-from dorf.deliveries import planning, services
-from dorf.deliveries.models import Parcel, PickupPoint, PickupPointKind, Shift, Vehicle
+from dorf.deliveries import clock, services
+from dorf.deliveries.models import DeliveryShift, Parcel, PickupPoint, PickupPointKind, Vehicle
 from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import Household, Membership, Role, Village
 
@@ -70,8 +70,8 @@ def seed_parcels(
         start = end = None
         if windows and rng.random() < 0.25:
             hour = rng.choice([10, 14, 16])
-            start = planning.local_datetime(day, dt.time(hour), village.timezone)
-            end = planning.local_datetime(day, dt.time(hour + 3), village.timezone)
+            start = clock.local_datetime(day, dt.time(hour), village.timezone)
+            end = clock.local_datetime(day, dt.time(hour + 3), village.timezone)
         parcels.append(
             services.parcel_register(
                 actor=staff,
@@ -94,11 +94,11 @@ def seed_shifts(
     rng: random.Random,
     start: dt.time = dt.time(8),
     end: dt.time = dt.time(20),
-) -> list[Shift]:
+) -> list[DeliveryShift]:
     shifts = []
     for index, membership in enumerate(volunteers):
         shifts.append(
-            services.shift_create(
+            services.delivery_shift_create(
                 membership=membership,
                 date=day,
                 start_time=start,
@@ -123,7 +123,7 @@ def seed(ctx: DemoContext) -> None:
         return
     staff.village = village
     points = seed_points(staff=staff)
-    today = planning.local_today(village)
+    today = clock.local_today(village)
     tomorrow = today + dt.timedelta(days=1)
     volunteers = [m for m in ctx.memberships if m.role == Role.RESIDENT and m.household_id]
     jonas = _membership(ctx, "jonas.weber@musterdorf.example")

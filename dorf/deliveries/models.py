@@ -103,7 +103,11 @@ class Parcel(TimeStampedModel):
     )
     # The shift whose volunteer holds the parcel (set at pickup).
     carrier_shift = models.ForeignKey(
-        "deliveries.Shift", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "deliveries.DeliveryShift",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     pin_salt = models.CharField(max_length=32)
     pin_attempts = models.PositiveSmallIntegerField(default=0)
@@ -171,13 +175,17 @@ DEFAULT_CAPACITY_UNITS = {
 }
 
 
-class ShiftStatus(models.TextChoices):
+class DeliveryShiftStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Shift(TimeStampedModel):
-    """A volunteer's offer to deliver on one date inside a window, with a vehicle."""
+class DeliveryShift(TimeStampedModel):
+    """A volunteer's offer to deliver parcels on one date inside a window, with a vehicle.
+
+    Not to be confused with a club's volunteer shift (``clubs.Shift``: a slot at a club
+    event that members sign up for). Named apart since both apps grew a ``Shift``.
+    """
 
     village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
     volunteer = models.ForeignKey(
@@ -193,7 +201,7 @@ class Shift(TimeStampedModel):
     end_latitude = models.FloatField()
     end_longitude = models.FloatField()
     status = models.CharField(
-        max_length=16, choices=ShiftStatus.choices, default=ShiftStatus.ACTIVE
+        max_length=16, choices=DeliveryShiftStatus.choices, default=DeliveryShiftStatus.ACTIVE
     )
 
     class Meta:
@@ -206,9 +214,11 @@ class Shift(TimeStampedModel):
             ),
         ]
         indexes = [models.Index(fields=["village", "date", "status"])]
+        verbose_name = _("Delivery shift")
+        verbose_name_plural = _("Delivery shifts")
 
     def __str__(self) -> str:
-        return f"Shift {self.pk} of {self.volunteer_id} on {self.date}"
+        return f"Delivery shift {self.pk} of {self.volunteer_id} on {self.date}"
 
 
 class JobStatus(models.TextChoices):
@@ -272,7 +282,7 @@ class Route(TimeStampedModel):
 
     village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
     job = models.ForeignKey(PlanningJob, on_delete=models.CASCADE, related_name="routes")
-    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="routes")
+    shift = models.ForeignKey(DeliveryShift, on_delete=models.CASCADE, related_name="routes")
     date = models.DateField()
     status = models.CharField(
         max_length=16, choices=RouteStatus.choices, default=RouteStatus.PROPOSED

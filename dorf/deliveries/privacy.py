@@ -13,7 +13,14 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
 
-from dorf.deliveries.models import Parcel, ParcelEvent, ParcelStatus, Route, Shift, ShiftStatus
+from dorf.deliveries.models import (
+    DeliveryShift,
+    DeliveryShiftStatus,
+    Parcel,
+    ParcelEvent,
+    ParcelStatus,
+    Route,
+)
 from dorf.users.models import User
 from dorf.villages.models import Membership, Village
 
@@ -60,7 +67,7 @@ def export_personal_data(user: User) -> dict[str, Any]:
                 "end": [s.end_latitude, s.end_longitude],
                 "status": s.status,
             }
-            for s in Shift.objects.filter(volunteer=user).order_by("pk")
+            for s in DeliveryShift.objects.filter(volunteer=user).order_by("pk")
         ],
         "routes": [
             {
@@ -83,11 +90,11 @@ def erase_personal_data(user: User) -> None:
         failure_reason=""
     ).update(failure_reason=ERASED)
     ParcelEvent.objects.filter(actor=user).exclude(Q(note="") | Q(note=ERASED)).update(note=ERASED)
-    shifts = Shift.objects.filter(volunteer=user)
+    shifts = DeliveryShift.objects.filter(volunteer=user)
     centre = Village.objects.filter(pk=OuterRef("village_id"))
     lat = Subquery(centre.values("centre_lat")[:1])
     lon = Subquery(centre.values("centre_lon")[:1])
     shifts.update(start_latitude=lat, start_longitude=lon, end_latitude=lat, end_longitude=lon)
-    shifts.filter(status=ShiftStatus.ACTIVE, routes__isnull=True).update(
-        status=ShiftStatus.WITHDRAWN
+    shifts.filter(status=DeliveryShiftStatus.ACTIVE, routes__isnull=True).update(
+        status=DeliveryShiftStatus.WITHDRAWN
     )

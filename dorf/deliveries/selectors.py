@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -9,13 +10,13 @@ from django.db.models import Prefetch, QuerySet
 from dorf.core.exceptions import NotFound
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
+    DeliveryShift,
     Parcel,
     ParcelEvent,
     PickupPoint,
     PlanningJob,
     Route,
     RouteStatus,
-    Shift,
     Stop,
     StopKind,
 )
@@ -82,16 +83,20 @@ def parcel_get(*, membership: Membership, parcel_id: int) -> Parcel:
     )
 
 
-def shift_list(*, membership: Membership, everyone: bool = False) -> QuerySet[Shift]:
+def delivery_shift_list(
+    *, membership: Membership, everyone: bool = False
+) -> QuerySet[DeliveryShift]:
     """The viewer's own shifts; coordinators may ask for everyone's."""
-    shifts = Shift.objects.filter(village_id=membership.village_id).select_related("volunteer")
+    shifts = DeliveryShift.objects.filter(village_id=membership.village_id).select_related(
+        "volunteer"
+    )
     if everyone and membership.is_moderator:
         return shifts
     return shifts.filter(volunteer_id=membership.user_id)
 
 
-def shift_get(*, membership: Membership, shift_id: int) -> Shift:
-    return get_scoped_or_404(shift_list(membership=membership, everyone=True), pk=shift_id)
+def delivery_shift_get(*, membership: Membership, shift_id: int) -> DeliveryShift:
+    return get_scoped_or_404(delivery_shift_list(membership=membership, everyone=True), pk=shift_id)
 
 
 def _route_stops() -> Prefetch[Any, Any, Any]:
@@ -131,15 +136,25 @@ def job_get(*, membership: Membership, job_id: int) -> PlanningJob:
     return job
 
 
-def my_routes(*, membership: Membership) -> QuerySet[Route]:
-    """The viewer's routes (current and done; replaced ones are history of the plan)."""
+def route_list(
+    *, membership: Membership, mine: bool = False, date: dt.date | None = None
+) -> QuerySet[Route]:
+    """Routes of the village's plans, current and done (replaced ones are plan history).
+
+    A volunteer sees their own; a coordinator every route of the village, or only their
+    own with ``mine``. Newest date first.
+    """
+    routes = Route.objects.filter(village_id=membership.village_id).exclude(
+        status=RouteStatus.REPLACED
+    )
+    if mine or not membership.is_moderator:
+        routes = routes.filter(shift__volunteer_id=membership.user_id)
+    if date is not None:
+        routes = routes.filter(date=date)
     return (
-        Route.objects.filter(
-            village_id=membership.village_id, shift__volunteer_id=membership.user_id
-        )
-        .exclude(status=RouteStatus.REPLACED)
-        .select_related("shift", "shift__volunteer")
+        routes.select_related("shift", "shift__volunteer")
         .prefetch_related(_route_stops())
+        .order_by("-date", "pk")
     )
 
 

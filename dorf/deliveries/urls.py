@@ -37,6 +37,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(f"{P}shifts/", api.ShiftListView.as_view(), name="shift-list"),
     path(f"{P}shifts/<int:shift_id>/", api.ShiftDetailView.as_view(), name="shift-detail"),
+    path(
+        f"{P}shifts/<int:shift_id>/withdraw/",
+        api.ShiftWithdrawView.as_view(),
+        name="shift-withdraw",
+    ),
     path(f"{P}plans/", api.PlanListView.as_view(), name="plan-list"),
     path(f"{P}plans/<int:job_id>/", api.PlanDetailView.as_view(), name="plan-detail"),
     path(f"{P}routes/", api.RouteListView.as_view(), name="route-list"),

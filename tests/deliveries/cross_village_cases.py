@@ -7,7 +7,12 @@ from django.utils import timezone
 from dorf.deliveries.models import JobStatus, PlanningJob, Route
 from dorf.villages.models import Village
 from tests.cross_village import Case, register
-from tests.deliveries.factories import ParcelFactory, PickupPointFactory, ShiftFactory, tomorrow
+from tests.deliveries.factories import (
+    DeliveryShiftFactory,
+    ParcelFactory,
+    PickupPointFactory,
+    tomorrow,
+)
 
 
 def _slug(village: Village) -> dict[str, Any]:
@@ -23,7 +28,7 @@ def _parcel(village: Village) -> dict[str, Any]:
 
 
 def _shift(village: Village) -> dict[str, Any]:
-    return {"slug": village.slug, "shift_id": ShiftFactory(village=village).pk}
+    return {"slug": village.slug, "shift_id": DeliveryShiftFactory(village=village).pk}
 
 
 def _job(village: Village) -> dict[str, Any]:
@@ -37,7 +42,7 @@ def _route(village: Village) -> dict[str, Any]:
     route = Route.objects.create(
         village=village,
         job=job,
-        shift=ShiftFactory(village=village),
+        shift=DeliveryShiftFactory(village=village),
         date=job.date,
         start_at=now,
         end_at=now,

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from dorf.deliveries.models import Parcel, PickupPoint, PickupPointKind, Shift, Vehicle
+from dorf.deliveries.models import DeliveryShift, Parcel, PickupPoint, PickupPointKind, Vehicle
 from dorf.deliveries.pins import new_pin_salt
 from tests.factories import HouseholdFactory, UserFactory, VillageFactory
 
@@ -41,9 +41,9 @@ class ParcelFactory(factory.django.DjangoModelFactory[Parcel]):
     pin_salt = factory.LazyFunction(new_pin_salt)
 
 
-class ShiftFactory(factory.django.DjangoModelFactory[Shift]):
+class DeliveryShiftFactory(factory.django.DjangoModelFactory[DeliveryShift]):
     class Meta:
-        model = Shift
+        model = DeliveryShift
 
     village = factory.SubFactory(VillageFactory)
     volunteer = factory.SubFactory(UserFactory)

@@ -9,7 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dorf.deliveries.models import Parcel, ParcelEvent, PickupPoint, PlanningJob, Route, Shift
+from dorf.deliveries.models import (
+    DeliveryShift,
+    Parcel,
+    ParcelEvent,
+    PickupPoint,
+    PlanningJob,
+    Route,
+)
 from dorf.users.models import User
 from dorf.villages.models import Village
 from tests.deliveries.factories import ParcelFactory, tomorrow
@@ -17,7 +24,7 @@ from tests.deliveries.helpers import make_people, register_day
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ("pickuppoint", "parcel", "shift", "planningjob", "route")
+MODELS = ("pickuppoint", "parcel", "deliveryshift", "planningjob", "route")
 
 
 @pytest.fixture
@@ -69,7 +76,7 @@ def test_parcel_page_shows_its_history_but_never_the_pin_salt(
     ("model", "instance"),
     [
         ("parcel", lambda: Parcel.objects.first()),
-        ("shift", lambda: Shift.objects.first()),
+        ("deliveryshift", lambda: DeliveryShift.objects.first()),
         ("route", lambda: Route.objects.first()),
         ("planningjob", lambda: PlanningJob.objects.first()),
         ("pickuppoint", lambda: PickupPoint.objects.first()),

@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from dorf.deliveries import planning
-from dorf.deliveries.models import Parcel, PickupPoint, Route, RouteStatus, Shift
+from dorf.deliveries import clock
+from dorf.deliveries.models import DeliveryShift, Parcel, PickupPoint, Route, RouteStatus
 from dorf.deliveries.pins import pin_from_salt
 from dorf.ledger.models import Transfer
 from dorf.users.models import User
@@ -27,11 +27,11 @@ def test_the_demo_day_can_be_planned_accepted_delivered_and_paid_through_the_api
         "Rathaus-Depot",
         "Packstation am Bahnhof",
     }
-    assert Shift.objects.filter(date=planning.local_today(village)).exists()
+    assert DeliveryShift.objects.filter(date=clock.local_today(village)).exists()
     base = "/api/v1/villages/musterdorf/deliveries/"
     maria = client_for(User.objects.get(email="maria.schmidt@musterdorf.example"))
     # when: Maria plans tomorrow
-    tomorrow = (planning.local_today(village) + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.local_today(village) + dt.timedelta(days=1)).isoformat()
     with django_capture_on_commit_callbacks(execute=True):
         response = maria.post(f"{base}plans/", {"date": tomorrow})
     job = maria.get(f"{base}plans/{response.json()['id']}/").json()

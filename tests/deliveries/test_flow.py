@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from dorf.deliveries.models import Parcel, ParcelEvent, ParcelStatus, Route, RouteStatus
-from dorf.deliveries.services import _common as services_common
-from dorf.deliveries.services import plans, routes
+from dorf.deliveries.services import parcel_events, planning_jobs, routes
 from dorf.ledger.models import Account, Transfer, TransferKind
 from dorf.villages.models import Village
 from tests.deliveries.factories import tomorrow
@@ -97,7 +96,7 @@ def test_recipients_get_their_eta_live_when_planned_and_when_picked_up(
     # given: every live event is recorded
     sent: list[tuple[list[int], str, dict[str, Any]]] = []
     # (patched in every services module that sends: the parcel announcer, plans, routes)
-    for module in (services_common, plans, routes):
+    for module in (parcel_events, planning_jobs, routes):
         monkeypatch.setattr(
             module,
             "send_to_users_on_commit",

@@ -106,7 +106,7 @@ def test_a_double_tap_on_the_last_handover_pays_once(village: Village, client_fo
     # when
     first = volunteer.post(url, {"pin": pin})
     second = volunteer.post(url, {"pin": pin})
-    again = services.route_complete_if_finished(route_id=route.pk)
+    again = services.route_complete_if_finished(route_id=route.pk, village_id=route.village_id)
     # then
     assert first.status_code == 200
     assert second.status_code == 409
@@ -159,7 +159,9 @@ def test_concurrent_last_handovers_and_completions_pay_the_route_exactly_once(
         from django.db import transaction
 
         with transaction.atomic():
-            return services.route_complete_if_finished(route_id=route.pk)
+            return services.route_complete_if_finished(
+                route_id=route.pk, village_id=route.village_id
+            )
 
     results = _race([deliver(day.parcel_ids[0]), deliver(day.parcel_ids[1])] * 2 + [complete] * 2)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from dorf.deliveries import privacy, services
-from dorf.deliveries.models import Parcel, ParcelEvent, Shift
+from dorf.deliveries.models import DeliveryShift, Parcel, ParcelEvent
 from dorf.villages.models import Village
 from tests.deliveries.factories import tomorrow
 from tests.deliveries.helpers import make_people, register_day
@@ -40,7 +40,7 @@ def test_erasure_replaces_the_notes_i_wrote_and_my_shift_addresses(
     parcel = Parcel.objects.get(pk=day.parcel_ids[0])
     assert parcel.note == privacy.ERASED
     assert set(ParcelEvent.objects.values_list("note", flat=True)) == {privacy.ERASED}
-    shift = Shift.objects.get(pk=day.shift_ids[0])
+    shift = DeliveryShift.objects.get(pk=day.shift_ids[0])
     assert (shift.start_latitude, shift.start_longitude) == (village.centre_lat, village.centre_lon)
     assert shift.status == "withdrawn"
 

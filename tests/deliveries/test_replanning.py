@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from django.db.models import F
 
-from dorf.deliveries import optimiser, planning, services
+from dorf.deliveries import optimiser, services, snapshot
 from dorf.deliveries.models import (
+    DeliveryShift,
+    DeliveryShiftStatus,
     JobStatus,
     JobTrigger,
     Parcel,
@@ -17,8 +19,6 @@ from dorf.deliveries.models import (
     PlanningJob,
     Route,
     RouteStatus,
-    Shift,
-    ShiftStatus,
     Stop,
     StopKind,
 )
@@ -44,7 +44,9 @@ def test_a_decline_replans_from_the_current_plan_and_keeps_picked_up_parcels_on_
     # given: four parcels and two volunteers who can carry two parcels each
     day = register_day(make_people(village, volunteers=2, recipients=4), client_for)
     # (and twelve minutes each: time for one round, so both are needed)
-    Shift.objects.update(capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12))
+    DeliveryShift.objects.update(
+        capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12)
+    )
     job = _plan(day, client_for, django_capture_on_commit_callbacks)
     assert job["unassigned"] == []
     assert len(job["routes"]) == 2
@@ -84,7 +86,7 @@ def test_a_decline_replans_from_the_current_plan_and_keeps_picked_up_parcels_on_
     (warm_route,) = previous_plans[0].routes
     assert warm_route.volunteer_id == str(route_a.shift_id)
     assert str(carried_id) in warm_route.parcel_ids
-    assert Shift.objects.get(pk=route_b.shift_id).status == ShiftStatus.WITHDRAWN
+    assert DeliveryShift.objects.get(pk=route_b.shift_id).status == DeliveryShiftStatus.WITHDRAWN
     route_b.refresh_from_db()
     assert route_b.status == RouteStatus.DECLINED
     # the carried parcel stays picked up by A, on A's new (still accepted) route
@@ -119,8 +121,8 @@ def test_a_plan_solved_while_a_parcel_was_picked_up_is_not_stored_but_planned_ag
     volunteer = client_for(day.volunteers[0].user)
     volunteer.post(day.url(f"routes/{route.pk}/accept/"))
     job = PlanningJob.objects.create(village=village, date=tomorrow(), status=JobStatus.SOLVING)
-    snap = planning.snapshot(job)
-    plan, distances = planning.solve(snap)
+    snap = snapshot.snapshot_take(job)
+    plan, distances = snapshot.snapshot_solve(snap)
     # when: the volunteer picks a parcel up before the plan is stored
     assert volunteer.post(day.url(f"parcels/{day.parcel_ids[0]}/pickup/")).status_code == 200
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -200,7 +202,7 @@ def test_a_no_show_recorded_by_the_coordinator_replans_without_the_volunteer(
     job = PlanningJob.objects.get(pk=response.json()["id"])
     assert job.trigger == JobTrigger.NO_SHOW
     assert job.status == JobStatus.DONE
-    assert Shift.objects.get(pk=route.shift_id).status == ShiftStatus.WITHDRAWN
+    assert DeliveryShift.objects.get(pk=route.shift_id).status == DeliveryShiftStatus.WITHDRAWN
     # nobody is left to deliver: the parcels are back to registered and reported
     assert {u["parcel_id"] for u in job.unassigned} == set(day.parcel_ids)
     assert set(Parcel.objects.values_list("status", flat=True)) == {ParcelStatus.REGISTERED}

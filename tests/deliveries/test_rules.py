@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dorf.deliveries import services
-from dorf.deliveries.models import Parcel, ParcelEvent, PlanningJob, Route, Shift
+from dorf.deliveries.models import DeliveryShift, Parcel, ParcelEvent, PlanningJob, Route
 from dorf.villages.models import Membership, Role, Village
 from tests.deliveries.factories import PickupPointFactory, tomorrow
 from tests.deliveries.helpers import make_people, register_day
@@ -111,7 +111,7 @@ def test_a_bad_shift_is_refused(village, client_for, change, field) -> None:
     response = client_for(volunteer.user).post(_url(village, "shifts/"), body)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
-    assert not Shift.objects.exists()
+    assert not DeliveryShift.objects.exists()
 
 
 def test_a_shift_gets_the_vehicle_defaults_and_starts_at_home(village, client_for) -> None:
@@ -151,10 +151,10 @@ def test_a_resident_cannot_ask_for_a_plan(village, member, client_for) -> None:
 
 def _two_routes(village: Village, client_for) -> tuple[Any, Route, Route]:
     day = register_day(make_people(village, volunteers=2, recipients=4), client_for)
-    Shift.objects.update(capacity_units=2)
+    DeliveryShift.objects.update(capacity_units=2)
     from django.db.models import F
 
-    Shift.objects.update(ends_at=F("starts_at") + dt.timedelta(minutes=12))
+    DeliveryShift.objects.update(ends_at=F("starts_at") + dt.timedelta(minutes=12))
     job = services.plan_request(actor=day.coordinator, date=tomorrow())
     services.planning_job_run(job_id=job.pk)
     first, second = Route.objects.filter(job=job).order_by("pk")

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dorf.deliveries import planning, services
+from dorf.deliveries import clock, services
 from dorf.villages.models import Role, Village
-from tests.deliveries.factories import ParcelFactory, ShiftFactory, tomorrow
+from tests.deliveries.factories import DeliveryShiftFactory, ParcelFactory, tomorrow
 from tests.deliveries.helpers import make_people, register_day
 from tests.factories import MembershipFactory
 
@@ -24,7 +24,7 @@ def test_another_villages_parcel_is_not_found_under_my_own_village(
     # given: staff of my village, a parcel and a shift in the other village
     staff = MembershipFactory(village=village, role=Role.STAFF)
     parcel = ParcelFactory(village=other_village)
-    shift = ShiftFactory(village=other_village)
+    shift = DeliveryShiftFactory(village=other_village)
     client = client_for(staff.user)
     base = f"/api/v1/villages/{village.slug}/deliveries/"
     # when / then
@@ -49,6 +49,7 @@ def _count(call: Callable[[], object]) -> int:
         ("coordinator", "shifts/?all=1"),
         ("coordinator", "plans/"),
         ("volunteer", "routes/"),
+        ("coordinator", "routes/"),
     ],
 )
 def test_list_endpoints_use_a_constant_number_of_queries(
@@ -81,7 +82,7 @@ def test_list_endpoints_use_a_constant_number_of_queries(
             size_units=1,
             delivery_date=tomorrow(),
         )
-        services.shift_create(
+        services.delivery_shift_create(
             membership=day.volunteers[0],
             date=tomorrow(),
             start_time=dt.time(14),
@@ -103,11 +104,11 @@ def test_list_endpoints_use_a_constant_number_of_queries(
 def test_local_seconds_are_real_elapsed_seconds_across_dst_changes() -> None:
     # given: the spring and autumn changes of 2026 in Berlin
     for day, hours_to_ten in ((dt.date(2026, 3, 29), 9), (dt.date(2026, 10, 25), 11)):
-        midnight = planning.local_midnight_utc(day, "Europe/Berlin")
-        ten = planning.local_datetime(day, dt.time(10), "Europe/Berlin")
+        midnight = clock.local_midnight_utc(day, "Europe/Berlin")
+        ten = clock.local_datetime(day, dt.time(10), "Europe/Berlin")
         # when
-        seconds = planning.to_seconds(ten, midnight)
-        back = planning.from_seconds(seconds, midnight)
+        seconds = clock.to_seconds(ten, midnight)
+        back = clock.from_seconds(seconds, midnight)
         # then: 10:00 local is 9 h (spring) or 11 h (autumn) after midnight, and back again
         assert seconds == hours_to_ten * 3600
         assert back == ten

@@ -14,8 +14,8 @@ from .matrix import (
     TravelTimeProvider,
     TravelTimeUnavailable,
 )
-from .plan import Plan, Route, Stop, StopKind, Unassigned, UnassignedReason
 from .problem import Location, Parcel, Problem, Settings, TimeWindow, TravelMode, Volunteer
+from .solution import Plan, Route, Stop, StopKind, Unassigned, UnassignedReason
 from .solver import solve
 from .validation import InvalidProblem
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .plan import Plan, StopKind
 from .problem import Matrix, Problem, TravelMode
+from .solution import Plan, StopKind
 
 
 def plan_violations(

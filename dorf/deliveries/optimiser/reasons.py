@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .plan import Unassigned, UnassignedReason
 from .problem import Matrix, Parcel, TimeWindow, TravelMode, Volunteer
+from .solution import Unassigned, UnassignedReason
 
 
 @dataclass(frozen=True, slots=True)

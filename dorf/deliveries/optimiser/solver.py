@@ -26,9 +26,9 @@ from ortools.util import optional_boolean_pb2
 
 from .construct import build_trips
 from .matrix import UNREACHABLE_S, GeodesicProvider, TravelTimeProvider
-from .plan import Plan, Route, Stop, StopKind, Unassigned
 from .problem import Matrix, Problem, Settings, TimeWindow, TravelMode
 from .reasons import capable_volunteers, no_capacity_left, parcel_visits
+from .solution import Plan, Route, Stop, StopKind, Unassigned
 from .validation import InvalidProblem, check_matrix, validate
 
 logger = logging.getLogger(__name__)

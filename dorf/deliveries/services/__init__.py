@@ -1,5 +1,11 @@
 """Write use-cases of deliveries: points, parcels, shifts, planning, routes, handover.
 
+Every service that acts for a person takes the acting ``Membership`` and loads the rows
+it changes through ``dorf.deliveries.locks``, filtered by that membership's village: a
+service called with another village's id answers 404 whoever calls it. Views only
+resolve the membership. ``planning_job_run`` and ``plan_store`` act for nobody (the
+planning worker) and lock by the job's own village.
+
 Lock order (everywhere): village row (only while storing a plan) → routes by pk →
 parcels by pk → ledger accounts (inside ``transfer_create``). Status flips that can be
 raced by a double tap are guarded ``filter(status=old).update(...)`` with a row count.
@@ -17,10 +23,12 @@ from dorf.deliveries.services.pickup_points import (
     pickup_point_create,
     pickup_point_set_active,
 )
-from dorf.deliveries.services.plans import (
+from dorf.deliveries.services.planning_jobs import (
     MAX_STALE_RETRIES,
+    PLAN_TASK,
     plan_request,
     plan_store,
+    planning_job_create,
     planning_job_run,
 )
 from dorf.deliveries.services.routes import (
@@ -29,10 +37,13 @@ from dorf.deliveries.services.routes import (
     route_decline,
     route_no_show,
 )
-from dorf.deliveries.services.shifts import shift_create
+from dorf.deliveries.services.shifts import delivery_shift_create, delivery_shift_withdraw
 
 __all__ = [
     "MAX_STALE_RETRIES",
+    "PLAN_TASK",
+    "delivery_shift_create",
+    "delivery_shift_withdraw",
     "parcel_deliver",
     "parcel_fail",
     "parcel_pickup",
@@ -43,10 +54,10 @@ __all__ = [
     "pickup_point_set_active",
     "plan_request",
     "plan_store",
+    "planning_job_create",
     "planning_job_run",
     "route_accept",
     "route_complete_if_finished",
     "route_decline",
     "route_no_show",
-    "shift_create",
 ]

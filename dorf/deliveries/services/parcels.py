@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, ValidationFailed
-from dorf.deliveries import planning
+from dorf.deliveries.clock import local_today
+from dorf.deliveries.locks import lock_own_stop, lock_parcel
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     PIN_MAX_ATTEMPTS,
@@ -28,13 +29,8 @@ from dorf.deliveries.models import (
     StopKind,
 )
 from dorf.deliveries.pins import new_pin_salt, pin_matches
-from dorf.deliveries.services._common import (
-    _announce_parcels,
-    _job_create,
-    _lock_my_stop,
-    _lock_parcel,
-    _record,
-)
+from dorf.deliveries.services.parcel_events import parcel_status_record, parcels_announce
+from dorf.deliveries.services.planning_jobs import planning_job_create
 from dorf.deliveries.services.routes import route_complete_if_finished
 from dorf.villages.models import Household, Membership
 from dorf.villages.scoping import require_staff
@@ -74,7 +70,7 @@ def parcel_register(
         raise ValidationFailed(fields={"size_units": [_("The size must be positive.")]})
     if (window_start_at is None) != (window_end_at is None):
         raise ValidationFailed(fields={"window_end_at": [_("Give both ends of the window.")]})
-    today = planning.local_today(village)
+    today = local_today(village)
     if window_start_at is not None and window_end_at is not None:
         if window_start_at >= window_end_at:
             raise ValidationFailed(
@@ -110,7 +106,7 @@ def parcel_register(
         village=village, date=delivery_date, status__in=ACTIVE_ROUTE_STATUSES
     ).exists():
         # The day is planned already: fit the late parcel in, starting from that plan.
-        _job_create(
+        planning_job_create(
             village=village, date=delivery_date, trigger=JobTrigger.LATE_PARCEL, by=actor.user
         )
     return parcel
@@ -119,16 +115,16 @@ def parcel_register(
 @transaction.atomic
 def parcel_pickup(*, membership: Membership, parcel_id: int) -> Parcel:
     """The volunteer confirms they took the parcel at its pickup point."""
-    stop, parcel = _lock_my_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.PICKUP)
+    stop, parcel = lock_own_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.PICKUP)
     if parcel.status == ParcelStatus.PICKED_UP:
         raise Conflict(_("This parcel was picked up already."), code="already_picked_up")
     if parcel.status != ParcelStatus.PLANNED:
         raise Conflict(_("This parcel cannot be picked up now."), code="wrong_status")
-    _record([parcel], ParcelStatus.PICKED_UP, actor=membership.user)
+    parcel_status_record([parcel], ParcelStatus.PICKED_UP, actor=membership.user)
     parcel.carrier_shift = stop.route.shift
     parcel.save(update_fields=["status", "carrier_shift", "updated_at"])
     delivery = Stop.objects.filter(route=stop.route, parcel=parcel, kind=StopKind.DELIVERY).first()
-    _announce_parcels([parcel], {parcel.pk: delivery.service_start_at if delivery else None})
+    parcels_announce([parcel], {parcel.pk: delivery.service_start_at if delivery else None})
     return parcel
 
 
@@ -139,7 +135,7 @@ def parcel_deliver(*, membership: Membership, parcel_id: int, pin: str) -> Parce
     wrong entries the parcel is locked until staff reset it.
     """
     with transaction.atomic():
-        stop, parcel = _lock_my_stop(
+        stop, parcel = lock_own_stop(
             membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY
         )
         if parcel.status == ParcelStatus.DELIVERED:
@@ -155,10 +151,10 @@ def parcel_deliver(*, membership: Membership, parcel_id: int, pin: str) -> Parce
                 code="pin_locked",
             )
         if pin_matches(parcel.pin_salt, pin):
-            _record([parcel], ParcelStatus.DELIVERED, actor=membership.user)
+            parcel_status_record([parcel], ParcelStatus.DELIVERED, actor=membership.user)
             parcel.save(update_fields=["status", "updated_at"])
-            _announce_parcels([parcel], {})
-            route_complete_if_finished(route_id=stop.route_id)
+            parcels_announce([parcel], {})
+            route_complete_if_finished(route_id=stop.route_id, village_id=parcel.village_id)
             return parcel
         parcel.pin_attempts += 1
         parcel.save(update_fields=["pin_attempts", "updated_at"])
@@ -176,7 +172,7 @@ def parcel_fail(
     *, membership: Membership, parcel_id: int, reason: str, return_point_id: int | None = None
 ) -> Parcel:
     """The handover failed: record why and bring the parcel back to a pickup point."""
-    stop, parcel = _lock_my_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY)
+    stop, parcel = lock_own_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY)
     if parcel.status != ParcelStatus.PICKED_UP or parcel.carrier_shift_id != stop.route.shift_id:
         raise Conflict(_("Pick the parcel up first."), code="not_picked_up")
     point = parcel.pickup_point
@@ -188,13 +184,13 @@ def parcel_fail(
             raise ValidationFailed(fields={"return_point": [_("Unknown pickup point.")]})
         point = found
     reason = reason.strip()
-    _record([parcel], ParcelStatus.FAILED, actor=membership.user, note=reason)
-    _record([parcel], ParcelStatus.RETURNED, actor=membership.user, note=point.name)
+    parcel_status_record([parcel], ParcelStatus.FAILED, actor=membership.user, note=reason)
+    parcel_status_record([parcel], ParcelStatus.RETURNED, actor=membership.user, note=point.name)
     parcel.failure_reason = reason[:300]
     parcel.pickup_point = point
     parcel.save(update_fields=["status", "failure_reason", "pickup_point", "updated_at"])
-    _announce_parcels([parcel], {})
-    route_complete_if_finished(route_id=stop.route_id)
+    parcels_announce([parcel], {})
+    route_complete_if_finished(route_id=stop.route_id, village_id=parcel.village_id)
     return parcel
 
 
@@ -202,7 +198,7 @@ def parcel_fail(
 def parcel_pin_reset(*, actor: Membership, parcel_id: int) -> Parcel:
     """Staff unlock a parcel after too many wrong PINs (having checked who is at the door)."""
     require_staff(actor)
-    parcel = _lock_parcel(parcel_id, actor.village_id)
+    parcel = lock_parcel(parcel_id, village_id=actor.village_id)
     parcel.pin_attempts = 0
     parcel.save(update_fields=["pin_attempts", "updated_at"])
     return parcel
@@ -212,12 +208,12 @@ def parcel_pin_reset(*, actor: Membership, parcel_id: int) -> Parcel:
 def parcel_reschedule(*, actor: Membership, parcel_id: int, delivery_date: dt.date) -> Parcel:
     """Staff put a returned parcel back into planning for a later date."""
     require_staff(actor)
-    parcel = _lock_parcel(parcel_id, actor.village_id)
+    parcel = lock_parcel(parcel_id, village_id=actor.village_id)
     if parcel.status != ParcelStatus.RETURNED:
         raise Conflict(_("Only returned parcels can be rescheduled."), code="wrong_status")
-    if delivery_date < planning.local_today(parcel.village):
+    if delivery_date < local_today(parcel.village):
         raise ValidationFailed(fields={"delivery_date": [_("This date is in the past.")]})
-    _record([parcel], ParcelStatus.REGISTERED, actor=actor.user, note=_("rescheduled"))
+    parcel_status_record([parcel], ParcelStatus.REGISTERED, actor=actor.user, note=_("rescheduled"))
     parcel.delivery_date = delivery_date
     parcel.window_start_at = parcel.window_end_at = None
     parcel.carrier_shift = None

@@ -7,10 +7,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dorf.core.exceptions import NotFound, ValidationFailed
-from dorf.deliveries.models import (
-    PickupPoint,
-)
+from dorf.core.exceptions import ValidationFailed
+from dorf.deliveries.locks import lock_pickup_point
+from dorf.deliveries.models import PickupPoint
 from dorf.villages.models import Membership
 from dorf.villages.scoping import require_staff
 from dorf.villages.services import ensure_inside_village
@@ -53,13 +52,7 @@ def _check_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
 @transaction.atomic
 def pickup_point_set_active(*, actor: Membership, point_id: int, is_active: bool) -> PickupPoint:
     require_staff(actor)
-    point = (
-        PickupPoint.objects.select_for_update()
-        .filter(pk=point_id, village_id=actor.village_id)
-        .first()
-    )
-    if point is None:
-        raise NotFound()
+    point = lock_pickup_point(point_id, village_id=actor.village_id)
     point.is_active = is_active
     point.save(update_fields=["is_active", "updated_at"])
     return point

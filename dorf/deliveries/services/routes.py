@@ -8,21 +8,24 @@ from django.utils.translation import gettext as _
 
 from dorf.core.exceptions import Conflict, Forbidden
 from dorf.core.realtime import send_to_users_on_commit
+from dorf.deliveries.locks import lock_parcels, lock_route
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     FINISHED_STATUSES,
+    DeliveryShift,
+    DeliveryShiftStatus,
     JobTrigger,
     Parcel,
     ParcelStatus,
     PlanningJob,
     Route,
     RouteStatus,
-    Shift,
-    ShiftStatus,
     Stop,
     StopKind,
 )
-from dorf.deliveries.services._common import _job_create, _lock_route, _record
+from dorf.deliveries.payments import route_pay
+from dorf.deliveries.services.parcel_events import parcel_status_record
+from dorf.deliveries.services.planning_jobs import planning_job_create
 from dorf.users.models import User
 from dorf.villages.models import Membership
 from dorf.villages.scoping import require_moderator
@@ -30,7 +33,7 @@ from dorf.villages.scoping import require_moderator
 
 @transaction.atomic
 def route_accept(*, membership: Membership, route_id: int) -> Route:
-    route = _lock_route(route_id, membership.village_id)
+    route = lock_route(route_id, village_id=membership.village_id)
     if route.shift.volunteer_id != membership.user_id:
         raise Forbidden(_("This is not your route."), code="not_your_route")
     if route.status == RouteStatus.ACCEPTED:
@@ -51,26 +54,22 @@ def _drop_route(route: Route, *, actor: User, trigger: str, note: str) -> Planni
         raise Conflict(_("Deliver or return the parcels you carry first."), code="parcels_on_board")
     route.status = RouteStatus.DECLINED
     route.save(update_fields=["status", "updated_at"])
-    Shift.objects.filter(pk=route.shift_id).update(
-        status=ShiftStatus.WITHDRAWN, updated_at=timezone.now()
+    DeliveryShift.objects.filter(pk=route.shift_id).update(
+        status=DeliveryShiftStatus.WITHDRAWN, updated_at=timezone.now()
     )
-    parcel_ids = Stop.objects.filter(route=route).values("parcel_id")
-    parcels = list(
-        Parcel.objects.select_for_update()
-        .filter(pk__in=parcel_ids, status=ParcelStatus.PLANNED)
-        .order_by("pk")
-    )
-    _record(parcels, ParcelStatus.REGISTERED, actor=actor, note=note)
+    parcel_ids = Stop.objects.filter(route=route).values_list("parcel_id", flat=True)
+    parcels = lock_parcels(parcel_ids, village_id=route.village_id, status=ParcelStatus.PLANNED)
+    parcel_status_record(parcels, ParcelStatus.REGISTERED, actor=actor, note=note)
     Parcel.objects.filter(pk__in=[p.pk for p in parcels]).update(
         status=ParcelStatus.REGISTERED, updated_at=timezone.now()
     )
-    return _job_create(village=route.village, date=route.date, trigger=trigger, by=actor)
+    return planning_job_create(village=route.village, date=route.date, trigger=trigger, by=actor)
 
 
 @transaction.atomic
 def route_decline(*, membership: Membership, route_id: int, reason: str = "") -> PlanningJob:
     """The volunteer declines: the shift leaves the day and the rest is re-planned."""
-    route = _lock_route(route_id, membership.village_id)
+    route = lock_route(route_id, village_id=membership.village_id)
     if route.shift.volunteer_id != membership.user_id:
         raise Forbidden(_("This is not your route."), code="not_your_route")
     return _drop_route(
@@ -82,20 +81,18 @@ def route_decline(*, membership: Membership, route_id: int, reason: str = "") ->
 def route_no_show(*, actor: Membership, route_id: int) -> PlanningJob:
     """A coordinator records that the volunteer did not show up; re-plan without them."""
     require_moderator(actor)
-    route = _lock_route(route_id, actor.village_id)
+    route = lock_route(route_id, village_id=actor.village_id)
     return _drop_route(route, actor=actor.user, trigger=JobTrigger.NO_SHOW, note=_("no-show"))
 
 
-def route_complete_if_finished(*, route_id: int) -> bool:
+def route_complete_if_finished(*, route_id: int, village_id: int) -> bool:
     """Complete and pay the route once all its parcels are finished. True if it paid now.
 
-    Runs inside the caller's transaction. The guarded status flip makes a double tap
-    (two last handovers racing) pay exactly once.
+    Runs inside the caller's transaction. The route row lock serialises concurrent
+    last handovers (a handover holds it already, see ``locks.lock_own_stop``), and the
+    guarded status flip makes a double tap pay exactly once.
     """
-    from dorf.deliveries.payments import route_pay
-
-    # The route row lock serialises concurrent last handovers (see _lock_my_stop).
-    Route.objects.select_for_update().filter(pk=route_id).first()
+    lock_route(route_id, village_id=village_id)
     open_parcels = (
         Stop.objects.filter(route_id=route_id, kind=StopKind.DELIVERY)
         .exclude(parcel__status__in=FINISHED_STATUSES)

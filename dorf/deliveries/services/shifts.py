@@ -1,4 +1,4 @@
-"""Volunteers offer delivery shifts."""
+"""Volunteers offer delivery shifts and take them back before they are planned."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dorf.core.exceptions import ValidationFailed
-from dorf.deliveries import planning
+from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
+from dorf.deliveries.clock import local_datetime, local_today
+from dorf.deliveries.locks import lock_delivery_shift
 from dorf.deliveries.models import (
+    ACTIVE_ROUTE_STATUSES,
     DEFAULT_CAPACITY_UNITS,
-    Shift,
+    DeliveryShift,
+    DeliveryShiftStatus,
+    Route,
     Vehicle,
 )
 from dorf.villages.models import Membership
@@ -19,7 +23,7 @@ from dorf.villages.services import ensure_inside_village
 
 
 @transaction.atomic
-def shift_create(
+def delivery_shift_create(
     *,
     membership: Membership,
     date: dt.date,
@@ -31,13 +35,13 @@ def shift_create(
     start_longitude: float | None = None,
     end_latitude: float | None = None,
     end_longitude: float | None = None,
-) -> Shift:
+) -> DeliveryShift:
     """A volunteer offers a shift. Start and end default to their household."""
     village = membership.village
-    if date < planning.local_today(village):
+    if date < local_today(village):
         raise ValidationFailed(fields={"date": [_("This date is in the past.")]})
-    starts_at = planning.local_datetime(date, start_time, village.timezone)
-    ends_at = planning.local_datetime(date, end_time, village.timezone)
+    starts_at = local_datetime(date, start_time, village.timezone)
+    ends_at = local_datetime(date, end_time, village.timezone)
     if ends_at <= starts_at:
         raise ValidationFailed(fields={"end_time": [_("The shift must end after it starts.")]})
     capacity = (
@@ -63,7 +67,7 @@ def shift_create(
         ensure_inside_village(village=village, latitude=lat, longitude=lon)
         points.append((lat, lon))
     (start_lat, start_lon), (end_lat, end_lon) = points
-    return Shift.objects.create(
+    return DeliveryShift.objects.create(
         village=village,
         volunteer=membership.user,
         date=date,
@@ -76,3 +80,28 @@ def shift_create(
         end_latitude=end_lat,
         end_longitude=end_lon,
     )
+
+
+@transaction.atomic
+def delivery_shift_withdraw(*, membership: Membership, shift_id: int) -> DeliveryShift:
+    """The volunteer takes back a shift they offered, as long as no plan uses it yet.
+
+    Once a plan gave the shift a route, the volunteer declines the route instead (that
+    re-plans its parcels). A job already solving with the shift notices the withdrawal
+    when it stores its plan and plans again.
+    """
+    shift = lock_delivery_shift(shift_id, village_id=membership.village_id)
+    if shift.volunteer_id != membership.user_id:
+        raise Forbidden(_("This is not your shift."), code="not_your_shift")
+    if shift.status == DeliveryShiftStatus.WITHDRAWN:
+        return shift
+    if shift.date < local_today(shift.village):
+        raise Conflict(_("This shift is over."), code="shift_over")
+    if Route.objects.filter(shift=shift, status__in=ACTIVE_ROUTE_STATUSES).exists():
+        raise Conflict(
+            _("A plan uses this shift already: decline its route instead."),
+            code="shift_planned",
+        )
+    shift.status = DeliveryShiftStatus.WITHDRAWN
+    shift.save(update_fields=["status", "updated_at"])
+    return shift

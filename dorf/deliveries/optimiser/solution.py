@@ -1,4 +1,9 @@
-"""The output of the route optimiser: plain, frozen dataclasses."""
+"""The output of the route optimiser (its solution): plain, frozen dataclasses.
+
+``problem.py`` holds the input. Not to be confused with the deliveries app's stored plans
+(``PlanningJob`` and its ``Route`` rows) or the snapshot a planning run reads
+(``dorf.deliveries.snapshot``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Planning a delivery day: the request, the job that runs the optimiser, storing the plan."""
+"""Planning jobs: a coordinator's request, queueing, running the optimiser, storing the plan.
+
+``planning_job_run`` is what the Celery task ``deliveries.plan`` runs (``tasks.py``);
+this module enqueues that task by its name, so it never imports the task module (which
+imports this one).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime as dt
 import logging
 import time
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +20,12 @@ from django.utils.translation import gettext_lazy
 from dorf.core.exceptions import ValidationFailed
 from dorf.core.realtime import send_to_users_on_commit
 from dorf.deliveries import optimiser as opt
-from dorf.deliveries import planning
+from dorf.deliveries.clock import from_seconds, local_today
+from dorf.deliveries.locks import lock_active_routes, lock_parcels, lock_planning_job, lock_village
 from dorf.deliveries.models import (
-    ACTIVE_ROUTE_STATUSES,
     PLANNABLE_STATUSES,
+    DeliveryShift,
+    DeliveryShiftStatus,
     JobStatus,
     JobTrigger,
     Parcel,
@@ -25,28 +33,66 @@ from dorf.deliveries.models import (
     PlanningJob,
     Route,
     RouteStatus,
-    Shift,
-    ShiftStatus,
     Stop,
 )
-from dorf.deliveries.services._common import _announce_parcels, _job_create, _record
+from dorf.deliveries.services.parcel_events import parcel_status_record, parcels_announce
+from dorf.deliveries.snapshot import (
+    Snapshot,
+    parcel_state_key,
+    route_distance_m,
+    snapshot_solve,
+    snapshot_take,
+)
 from dorf.notifications.models import Category
 from dorf.notifications.services import Notice, NotificationText, notify_each
+from dorf.users.models import User
 from dorf.villages.models import Membership, Village
 from dorf.villages.scoping import require_moderator
 
 logger = logging.getLogger(__name__)
 
 MAX_STALE_RETRIES = 3
+#: The Celery task that runs a planning job (defined in ``dorf.deliveries.tasks``).
+PLAN_TASK = "deliveries.plan"
+
+
+def _enqueue(job_id: int) -> None:
+    # By name: the task module imports this one. Registered in every process by
+    # DeliveriesConfig.ready(), so that the inline (eager) mode runs it too.
+    task = current_app.tasks[PLAN_TASK]
+    transaction.on_commit(lambda: task.delay(job_id))
+
+
+def planning_job_create(
+    *, village: Village, date: dt.date, trigger: str, by: User | None, attempt: int = 1
+) -> PlanningJob:
+    """Queue a planning job for ``village`` and ``date``; it runs after commit.
+
+    Automatic triggers (a decline, a late parcel) reuse a job still queued for the date.
+    """
+    if trigger != JobTrigger.REQUEST:
+        # A burst of automatic triggers (ten late parcels) needs one re-plan, not ten.
+        waiting = PlanningJob.objects.filter(
+            village=village, date=date, status=JobStatus.QUEUED
+        ).first()
+        if waiting is not None:
+            return waiting
+    job = PlanningJob.objects.create(
+        village=village, date=date, trigger=trigger, requested_by=by, attempt=attempt
+    )
+    _enqueue(job.pk)
+    return job
 
 
 @transaction.atomic
 def plan_request(*, actor: Membership, date: dt.date) -> PlanningJob:
     """A coordinator asks for the plan of ``date``; the job runs in the background."""
     require_moderator(actor)
-    if date < planning.local_today(actor.village):
+    if date < local_today(actor.village):
         raise ValidationFailed(fields={"date": [_("This date is in the past.")]})
-    return _job_create(village=actor.village, date=date, trigger=JobTrigger.REQUEST, by=actor.user)
+    return planning_job_create(
+        village=actor.village, date=date, trigger=JobTrigger.REQUEST, by=actor.user
+    )
 
 
 def _job_fail(job_id: int, code: str, message: str) -> None:
@@ -72,9 +118,9 @@ def planning_job_run(*, job_id: int) -> None:
         return
     job = PlanningJob.objects.get(pk=job_id)
     try:
-        snap = planning.snapshot(job)
+        snap = snapshot_take(job)
         started = time.monotonic()
-        plan, distances = planning.solve(snap)
+        plan, distances = snapshot_solve(snap)
         solve_ms = round((time.monotonic() - started) * 1000)
     except opt.InvalidProblem as exc:
         logger.warning("planning job %s: invalid problem: %s", job_id, exc)
@@ -89,12 +135,12 @@ def planning_job_run(*, job_id: int) -> None:
 
 @transaction.atomic
 def plan_store(
-    *, snap: planning.Snapshot, plan: opt.Plan, distances: list[list[float]], solve_ms: int
+    *, snap: Snapshot, plan: opt.Plan, distances: list[list[float]], solve_ms: int
 ) -> PlanningJob:
     """Store a solved plan as the date's routes, unless the world moved on meanwhile."""
     # One plan is stored at a time per village: the village row serialises them.
-    Village.objects.select_for_update().filter(pk=snap.village_id).first()
-    job = PlanningJob.objects.select_for_update().select_related("village").get(pk=snap.job_id)
+    lock_village(snap.village_id)
+    job = lock_planning_job(snap.job_id, village_id=snap.village_id)
     if job.status != JobStatus.SOLVING:
         return job
     now = timezone.now()
@@ -109,33 +155,23 @@ def plan_store(
         job.refresh_from_db()
         return job
 
-    old_routes = list(
-        Route.objects.select_for_update(of=("self",))
-        .select_related("shift")
-        .filter(village_id=job.village_id, date=job.date, status__in=ACTIVE_ROUTE_STATUSES)
-        .order_by("pk")
-    )
-    parcels = {
-        p.pk: p
-        for p in Parcel.objects.select_for_update()
-        .filter(pk__in=list(snap.parcel_state))
-        .order_by("pk")
-    }
+    old_routes = lock_active_routes(village_id=job.village_id, date=job.date)
+    parcels = {p.pk: p for p in lock_parcels(snap.parcel_state, village_id=job.village_id)}
     shifts_active = set(
-        Shift.objects.filter(pk__in=snap.shift_ids, status=ShiftStatus.ACTIVE).values_list(
-            "pk", flat=True
-        )
+        DeliveryShift.objects.filter(
+            pk__in=snap.shift_ids, status=DeliveryShiftStatus.ACTIVE
+        ).values_list("pk", flat=True)
     )
     stale = len(parcels) != len(snap.parcel_state) or shifts_active != set(snap.shift_ids)
     stale = stale or any(
-        planning.parcel_state_key(p.status, p.carrier_shift_id) != snap.parcel_state[p.pk]
+        parcel_state_key(p.status, p.carrier_shift_id) != snap.parcel_state[p.pk]
         for p in parcels.values()
     )
     if stale:
         # A pickup, decline or handover happened while we were solving: plan again.
         _job_fail(job.pk, "stale", "parcels or shifts changed while planning")
         if job.attempt < MAX_STALE_RETRIES:
-            _job_create(
+            planning_job_create(
                 village=job.village,
                 date=job.date,
                 trigger=JobTrigger.RETRY,
@@ -156,14 +192,14 @@ def plan_store(
         )
     )
     volunteers = {v.id: v for v in snap.problem.volunteers}
-    shifts = Shift.objects.in_bulk([int(r.volunteer_id) for r in plan.routes])
+    shifts = DeliveryShift.objects.in_bulk([int(r.volunteer_id) for r in plan.routes])
     new_routes: list[Route] = []
     stops: list[Stop] = []
     etas: dict[int, dt.datetime] = {}
     for plan_route in plan.routes:
         shift_id = int(plan_route.volunteer_id)
         old = old_by_shift.get(shift_id)
-        start_at = planning.from_seconds(plan_route.start_s, snap.midnight_utc)
+        start_at = from_seconds(plan_route.start_s, snap.midnight_utc)
         accepted = old is not None and old.status == RouteStatus.ACCEPTED
         route = Route.objects.create(
             village_id=job.village_id,
@@ -173,16 +209,14 @@ def plan_store(
             status=RouteStatus.ACCEPTED if accepted else RouteStatus.PROPOSED,
             accepted_at=old.accepted_at if accepted and old else None,
             start_at=start_at,
-            end_at=planning.from_seconds(plan_route.end_s, snap.midnight_utc),
+            end_at=from_seconds(plan_route.end_s, snap.midnight_utc),
             work_start_at=(
                 min(old.work_start_at, start_at)
                 if old and accepted and shift_id in worked
                 else start_at
             ),
             travel_s=plan_route.travel_s,
-            distance_m=planning.route_distance_m(
-                plan_route, volunteers[plan_route.volunteer_id], distances
-            ),
+            distance_m=route_distance_m(plan_route, volunteers[plan_route.volunteer_id], distances),
         )
         new_routes.append(route)
         for sequence, plan_stop in enumerate(plan_route.stops):
@@ -191,11 +225,9 @@ def plan_store(
                 sequence=sequence,
                 kind=plan_stop.kind.value,
                 parcel_id=int(plan_stop.parcel_id),
-                arrival_at=planning.from_seconds(plan_stop.arrival_s, snap.midnight_utc),
-                service_start_at=planning.from_seconds(
-                    plan_stop.service_start_s, snap.midnight_utc
-                ),
-                departure_at=planning.from_seconds(plan_stop.departure_s, snap.midnight_utc),
+                arrival_at=from_seconds(plan_stop.arrival_s, snap.midnight_utc),
+                service_start_at=from_seconds(plan_stop.service_start_s, snap.midnight_utc),
+                departure_at=from_seconds(plan_stop.departure_s, snap.midnight_utc),
                 load_units=plan_stop.load_units,
             )
             stops.append(stop)
@@ -206,8 +238,10 @@ def plan_store(
     planned = [parcels[pid] for pid in etas if parcels[pid].status in PLANNABLE_STATUSES]
     dropped = [p for p in parcels.values() if p.status == ParcelStatus.PLANNED and p.pk not in etas]
     newly_planned = [p for p in planned if p.status == ParcelStatus.REGISTERED]
-    _record(newly_planned, ParcelStatus.PLANNED, actor=None, note=f"job {job.pk}")
-    _record(dropped, ParcelStatus.REGISTERED, actor=None, note=f"job {job.pk}: not planned")
+    parcel_status_record(newly_planned, ParcelStatus.PLANNED, actor=None, note=f"job {job.pk}")
+    parcel_status_record(
+        dropped, ParcelStatus.REGISTERED, actor=None, note=f"job {job.pk}: not planned"
+    )
     Parcel.objects.filter(pk__in=[p.pk for p in newly_planned]).update(
         status=ParcelStatus.PLANNED, updated_at=now
     )
@@ -228,8 +262,8 @@ def plan_store(
     ]
     job.save()
 
-    _announce_parcels([parcels[pid] for pid in etas], etas)
-    _announce_parcels(dropped, {})
+    parcels_announce([parcels[pid] for pid in etas], etas)
+    parcels_announce(dropped, {})
     still_on = {route.shift_id for route in new_routes}
     for old in old_routes:
         if old.shift_id not in still_on:

@@ -1,39 +1,34 @@
-"""Models ⇄ optimiser dataclasses, and the clock the optimiser works in.
+"""The planning snapshot: what one planning run reads from the database, as optimiser input.
 
-The optimiser counts seconds from the local midnight of the planning day. "Seconds"
-here are real elapsed seconds: midnight is turned into UTC first and every time is
-measured from there, so on a DST change day 10:00 local is 9 or 11 hours after
-midnight, exactly as a volunteer's watch experiences it. (Adding a timedelta to an
-aware datetime in a zoneinfo zone would do wall-clock arithmetic and be off by an hour.)
-
-Everything here only reads: ``snapshot`` collects what a planning run needs, the
-solve runs on the snapshot outside any transaction, and the services store the result.
+Models ⇄ optimiser dataclasses. Everything here only reads: ``snapshot_take`` collects
+what a planning run needs, ``snapshot_solve`` runs the optimiser on it outside any
+transaction, and ``services.planning_jobs.plan_store`` stores the result. Times are
+converted with ``dorf.deliveries.clock`` (real seconds since local midnight).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from dorf.deliveries import optimiser as opt
+from dorf.deliveries.clock import local_datetime, local_midnight_utc, local_today, to_seconds
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     PLANNABLE_STATUSES,
+    DeliveryShift,
+    DeliveryShiftStatus,
     Parcel,
     ParcelEvent,
     ParcelStatus,
     PickupPoint,
     PlanningJob,
     Route,
-    Shift,
-    ShiftStatus,
 )
 from dorf.villages.models import Village
 
@@ -41,26 +36,6 @@ PICKUP_SERVICE_S = 60
 DELIVERY_SERVICE_S = 120
 # Re-planning today: nobody can be somewhere before a minute from now.
 REPLAN_LEAD_S = 60
-
-
-def local_midnight_utc(day: dt.date, tz_name: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(tz_name)).astimezone(dt.UTC)
-
-
-def to_seconds(moment: dt.datetime, midnight_utc: dt.datetime) -> int:
-    return int((moment.astimezone(dt.UTC) - midnight_utc).total_seconds())
-
-
-def from_seconds(seconds: int, midnight_utc: dt.datetime) -> dt.datetime:
-    return midnight_utc + dt.timedelta(seconds=seconds)
-
-
-def local_datetime(day: dt.date, time: dt.time, tz_name: str) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=ZoneInfo(tz_name))
-
-
-def local_today(village: Village) -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(village.timezone)).date()
 
 
 @dataclass
@@ -149,7 +124,7 @@ def _opening_hours(
     )
 
 
-def snapshot(job: PlanningJob) -> Snapshot:
+def snapshot_take(job: PlanningJob) -> Snapshot:
     """Read the parcels, shifts and current routes of the job's date into a Problem."""
     village = Village.objects.get(pk=job.village_id)
     day = job.date
@@ -178,9 +153,9 @@ def snapshot(job: PlanningJob) -> Snapshot:
 
     volunteers: list[opt.Volunteer] = []
     shift_ids: list[int] = []
-    shifts = Shift.objects.filter(village=village, date=day, status=ShiftStatus.ACTIVE).order_by(
-        "pk"
-    )
+    shifts = DeliveryShift.objects.filter(
+        village=village, date=day, status=DeliveryShiftStatus.ACTIVE
+    ).order_by("pk")
     for shift in shifts:
         start_s = max(to_seconds(shift.starts_at, midnight), earliest_s)
         end_s = to_seconds(shift.ends_at, midnight)
@@ -298,7 +273,7 @@ def travel_matrices(
 ) -> dict[opt.TravelMode, list[list[int]]]:
     """Travel times per needed mode: OSRM when configured (falling back to geodesic)."""
     modes = sorted({v.mode for v in problem.volunteers})
-    osrm_url = getattr(settings, "DORF_OSRM_URL", None) or os.environ.get("DORF_OSRM_URL", "")
+    osrm_url = settings.DORF_OSRM_URL
     matrices: dict[opt.TravelMode, list[list[int]]] = {}
     for mode in modes:
         if osrm_url:
@@ -313,7 +288,7 @@ def travel_matrices(
     return matrices
 
 
-def solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
+def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
     """Build the matrices and run the optimiser (slow: never inside a transaction)."""
     if not snap.problem.volunteers:
         # Nobody on duty. (The optimiser crashes OR-Tools with zero vehicles: reported.)
@@ -330,17 +305,11 @@ def solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
         parcels=snap.problem.parcels,
         travel_times_s=matrices,
     )
-    limit = float(
-        getattr(settings, "DORF_PLANNING_TIME_LIMIT_S", None)
-        or os.environ.get("DORF_PLANNING_TIME_LIMIT_S", "5")
-    )
+    limit = float(settings.DORF_PLANNING_TIME_LIMIT_S)
     # Tests ask for the first solution only: reproducible, and fast on a busy machine.
     # Not on a warm start: there the first solution IS the previous plan, which would
     # never take in a late parcel or a declined volunteer's parcels.
-    first_only = snap.previous is None and bool(
-        getattr(settings, "DORF_PLANNING_FIRST_SOLUTION_ONLY", False)
-        or os.environ.get("DORF_PLANNING_FIRST_SOLUTION_ONLY") == "1"
-    )
+    first_only = snap.previous is None and bool(settings.DORF_PLANNING_FIRST_SOLUTION_ONLY)
     plan = opt.solve(
         problem,
         opt.Settings(time_limit_s=limit, first_solution_only=first_only),
