@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from dorf.chat import services as chat_services
 from dorf.clubs import services as club_services
-from dorf.deliveries.models import Shift
+from dorf.deliveries.models import DeliveryShift
 from dorf.marketplace import services as marketplace_services
 from dorf.notifications.models import Category, Notification
 from dorf.notifications.services import (
@@ -144,7 +144,7 @@ def test_route_offers_reach_each_volunteer_in_their_language(
     english = day.volunteers[0].user
     english.language = Language.ENGLISH
     english.save(update_fields=["language"])
-    Shift.objects.update(capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12))
+    DeliveryShift.objects.update(capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12))
     # when
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(day.coordinator.user).post(
