@@ -144,7 +144,9 @@ def test_route_offers_reach_each_volunteer_in_their_language(
     english = day.volunteers[0].user
     english.language = Language.ENGLISH
     english.save(update_fields=["language"])
-    DeliveryShift.objects.update(capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12))
+    DeliveryShift.objects.update(
+        capacity_units=2, ends_at=F("starts_at") + dt.timedelta(minutes=12)
+    )
     # when
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(day.coordinator.user).post(
