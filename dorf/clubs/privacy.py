@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from dorf.clubs.models import Announcement, CalendarToken, ClubMembership, Rsvp, ShiftSignup
+from dorf.core.privacy import ERASED as ERASED_TEXT
 from dorf.users.models import User
-
-ERASED_TEXT = "[gelöscht]"
 
 
 def export_personal_data(user: User) -> dict[str, Any]:

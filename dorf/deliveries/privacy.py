@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
 
+from dorf.core.privacy import ERASED
 from dorf.deliveries.models import (
     DeliveryShift,
     DeliveryShiftStatus,
@@ -23,8 +24,6 @@ from dorf.deliveries.models import (
 )
 from dorf.users.models import User
 from dorf.villages.models import Membership, Village
-
-ERASED = "[gelöscht]"
 
 
 def _iso(value: Any) -> str | None:

@@ -24,7 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MEMO_ERASED = "[gelöscht]"
+from dorf.core.privacy import ERASED
+
+MEMO_ERASED = ERASED  # the database trigger (migration 0002) checks this text
 MEMO_MAX_LENGTH = 500
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
 

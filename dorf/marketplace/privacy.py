@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q
 
 from dorf.chat import services as chat_services
+from dorf.core.privacy import ERASED as ERASED_TEXT
 from dorf.marketplace import services
 from dorf.marketplace.models import (
     Agreement,
@@ -22,8 +23,6 @@ from dorf.marketplace.models import (
     PostingReport,
 )
 from dorf.users.models import User
-
-ERASED_TEXT = "[gelöscht]"
 
 
 def export_personal_data(user: User) -> dict[str, Any]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dorf.core.privacy import ERASED as ERASED_TEXT
 from dorf.notifications.models import Notification, NotificationPreference
 from dorf.users.models import User
 
@@ -24,9 +25,6 @@ def export_personal_data(user: User) -> dict[str, Any]:
             .values_list("category", flat=True)
         ),
     }
-
-
-ERASED_TEXT = "[gelöscht]"
 
 
 def erase_personal_data(user: User) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from dorf.core.privacy import ERASED
 from dorf.deliveries import privacy, services
 from dorf.deliveries.models import DeliveryShift, Parcel, ParcelEvent
 from dorf.villages.models import Village
@@ -38,8 +39,8 @@ def test_erasure_replaces_the_notes_i_wrote_and_my_shift_addresses(
     privacy.erase_personal_data(day.volunteers[0].user)
     # then
     parcel = Parcel.objects.get(pk=day.parcel_ids[0])
-    assert parcel.note == privacy.ERASED
-    assert set(ParcelEvent.objects.values_list("note", flat=True)) == {privacy.ERASED}
+    assert parcel.note == ERASED
+    assert set(ParcelEvent.objects.values_list("note", flat=True)) == {ERASED}
     shift = DeliveryShift.objects.get(pk=day.shift_ids[0])
     assert (shift.start_latitude, shift.start_longitude) == (village.centre_lat, village.centre_lon)
     assert shift.status == "withdrawn"
