@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dorf.core",
     "dorf.users",
     "dorf.villages",
+    "dorf.calendar",
     "dorf.ledger",
     "dorf.chat",
     "dorf.notifications",

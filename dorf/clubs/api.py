@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dorf.calendar import selectors as calendar_selectors
+from dorf.calendar import services as calendar_services
+from dorf.calendar.models import FeedToken
 from dorf.clubs import feeds, selectors, services
 from dorf.clubs.models import (
-    CalendarToken,
     Club,
     ClubEvent,
     ClubMembership,
@@ -26,6 +30,7 @@ from dorf.clubs.models import (
     Shift,
     Visibility,
 )
+from dorf.clubs.series import FEED_SCOPE
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
 from dorf.core.serializers import InputSerializer
@@ -271,7 +276,7 @@ def _window(request: Request) -> tuple[Any, Any]:
     return start, end
 
 
-def _ics(body: str, filename: str) -> HttpResponse:
+def _ics(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, max-age=300"
@@ -570,7 +575,8 @@ class ClubFeedView(APIView):
     def get(self, request: AuthedRequest, club_id: int) -> HttpResponse:
         club = _club_or_404(request, club_id)
         events = selectors.public_events(village_id=club.village_id, club=club)
-        return _ics(feeds.events_feed(name=club.name, events=events), f"club-{club.pk}.ics")
+        feed = feeds.events_feed(name=club.name, tz=ZoneInfo(club.village.timezone), events=events)
+        return _ics(feed, f"club-{club.pk}.ics")
 
 
 class VillageFeedView(APIView):
@@ -579,7 +585,8 @@ class VillageFeedView(APIView):
         membership = require_member_by_slug(request.user, slug)
         village = membership.village
         events = selectors.public_events(village_id=village.pk)
-        return _ics(feeds.events_feed(name=village.name, events=events), f"{village.slug}.ics")
+        feed = feeds.events_feed(name=village.name, tz=ZoneInfo(village.timezone), events=events)
+        return _ics(feed, f"{village.slug}.ics")
 
 
 class UserFeedView(APIView):
@@ -592,16 +599,16 @@ class UserFeedView(APIView):
 
     @extend_schema(responses=ICS_RESPONSE, tags=["calendar"], auth=[])
     def get(self, request: Request, token: str) -> HttpResponse:
-        owner = CalendarToken.objects.select_related("user").filter(token=token).first()
-        if owner is None or not owner.user.is_active:
+        owner = calendar_selectors.feed_token_owner(scope=FEED_SCOPE, secret=token)
+        if owner is None:
             raise NotFound()
-        return _ics(feeds.user_feed(user=owner.user), "dorf.ics")
+        return _ics(feeds.user_feed(user=owner, tz=ZoneInfo(settings.TIME_ZONE)), "dorf.ics")
 
 
 class CalendarTokenView(APIView):
     @extend_schema(responses=CalendarTokenSerializer, tags=["calendar"])
     def get(self, request: AuthedRequest) -> Response:
-        token = services.calendar_token_get(user=request.user)
+        token = calendar_services.feed_token_get(user=request.user, scope=FEED_SCOPE)
         return Response({"url": _feed_url(request, token)})
 
     @extend_schema(
@@ -611,9 +618,9 @@ class CalendarTokenView(APIView):
         description="A new secret feed URL; the old one stops working.",
     )
     def post(self, request: AuthedRequest) -> Response:
-        token = services.calendar_token_rotate(user=request.user)
+        token = calendar_services.feed_token_rotate(user=request.user, scope=FEED_SCOPE)
         return Response({"url": _feed_url(request, token)})
 
 
-def _feed_url(request: Request, token: CalendarToken) -> str:
+def _feed_url(request: Request, token: FeedToken) -> str:
     return request.build_absolute_uri(reverse("clubs:user-feed", kwargs={"token": token.token}))

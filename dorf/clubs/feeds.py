@@ -1,4 +1,5 @@
-"""The calendar feeds: per club, per village (public events) and per user (token URL)."""
+"""The clubs' calendar feeds: per club, per village (public events) and per user (token
+URL). What goes in is decided here; writing iCalendar is the calendar module's job."""
 
 from __future__ import annotations
 
@@ -6,23 +7,26 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from dorf.clubs import recurrence
-from dorf.clubs.ical import FeedEvent, Writer
+from dorf.calendar.ics import Entry, render_calendar
+from dorf.calendar.recurrence import find_occurrence
 from dorf.clubs.models import ClubEvent, Rsvp, RsvpResponse, ShiftSignup
+from dorf.clubs.series import event_series
 from dorf.users.models import User
 
 # Feeds leave out single events that ended longer ago than this.
 PAST_HORIZON = timedelta(days=180)
+# Calendar apps are asked to fetch a feed again after this long.
+REFRESH = timedelta(hours=1)
 
 
 def _uid(event: ClubEvent) -> str:
     return f"{event.uid}@dorf"
 
 
-def series_entries(event: ClubEvent) -> Iterator[FeedEvent]:
+def series_entries(event: ClubEvent) -> Iterator[Entry]:
     """The master VEVENT (with RRULE and EXDATE for cancelled occurrences) and one VEVENT
     with RECURRENCE-ID per moved occurrence."""
     overrides = list(event.overrides.all())
@@ -31,16 +35,17 @@ def series_entries(event: ClubEvent) -> Iterator[FeedEvent]:
         if event.latitude is not None and event.longitude is not None
         else None
     )
-    yield FeedEvent(
+    summary = f"{event.title} ({event.club.name})"
+    yield Entry(
         uid=_uid(event),
-        summary=f"{event.title} ({event.club.name})",
+        summary=summary,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         description=event.description,
         location=event.place,
         geo=geo,
         rrule=event.rrule,
-        exdates=sorted(o.original_start for o in overrides if o.cancelled) if event.rrule else [],
+        exdates=sorted(o.original_start for o in overrides if o.cancelled) if event.rrule else (),
         sequence=event.sequence,
         updated_at=event.updated_at,
     )
@@ -49,9 +54,9 @@ def series_entries(event: ClubEvent) -> Iterator[FeedEvent]:
     for override in sorted(overrides, key=lambda o: o.original_start):
         if override.cancelled or override.starts_at is None or override.ends_at is None:
             continue
-        yield FeedEvent(
+        yield Entry(
             uid=_uid(event),
-            summary=f"{event.title} ({event.club.name})",
+            summary=summary,
             starts_at=override.starts_at,
             ends_at=override.ends_at,
             description=override.note or event.description,
@@ -70,16 +75,20 @@ def _recent(events: Iterable[ClubEvent]) -> Iterator[ClubEvent]:
             yield event
 
 
-def events_feed(*, name: str, events: Iterable[ClubEvent]) -> str:
-    writer = Writer(name=name, tz_name=settings.TIME_ZONE)
-    return writer.render(entry for event in _recent(events) for entry in series_entries(event))
+def events_feed(*, name: str, tz: ZoneInfo, events: Iterable[ClubEvent]) -> bytes:
+    return render_calendar(
+        name=name,
+        tz=tz,
+        entries=(entry for event in _recent(events) for entry in series_entries(event)),
+        refresh=REFRESH,
+    )
 
 
-def user_feed(*, user: User) -> str:
+def user_feed(*, user: User, tz: ZoneInfo) -> bytes:
     """ "My events and shifts": every occurrence I said going/maybe to (or wait for), and
     every shift I signed up for, as single VEVENTs."""
     cutoff = timezone.now() - PAST_HORIZON
-    entries: list[FeedEvent] = []
+    entries: list[Entry] = []
     rsvps = (
         Rsvp.objects.filter(
             user=user,
@@ -92,22 +101,12 @@ def user_feed(*, user: User) -> str:
     )
     for rsvp in rsvps:
         event = rsvp.event
-        found = recurrence.find_occurrence(
-            starts_at=event.starts_at,
-            ends_at=event.ends_at,
-            rule=event.rrule,
-            tz=ZoneInfo(event.village.timezone),
-            original_start=rsvp.occurrence_start,
-            overrides={
-                o.original_start: recurrence.OverrideData(o.cancelled, o.starts_at, o.ends_at)
-                for o in event.overrides.all()
-            },
-        )
+        found = find_occurrence(event_series(event), original_start=rsvp.occurrence_start)
         if found is None or found.cancelled:
             continue
         prefix = "" if rsvp.response == RsvpResponse.GOING else f"[{rsvp.get_response_display()}] "
         entries.append(
-            FeedEvent(
+            Entry(
                 uid=f"rsvp-{rsvp.pk}@dorf",
                 summary=f"{prefix}{event.title} ({event.club.name})",
                 starts_at=found.starts_at,
@@ -126,9 +125,10 @@ def user_feed(*, user: User) -> str:
     for signup in signups:
         shift = signup.shift
         entries.append(
-            FeedEvent(
+            Entry(
                 uid=f"shift-{signup.pk}@dorf",
-                summary=f"Helferschicht: {shift.title} ({shift.event.club.name})",
+                summary=_("Volunteer shift: %(shift)s (%(club)s)")
+                % {"shift": shift.title, "club": shift.event.club.name},
                 starts_at=shift.starts_at,
                 ends_at=shift.ends_at,
                 description=shift.event.title,
@@ -136,4 +136,6 @@ def user_feed(*, user: User) -> str:
                 updated_at=shift.updated_at,
             )
         )
-    return Writer(name=f"dorf: {user.display_name}", tz_name=settings.TIME_ZONE).render(entries)
+    return render_calendar(
+        name=f"dorf: {user.display_name}", tz=tz, entries=entries, refresh=REFRESH
+    )

@@ -260,16 +260,3 @@ class ShiftSignup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on shift {self.shift_id}"
-
-
-class CalendarToken(models.Model):
-    """The secret in the URL of a user's personal calendar feed; rotating it replaces it."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
-    )
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
-    created_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"calendar token of {self.user_id}"

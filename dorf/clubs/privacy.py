@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dorf.clubs.models import Announcement, CalendarToken, ClubMembership, Rsvp, ShiftSignup
+from dorf.calendar import selectors as calendar_selectors
+from dorf.calendar import services as calendar_services
+from dorf.clubs.models import Announcement, ClubMembership, Rsvp, ShiftSignup
+from dorf.clubs.series import FEED_SCOPE
 from dorf.core.privacy import ERASED as ERASED_TEXT
 from dorf.users.models import User
 
@@ -41,11 +44,11 @@ def export_personal_data(user: User) -> dict[str, Any]:
             {"shift": s.shift.title, "starts_at": s.shift.starts_at.isoformat(), "status": s.status}
             for s in ShiftSignup.objects.filter(user=user).select_related("shift").order_by("id")
         ],
-        "has_calendar_feed": CalendarToken.objects.filter(user=user).exists(),
+        "has_calendar_feed": calendar_selectors.feed_token_exists(user=user, scope=FEED_SCOPE),
     }
 
 
 def erase_personal_data(user: User) -> None:
     Announcement.objects.filter(author=user).update(title=ERASED_TEXT, text="")
-    CalendarToken.objects.filter(user=user).delete()
+    calendar_services.feed_token_revoke(user=user, scope=FEED_SCOPE)
     ClubMembership.objects.filter(user=user, state="pending").delete()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from dorf.calendar.recurrence import Occurrence, expand_many
 from dorf.chat.models import Room
-from dorf.clubs import recurrence
 from dorf.clubs.models import (
     CLUB_SUBJECT,
     Announcement,
@@ -24,6 +23,7 @@ from dorf.clubs.models import (
     ShiftSignup,
     Visibility,
 )
+from dorf.clubs.series import event_series
 from dorf.users.models import User
 from dorf.villages.scoping import scope_to_member_villages
 
@@ -86,7 +86,7 @@ def event_list(*, club: Club) -> QuerySet[ClubEvent]:
 @dataclass(frozen=True)
 class OccurrenceRow:
     event: ClubEvent
-    occurrence: recurrence.Occurrence
+    occurrence: Occurrence
     going: int
     waitlisted: int
     my_response: str | None
@@ -105,27 +105,17 @@ def occurrence_list(
     """
     candidates = list(
         events.filter(Q(starts_at__lt=window_end) & (Q(ends_at__gt=window_start) | ~Q(rrule="")))
-        .order_by("starts_at", "id")
+        .order_by("id")
         .prefetch_related("overrides")
     )
-    rows: list[tuple[ClubEvent, recurrence.Occurrence]] = []
-    for event in candidates:
-        overrides = {
-            o.original_start: recurrence.OverrideData(o.cancelled, o.starts_at, o.ends_at)
-            for o in event.overrides.all()
-        }
-        for occurrence in recurrence.expand(
-            starts_at=event.starts_at,
-            ends_at=event.ends_at,
-            rule=event.rrule,
-            tz=ZoneInfo(event.village.timezone),
-            window_start=window_start,
-            window_end=window_end,
-            overrides=overrides,
-        ):
-            rows.append((event, occurrence))
-    rows.sort(key=lambda row: (row[1].starts_at, row[0].pk))
-    rows = rows[:MAX_OCCURRENCES]
+    # Merged lazily by start (ties by event id) and cut at MAX_OCCURRENCES: a series
+    # that repeats often costs its share of the step budget, not a whole list.
+    rows = expand_many(
+        ((event, event_series(event)) for event in candidates),
+        window_start=window_start,
+        window_end=window_end,
+        limit=MAX_OCCURRENCES,
+    )
     counts: Counter[tuple[int, datetime, str]] = Counter()
     mine: dict[tuple[int, datetime], str] = {}
     event_ids = {event.pk for event, _occ in rows}

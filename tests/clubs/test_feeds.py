@@ -1,5 +1,6 @@
-"""The feeds are written by dorf's own RFC 5545 writer and parsed here by an independent
-parser (the ``icalendar`` package), plus checks on the raw lines."""
+"""The feeds are written by the calendar module (with the ``icalendar`` package) and parsed
+here by it too, plus checks on the raw lines; tests/calendar/ checks them against a
+second, independent expander (``recurring-ical-events``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import icalendar
 import pytest
 from django.urls import reverse
 
+from dorf.calendar.models import FeedToken
 from dorf.clubs import services
-from dorf.clubs.ical import fold
-from dorf.clubs.models import CalendarToken
 from tests.clubs.factories import (
     BERLIN,
     ClubEventFactory,
@@ -177,18 +177,10 @@ def test_the_personal_feed_lists_my_events_and_shifts_by_token_and_rotation_kill
     new_url = client.post(reverse("clubs:calendar-token")).json()["url"]
     assert new_url != url
     assert api_client.get(path).status_code == 404
-    assert CalendarToken.objects.count() == 1
+    assert FeedToken.objects.count() == 1
 
 
 def test_a_wrong_feed_token_is_404(api_client) -> None:
     url = reverse("clubs:user-feed", kwargs={"token": "not-a-real-token"})
     response = api_client.get(url)
     assert response.status_code == 404
-
-
-def test_long_lines_are_folded_without_splitting_a_character() -> None:
-    line = "SUMMARY:" + "Ä" * 80
-    folded = fold(line)
-    parts = folded.split("\r\n ")
-    assert "".join(parts) == line
-    assert all(len(part.encode()) <= 75 for part in parts)

@@ -1,4 +1,4 @@
-"""Write use-cases of clubs: membership, announcements, events, RSVPs, shifts, feeds.
+"""Write use-cases of clubs: membership, announcements, events, RSVPs, shifts.
 
 Lock order: an event row before its RSVPs; a shift row before its signups. Every RSVP
 change locks its event (``select_for_update``), which serialises the capacity check
@@ -8,13 +8,8 @@ and the waitlist per event on PostgreSQL.
 from dorf.clubs.services._common import (
     event_tz,
     going_count,
-    overrides_of,
 )
 from dorf.clubs.services.announcements import announcement_create
-from dorf.clubs.services.calendar_tokens import (
-    calendar_token_get,
-    calendar_token_rotate,
-)
 from dorf.clubs.services.clubs import (
     club_create,
     club_join,
@@ -41,8 +36,6 @@ from dorf.clubs.services.shifts import (
 
 __all__ = [
     "announcement_create",
-    "calendar_token_get",
-    "calendar_token_rotate",
     "club_create",
     "club_join",
     "club_leave",
@@ -56,7 +49,6 @@ __all__ = [
     "event_update",
     "going_count",
     "occurrence_override_set",
-    "overrides_of",
     "require_board",
     "rsvp_set",
     "shift_confirm_attendance",

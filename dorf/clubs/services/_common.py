@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.clubs import recurrence
+from dorf.calendar.recurrence import Occurrence, find_occurrence
 from dorf.clubs.models import (
     ClubEvent,
     Rsvp,
     RsvpResponse,
     Visibility,
 )
+from dorf.clubs.series import event_series
 from dorf.clubs.services.clubs import club_membership_of
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.notifications.models import Category
@@ -31,35 +32,19 @@ def event_tz(event: ClubEvent) -> ZoneInfo:
     return ZoneInfo(event.village.timezone)
 
 
-def overrides_of(event: ClubEvent) -> dict[datetime, recurrence.OverrideData]:
-    return {
-        o.original_start: recurrence.OverrideData(o.cancelled, o.starts_at, o.ends_at)
-        for o in event.overrides.all()
-    }
-
-
 def _validate_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise ValidationFailed(fields={"ends_at": [_("The end must be after the start.")]})
 
 
-def _resolve_occurrence(
-    event: ClubEvent, occurrence_start: datetime | None
-) -> recurrence.Occurrence:
+def _resolve_occurrence(event: ClubEvent, occurrence_start: datetime | None) -> Occurrence:
     if occurrence_start is None:
         if event.is_recurring:
             raise ValidationFailed(
                 fields={"occurrence_start": [_("Say which occurrence you mean.")]}
             )
         occurrence_start = event.starts_at
-    found = recurrence.find_occurrence(
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        rule=event.rrule,
-        tz=event_tz(event),
-        original_start=occurrence_start,
-        overrides=overrides_of(event),
-    )
+    found = find_occurrence(event_series(event), original_start=occurrence_start)
     if found is None:
         raise ValidationFailed(
             fields={"occurrence_start": [_("The event has no occurrence at this time.")]},

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dorf.clubs import locks, recurrence
+from dorf.calendar.recurrence import Series, find_occurrence, validate_rule
+from dorf.clubs import locks
 from dorf.clubs.models import (
     ClubEvent,
     OccurrenceOverride,
@@ -59,7 +60,7 @@ def event_create(
     require_board(user, club)
     _validate_times(starts_at, ends_at)
     _validate_geo(latitude, longitude)
-    rule = recurrence.normalise_rule(rrule, starts_at=starts_at, tz=ZoneInfo(club.village.timezone))
+    rule = validate_rule(rrule, starts_at=starts_at, tz=ZoneInfo(club.village.timezone))
     return ClubEvent.objects.create(
         club=club,
         village=club.village,
@@ -92,9 +93,7 @@ def event_update(*, user: User, event_id: int, **fields: Any) -> ClubEvent:
         setattr(event, name, value)
     _validate_times(event.starts_at, event.ends_at)
     _validate_geo(event.latitude, event.longitude)
-    event.rrule = recurrence.normalise_rule(
-        event.rrule, starts_at=event.starts_at, tz=event_tz(event)
-    )
+    event.rrule = validate_rule(event.rrule, starts_at=event.starts_at, tz=event_tz(event))
     counts = _going_counts(event)
     if event.capacity is not None and counts and max(counts.values()) > event.capacity:
         raise ValidationFailed(
@@ -139,13 +138,11 @@ def occurrence_override_set(
         _validate_times(starts_at, ends_at)
     if not cancelled and starts_at is None:
         raise ValidationFailed(_("Cancel the occurrence or give it a new time."), code="no_change")
-    found = recurrence.find_occurrence(
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        rule=event.rrule,
-        tz=event_tz(event),
-        original_start=original_start,
+    # The series without its overrides: a moved or cancelled occurrence can change again.
+    series = Series(
+        starts_at=event.starts_at, ends_at=event.ends_at, tz=event_tz(event), rule=event.rrule
     )
+    found = find_occurrence(series, original_start=original_start)
     if found is None:
         raise ValidationFailed(
             fields={"original_start": [_("The event has no occurrence at this time.")]},
