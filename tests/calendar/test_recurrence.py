@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
 from django.utils import translation
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from dorf.calendar.recurrence import (
     MAX_STEPS_PER_SERIES,
@@ -366,3 +369,70 @@ def test_naive_windows_are_a_programming_error():
             window_start=datetime(2026, 1, 1),  # noqa: DTZ001
             window_end=utc(2026, 2, 1),
         )
+
+
+JUMPABLE_RULES = st.one_of(
+    st.builds(
+        lambda days, interval: f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={','.join(days)}",
+        st.lists(
+            st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+        st.integers(1, 5),
+    ),
+    st.builds(lambda interval: f"FREQ=DAILY;INTERVAL={interval}", st.integers(1, 40)),
+    st.builds(
+        lambda hours: "FREQ=DAILY;BYHOUR=" + ",".join(map(str, sorted(hours))),
+        st.sets(st.integers(0, 23), min_size=1, max_size=3),
+    ),
+    st.builds(lambda interval: f"FREQ=MONTHLY;INTERVAL={interval}", st.integers(1, 12)),
+    st.builds(
+        lambda nth, day, interval: f"FREQ=MONTHLY;INTERVAL={interval};BYDAY={nth}{day}",
+        st.sampled_from([1, 2, -1]),
+        st.sampled_from(["MO", "SA"]),
+        st.integers(1, 4),
+    ),
+    st.builds(lambda day: f"FREQ=MONTHLY;BYMONTHDAY={day}", st.sampled_from([1, 29, 31, -1])),
+    st.just("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"),
+    st.builds(lambda interval: f"FREQ=YEARLY;INTERVAL={interval}", st.integers(1, 4)),
+    st.builds(
+        lambda until: f"FREQ=WEEKLY;UNTIL={until}", st.sampled_from(["20260315", "20270101"])
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rule=JUMPABLE_RULES,
+    first=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2025, 12, 31)),  # noqa: DTZ001
+    window_day=st.integers(0, 364),
+    window_days=st.integers(1, 60),
+)
+def test_starting_near_the_window_gives_the_same_dates_as_walking_from_the_first(
+    rule, first, window_day, window_days
+):
+    # given: a series from some day in 2019-2025 and a window somewhere in 2026
+    start = first.replace(second=0, microsecond=0, tzinfo=BERLIN)
+    try:
+        stored = validate_rule(rule, starts_at=start, tz=BERLIN)
+    except ValidationFailed:
+        assume(False)
+    window_start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=window_day)
+    window_end = window_start + timedelta(days=window_days)
+    # when: the module (which jumps) and a plain walk with dateutil from the first date
+    ours = [
+        o.starts_at
+        for o in expand(series(start, 60, stored), window_start=window_start, window_end=window_end)
+    ]
+    walked = sorted(
+        {
+            wall.replace(fold=0).astimezone(UTC)
+            for wall in rrulestr(stored, dtstart=start.replace(tzinfo=BERLIN)).between(
+                window_start - timedelta(days=1), window_end + timedelta(days=1), inc=True
+            )
+        }
+    )
+    # then
+    assert ours == [w for w in walked if window_start <= w < window_end]
