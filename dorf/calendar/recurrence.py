@@ -71,9 +71,10 @@ _UNSUPPORTED = ("BYYEARDAY", "BYWEEKNO", "RSCALE", "SKIP")
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _BYDAY = re.compile(r"^([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _INTEGER = re.compile(r"^[+-]?\d{1,4}$")
-# The largest UTC offset a zone can have: a later wall time never resolves more than
-# this much earlier than its naive value (used to keep the output sorted).
-_MAX_OFFSET = timedelta(hours=24)
+# UTC offsets lie within ±24 h, so a later wall time never resolves more than 48 h before
+# an earlier one does (a spring gap makes it resolve up to the gap's length before):
+# starts this far behind the latest one are final (used to keep the output sorted).
+_REORDER_HORIZON = timedelta(hours=48)
 # Days a window's search starts early: an occurrence shifted by a clock change still
 # lands in the window it belongs to.
 _SEARCH_MARGIN = timedelta(days=2)
@@ -399,8 +400,11 @@ def _wall_duration(series: Series) -> timedelta:
 def _end_of(start: datetime, series: Series, duration: timedelta) -> datetime:
     if start == series.starts_at:
         return series.ends_at.astimezone(UTC)
-    wall = start.astimezone(series.tz).replace(tzinfo=None) + duration
-    end = _resolve(wall, series.tz)
+    local = start.astimezone(series.tz)
+    end = start + duration
+    if end.astimezone(series.tz).utcoffset() == local.utcoffset():
+        return end  # no clock change in between: wall-clock and real duration agree
+    end = _resolve(local.replace(tzinfo=None) + duration, series.tz)
     if end <= start:  # an end in a later gap can never come before the start, but be sure
         end = start + (series.ends_at - series.starts_at)
     return end
@@ -469,9 +473,10 @@ def _originals(
     for wall in islice(parsed, MAX_STEPS_PER_SERIES):
         if budget is not None and not budget.take():
             break
-        naive = wall.replace(tzinfo=None)
-        heapq.heappush(pending, _resolve(naive, tz))
-        floor = naive.replace(tzinfo=UTC) - _MAX_OFFSET
+        # dateutil's datetimes carry ``tz``: fold=0 is RFC 5545's reading (see _resolve)
+        resolved = wall.replace(fold=0).astimezone(UTC)
+        heapq.heappush(pending, resolved)
+        floor = resolved - _REORDER_HORIZON
         while pending and pending[0] < floor:
             resolved = heapq.heappop(pending)
             if resolved != last:  # the spring gap maps two wall times onto one instant
