@@ -360,14 +360,11 @@ def validate_rule(value: str, *, starts_at: datetime, tz: ZoneInfo) -> str:
     combinations that produce no date."""
     if not value.strip():
         return ""
-    rule = _split(value)
-    _check_numbers(rule)
-    local_start = starts_at.astimezone(tz)
-    _check_feasible(rule, local_start)
+    rule = _checked(value, starts_at.astimezone(tz))
     _normalise_until(rule, tz)
     text = rule.text()
     try:
-        parsed = rrulestr(text, dtstart=local_start)
+        parsed = rrulestr(text, dtstart=starts_at.astimezone(tz))
     except (ValueError, TypeError, OverflowError) as exc:
         raise _invalid(_("This is not a valid recurrence rule.")) from exc
     if not isinstance(parsed, rrule):
@@ -494,13 +491,30 @@ def _stored_rule(text: str, local_start: datetime) -> _Rule | None:
     database) must not make a listing search for years, nor fail it. Such a series shows
     its first date only."""
     try:
-        rule = _split(text)
-        _check_numbers(rule)
-        _check_feasible(rule, local_start)
+        return _checked(text, local_start)
     except ValidationFailed:
         logger.warning("Recurrence rule %r is outside the limits; showing its first date", text)
         return None
+
+
+def _checked(text: str, local_start: datetime) -> _Rule:
+    rule = _split(text)
+    _check_numbers(rule)
+    _check_feasible(rule, local_start)
     return rule
+
+
+def rule_within_limits(series: Series) -> bool:
+    """Whether the series' stored rule keeps today's limits. A rule that does not is
+    expanded as a single date; feeds should publish it without its RRULE too."""
+    if not series.rule:
+        return True
+    local_start = series.starts_at.astimezone(series.tz).replace(tzinfo=None)
+    try:
+        _checked(series.rule, local_start)
+    except ValidationFailed:
+        return False
+    return True
 
 
 def _overrides_utc(series: Series) -> dict[datetime, Override]:

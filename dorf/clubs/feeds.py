@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dorf.calendar.ics import Entry, render_calendar
-from dorf.calendar.recurrence import find_occurrence
+from dorf.calendar.recurrence import find_occurrence, rule_within_limits
 from dorf.clubs.models import ClubEvent, Rsvp, RsvpResponse, ShiftSignup
 from dorf.clubs.series import event_series
 from dorf.users.models import User
@@ -36,6 +36,9 @@ def series_entries(event: ClubEvent) -> Iterator[Entry]:
         else None
     )
     summary = f"{event.title} ({event.club.name})"
+    # A rule stored before today's limits is published as its first date only, as the
+    # app lists it, instead of handing calendar apps a rule with millions of dates.
+    rule = event.rrule if rule_within_limits(event_series(event)) else ""
     yield Entry(
         uid=_uid(event),
         summary=summary,
@@ -44,12 +47,12 @@ def series_entries(event: ClubEvent) -> Iterator[Entry]:
         description=event.description,
         location=event.place,
         geo=geo,
-        rrule=event.rrule,
-        exdates=sorted(o.original_start for o in overrides if o.cancelled) if event.rrule else (),
+        rrule=rule,
+        exdates=sorted(o.original_start for o in overrides if o.cancelled) if rule else (),
         sequence=event.sequence,
         updated_at=event.updated_at,
     )
-    if not event.rrule:
+    if not rule:
         return
     for override in sorted(overrides, key=lambda o: o.original_start):
         if override.cancelled or override.starts_at is None or override.ends_at is None:

@@ -234,3 +234,46 @@ def test_club_event_list_runs_a_constant_number_of_queries(
         rows = client.get(url).json()["results"]
     assert len(rows) == 5
     assert sum(len(r["overrides"]) for r in rows) == 4
+
+
+def test_a_rule_stored_before_the_limits_lists_and_publishes_its_first_date_only(
+    village, club, member, client_for
+) -> None:
+    # given: an event whose rule repeats every second, written before rules were limited
+    hostile = "FREQ=DAILY;BYHOUR=0;BYMINUTE=0;BYSECOND=" + ",".join(map(str, range(60)))
+    ClubEventFactory(
+        club=club, starts_at=berlin(2030, 1, 2, 10), ends_at=berlin(2030, 1, 2, 12), rrule=hostile
+    )
+    client = client_for(member.user)
+    # when
+    listing = client.get(
+        reverse("clubs:village-events", kwargs={"slug": village.slug}),
+        {"start": "2030-01-01T00:00:00Z", "end": "2031-01-01T00:00:00Z"},
+    )
+    feed = client.get(reverse("clubs:club-feed", kwargs={"club_id": club.pk}))
+    # then: one date, in the list and in the feed, and no rule handed to calendar apps
+    assert listing.status_code == 200
+    assert [row["starts_at"] for row in listing.json()] == ["2030-01-02T10:00:00+01:00"]
+    assert feed.status_code == 200
+    assert b"RRULE:FREQ=DAILY" not in feed.content
+
+
+def test_a_rule_at_the_limit_fills_a_long_window_with_the_capped_number_of_rows(
+    village, club, member, client_for
+) -> None:
+    # given: 24 dates a day, asked about 400 days (9,600 dates)
+    ClubEventFactory(
+        club=club,
+        starts_at=berlin(2030, 1, 1),
+        ends_at=berlin(2030, 1, 1, 0, 30),
+        rrule="FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))),
+    )
+    response = client_for(member.user).get(
+        reverse("clubs:village-events", kwargs={"slug": village.slug}),
+        {"start": "2030-01-01T00:00:00Z", "end": "2031-02-04T00:00:00Z"},
+    )
+    assert response.status_code == 200
+    rows = response.json()
+    assert len(rows) == 500
+    assert rows[0]["starts_at"] == "2030-01-01T01:00:00+01:00"
+    assert rows[-1]["starts_at"] < "2030-01-23"
