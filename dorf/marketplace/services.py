@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from dorf.chat import services as chat_services
 from dorf.chat.models import Message
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from dorf.core.photos import photo_prepare
 from dorf.marketplace import locks, payments
 from dorf.marketplace.models import (
     Agreement,
@@ -29,7 +30,6 @@ from dorf.marketplace.models import (
     PostingStatus,
     snap_to_grid,
 )
-from dorf.marketplace.photos import photo_prepare
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify, notify_moderators
 from dorf.users.models import User

@@ -1,5 +1,7 @@
 """Photo uploads: checked and re-encoded with Pillow before anything is stored.
 
+Shared by every app that takes photos (marketplace postings, problem reports).
+
 Re-encoding (instead of storing the upload) does three jobs at once: it proves the file
 is really an image of an accepted type, it bounds the size (long edge at most
 ``PHOTO_MAX_EDGE``), and it drops EXIF, which often carries the GPS position of the
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -30,6 +32,32 @@ class PreparedPhoto:
     content: ContentFile[bytes]
     width: int
     height: int
+    # The camera's GPS position (latitude, longitude) read before the EXIF is dropped;
+    # a caller may offer it as a location, it is never stored with the photo.
+    gps: tuple[float, float] | None = None
+
+
+_GPS_IFD = 0x8825
+
+
+def _degrees(value: Any) -> float:
+    d, m, s = (float(part) for part in value)
+    return d + m / 60 + s / 3600
+
+
+def _gps_of(image: Image.Image) -> tuple[float, float] | None:
+    try:
+        gps = image.getexif().get_ifd(_GPS_IFD)
+        lat, lon = _degrees(gps[2]), _degrees(gps[4])
+        if gps.get(1) == "S":
+            lat = -lat
+        if gps.get(3) == "W":
+            lon = -lon
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return (lat, lon)
 
 
 def _invalid(message: str) -> ValidationFailed:
@@ -50,6 +78,7 @@ def photo_prepare(upload: IO[bytes], *, size: int) -> PreparedPhoto:
         upload.seek(0)
         with Image.open(upload) as image:
             image.load()
+            gps = _gps_of(image)
             # Apply the camera's rotation before the EXIF that carries it is dropped.
             oriented = ImageOps.exif_transpose(image) or image
             rgb = oriented.convert("RGB")
@@ -59,4 +88,6 @@ def photo_prepare(upload: IO[bytes], *, size: int) -> PreparedPhoto:
     out = io.BytesIO()
     # No exif= argument: the re-encoded file carries no metadata.
     rgb.save(out, format="JPEG", quality=85, optimize=True)
-    return PreparedPhoto(ContentFile(out.getvalue(), name="photo.jpg"), rgb.width, rgb.height)
+    return PreparedPhoto(
+        ContentFile(out.getvalue(), name="photo.jpg"), rgb.width, rgb.height, gps=gps
+    )
