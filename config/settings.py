@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dorf.clubs",
     "dorf.deliveries",
     "dorf.appointments",
+    "dorf.reports",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,29 @@ DORF_GEOCODER_MIN_DELAY_S = float(os.environ.get("DORF_GEOCODER_MIN_DELAY_S", "1
 DORF_OSRM_URL = os.environ.get("DORF_OSRM_URL", "")
 DORF_PLANNING_TIME_LIMIT_S = float(os.environ.get("DORF_PLANNING_TIME_LIMIT_S", "5"))
 DORF_PLANNING_FIRST_SOLUTION_ONLY = env_bool("DORF_PLANNING_FIRST_SOLUTION_ONLY")
+# --- E-mail -------------------------------------------------------------------------------
+# Printed to the log unless an SMTP server is configured.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DORF_FROM_EMAIL", "dorf@localhost")
+
+# --- Problem reports (Mängelmelder, Open311) ---------------------------------------------
+DORF_REPORTS_PER_REPORTER_PER_HOUR = int(os.environ.get("DORF_REPORTS_PER_REPORTER_PER_HOUR", "10"))
+DORF_OPEN311_CONTACT = os.environ.get(
+    "DORF_OPEN311_CONTACT", "Rathaus, Bürgerservice — siehe Impressum der Gemeinde"
+)
+DORF_OPEN311_REQUESTS_PER_KEY_PER_HOUR = int(
+    os.environ.get("DORF_OPEN311_REQUESTS_PER_KEY_PER_HOUR", "1000")
+)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=True)

@@ -14,10 +14,13 @@ api_v1 = [
     path("", include("dorf.clubs.urls")),
     path("", include("dorf.deliveries.urls")),
     path("", include("dorf.appointments.urls")),
+    path("", include("dorf.reports.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    # Open311 GeoReport v2 (problem reports), outside the dorf API: the spec fixes its shape.
+    path("open311/v2/", include("dorf.reports.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
