@@ -8,7 +8,7 @@ category forwarded by e-mail, get an e-mail sent by a Celery task after commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from celery import shared_task
 from django.conf import settings
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from dorf.notifications.models import Category
-from dorf.notifications.services import notify
+from dorf.notifications.services import notify_many
 from dorf.reports.models import Report, ReportStatus, ReportSupporter
 from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState, Role
@@ -31,29 +31,6 @@ LINK_TYPE = "problem_report"
 def _render(text: StrOrPromise, params: Mapping[str, object]) -> str:
     values = {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()}
     return str(text) % values if isinstance(text, Promise) and values else str(text)
-
-
-def notify_many(
-    *,
-    recipients: Iterable[User],
-    category: Category,
-    title: StrOrPromise,
-    body: StrOrPromise = "",
-    params: Mapping[str, object] | None = None,
-    **kwargs: object,
-) -> None:
-    """Each recipient once, in their own language (until the notification service's
-    fan-out of the same name is on main)."""
-    unique = {user.pk: user for user in recipients}
-    for user in unique.values():
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            notify(
-                user=user,
-                category=category,
-                title=_render(title, params or {}),
-                body=_render(body, params or {}),
-                **kwargs,  # type: ignore[arg-type]
-            )
 
 
 def _email_text(template: StrOrPromise, **params: object) -> str:
