@@ -425,6 +425,11 @@ def test_get_requests_in_json_with_filters(client, reports) -> None:
     assert data[0]["status_notes"] is None
     assert [r["status"] for r in client.get(url, j | {"status": "closed"}).json()] == ["closed"]
     assert client.get(url, j | {"status": "open,closed"}).json() == data
+    first = client.get(url, j | {"page_size": "1"}).json()
+    second = client.get(url, j | {"page_size": "1", "page": "2"}).json()
+    assert [r["service_request_id"] for r in first + second] == [
+        r["service_request_id"] for r in data
+    ]
     assert [r["service_code"] for r in client.get(url, j | {"service_code": "laterne"}).json()] == [
         "laterne"
     ]
@@ -454,6 +459,8 @@ def test_get_requests_in_json_with_filters(client, reports) -> None:
         ({"start_date": "2026-06-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "end_date"),
         ({"status": "offen"}, "status"),
         ({"service_request_id": "1,abc"}, "service_request_id"),
+        ({"page_size": "1001"}, "page_size"),
+        ({"page": "0"}, "page"),
     ],
 )
 def test_get_requests_with_bad_filters(client, reports, params, needle) -> None:

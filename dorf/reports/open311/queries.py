@@ -60,6 +60,7 @@ def request_rows(
     start: datetime | None = None,
     end: datetime | None = None,
     open311_statuses: list[str] | None = None,
+    offset: int = 0,
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """Public reports of the village, newest first; never who reported them."""
@@ -81,7 +82,7 @@ def request_rows(
     rows = (
         reports.annotate(media=Subquery(first_photo.values("image")[:1]))
         .order_by("-created_at", "-id")
-        .values(*REQUEST_FIELDS)[:limit]
+        .values(*REQUEST_FIELDS)[offset : offset + limit]
     )
     return list(rows)
 
