@@ -99,7 +99,7 @@ class CategoryUpdateSerializer(CategoryCreateSerializer):
         return fields
 
 
-class PhotoSerializer(serializers.Serializer[Any]):
+class ReportPhotoSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     width = serializers.IntegerField()
@@ -113,7 +113,7 @@ class PhotoSerializer(serializers.Serializer[Any]):
         return photo.approved_at is not None
 
 
-class ReportSerializer(serializers.Serializer[Any]):
+class ProblemReportSerializer(serializers.Serializer[Any]):
     """What members see. Never the reporter's name: "is_mine" tells the reporter only."""
 
     id = serializers.IntegerField()
@@ -133,7 +133,7 @@ class ReportSerializer(serializers.Serializer[Any]):
     supporter_count = serializers.IntegerField(default=0)
     can_reopen = serializers.SerializerMethodField()
     duplicate_of_id = serializers.IntegerField(allow_null=True)
-    photos = PhotoSerializer(many=True)
+    photos = ReportPhotoSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     fixed_at = serializers.DateTimeField(allow_null=True)
@@ -160,7 +160,7 @@ class UpdateSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
 
 
-class StaffReportSerializer(ReportSerializer):
+class StaffReportSerializer(ProblemReportSerializer):
     """The staff's view: who reported (to contact them), answers, assignment, history."""
 
     reporter_id = serializers.IntegerField(allow_null=True)
@@ -181,7 +181,7 @@ class StaffReportDetailSerializer(StaffReportSerializer):
     updates = UpdateSerializer(many=True)
 
 
-class ReportDetailSerializer(ReportSerializer):
+class ProblemReportDetailSerializer(ProblemReportSerializer):
     updates = serializers.SerializerMethodField()
 
     def get_updates(self, report: Report) -> list[dict[str, Any]]:
@@ -193,7 +193,7 @@ class ReportDetailSerializer(ReportSerializer):
         ]
 
 
-class ReportCreateSerializer(InputSerializer):
+class ProblemReportCreateSerializer(InputSerializer):
     service_code = serializers.SlugField(max_length=40)
     description = serializers.CharField(max_length=MAX_DESCRIPTION_CHARS)
     lat = serializers.FloatField(required=False, default=None, allow_null=True)
@@ -217,7 +217,7 @@ class ReportCreateSerializer(InputSerializer):
         return value
 
 
-class ReportFilterSerializer(serializers.Serializer[Any]):
+class ProblemReportFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
     service_code = serializers.SlugField(required=False)
     mine = serializers.BooleanField(required=False, default=False)
@@ -237,7 +237,7 @@ class NearbyFilterSerializer(serializers.Serializer[Any]):
     service_code = serializers.SlugField()
 
 
-class NearbySerializer(ReportSerializer):
+class NearbySerializer(ProblemReportSerializer):
     distance_m = serializers.SerializerMethodField()
 
     def get_distance_m(self, report: Report) -> int:
@@ -261,7 +261,7 @@ class MergeSerializer(NoteSerializer):
     into_id = serializers.IntegerField()
 
 
-class ReplySerializer(InputSerializer):
+class ReportReplySerializer(InputSerializer):
     text = serializers.CharField(max_length=1000)
 
 
@@ -296,7 +296,9 @@ def _detail(membership: Membership, report_id: int) -> Response:
     report = selectors.report_for_member(membership=membership, report_id=report_id)
     if report is None:
         raise NotFound()
-    serializer = StaffReportDetailSerializer if membership.is_staff else ReportDetailSerializer
+    serializer = (
+        StaffReportDetailSerializer if membership.is_staff else ProblemReportDetailSerializer
+    )
     return Response(serializer(report, context=_context(membership)).data)
 
 
@@ -343,14 +345,14 @@ class ReportListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        parameters=[ReportFilterSerializer],
-        responses=ReportSerializer(many=True),
+        parameters=[ProblemReportFilterSerializer],
+        responses=ProblemReportSerializer(many=True),
         tags=TAGS,
         description="Public reports of the village and my own private ones, newest first.",
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        params = ReportFilterSerializer(data=request.query_params)
+        params = ProblemReportFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
         reports = selectors.reports_for_member(
@@ -361,15 +363,15 @@ class ReportListView(APIView):
         )
         paginator = IdCursorPagination()
         page = paginator.paginate_queryset(reports, request, view=self)
-        data = ReportSerializer(page, many=True, context=_context(membership)).data
+        data = ProblemReportSerializer(page, many=True, context=_context(membership)).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(
         request={
-            "application/json": ReportCreateSerializer,
-            "multipart/form-data": ReportCreateSerializer,
+            "application/json": ProblemReportCreateSerializer,
+            "multipart/form-data": ProblemReportCreateSerializer,
         },
-        responses={201: ReportDetailSerializer},
+        responses={201: ProblemReportDetailSerializer},
         tags=TAGS,
         description=(
             "File a report. The place: lat/long inside the village, or an address, or the "
@@ -389,7 +391,7 @@ class ReportListView(APIView):
                 )
             data = {key: data.get(key) for key in data if key != "photos"}
             data["photos"] = photos
-        parsed = ReportCreateSerializer.parse(data)
+        parsed = ProblemReportCreateSerializer.parse(data)
         report = services.report_create(
             village=membership.village,
             reporter=membership,
@@ -436,13 +438,13 @@ class ReportNearbyView(APIView):
 
 
 class ReportDetailView(APIView):
-    @extend_schema(responses=ReportDetailSerializer, tags=TAGS)
+    @extend_schema(responses=ProblemReportDetailSerializer, tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         return _detail(require_member_by_slug(request.user, slug), report_id)
 
 
 class ReportSupportView(APIView):
-    @extend_schema(request=None, responses=ReportDetailSerializer, tags=TAGS)
+    @extend_schema(request=None, responses=ProblemReportDetailSerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         """ "Me too": follow the report instead of filing the same problem again."""
         membership = require_member_by_slug(request.user, slug)
@@ -451,7 +453,7 @@ class ReportSupportView(APIView):
 
 
 class ReportReopenView(APIView):
-    @extend_schema(request=NoteSerializer, responses=ReportDetailSerializer, tags=TAGS)
+    @extend_schema(request=NoteSerializer, responses=ProblemReportDetailSerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         """The reporter: "not fixed" within 14 days after "fixed"."""
         membership = require_member_by_slug(request.user, slug)
@@ -518,21 +520,21 @@ class MergeView(APIView):
 
 
 class ReplyView(APIView):
-    @extend_schema(request=ReplySerializer, responses={201: UpdateSerializer}, tags=TAGS)
+    @extend_schema(request=ReportReplySerializer, responses={201: UpdateSerializer}, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         """A private answer to the reporter (chat room, or e-mail for Open311 reporters)."""
         membership = _staff(request, slug)
-        data = ReplySerializer.parse(request.data)
+        data = ReportReplySerializer.parse(request.data)
         update = services.report_reply(actor=membership, report_id=report_id, text=data["text"])
         return Response(UpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
 class PhotoApproveView(APIView):
-    @extend_schema(request=None, responses=PhotoSerializer, tags=TAGS)
+    @extend_schema(request=None, responses=ReportPhotoSerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int, photo_id: int) -> Response:
         membership = _staff(request, slug)
         photo = services.photo_approve(actor=membership, report_id=report_id, photo_id=photo_id)
-        return Response(PhotoSerializer(photo).data)
+        return Response(ReportPhotoSerializer(photo).data)
 
 
 class ApiKeyListView(APIView):
