@@ -399,7 +399,7 @@ def report_create(
     if api_key is not None:
         check_rate(
             scope="key",
-            ident=str(api_key.pk),
+            ident=api_key.key_hash[:32],  # not the id: counters outlive a recreated database
             limit=settings.DORF_OPEN311_REQUESTS_PER_KEY_PER_HOUR,
         )
     check_rate(
