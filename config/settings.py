@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dorf.deliveries",
     "dorf.appointments",
     "dorf.reports",
+    "dorf.news",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +302,22 @@ DORF_OPEN311_CONTACT = os.environ.get(
 DORF_OPEN311_REQUESTS_PER_KEY_PER_HOUR = int(
     os.environ.get("DORF_OPEN311_REQUESTS_PER_KEY_PER_HOUR", "1000")
 )
+
+# Polled sources (news feeds, warning APIs): dorf.core.fetch. Private and loopback
+# addresses are refused unless this is set (tests serve recorded files from 127.0.0.1).
+DORF_FETCH_ALLOW_PRIVATE = env_bool("DORF_FETCH_ALLOW_PRIVATE", default=False)
+DORF_FETCH_MAX_BYTES = int(os.environ.get("DORF_FETCH_MAX_BYTES", str(5 * 1024 * 1024)))
+DORF_FETCH_TIMEOUT_S = float(os.environ.get("DORF_FETCH_TIMEOUT_S", "10"))
+DORF_FETCH_USER_AGENT = os.environ.get(
+    "DORF_FETCH_USER_AGENT", "dorf-backend (+https://dorf.example)"
+)
+# Official warnings (dorf.warnings): the Bund's NINA API and, optionally, the DWD's CAP feed.
+DORF_NINA_BASE_URL = os.environ.get("DORF_NINA_BASE_URL", "https://warnung.bund.de/api31").rstrip(
+    "/"
+)
+DORF_DWD_CAP_URL = os.environ.get("DORF_DWD_CAP_URL", "")
+# Where the printed digest's QR code points (the app or its web address).
+DORF_APP_URL = os.environ.get("DORF_APP_URL", "https://dorf.example/app")
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=True)

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("dorf.deliveries.urls")),
     path("", include("dorf.appointments.urls")),
     path("", include("dorf.reports.urls")),
+    path("", include("dorf.news.urls")),
 ]
 
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""Photo uploads: checked and re-encoded with Pillow before anything is stored.
+"""Photo uploads (marketplace postings, news images): checked and re-encoded with Pillow
+before anything is stored.
 
 Shared by every app that takes photos (marketplace postings, problem reports).
 

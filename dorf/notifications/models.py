@@ -17,6 +17,8 @@ class Category(models.TextChoices):
     LEDGER = "ledger", _("Time credits")
     DELIVERY = "delivery", _("Delivery")
     VILLAGE = "village", _("Village")
+    NEWS = "news", _("News from the town hall and clubs")
+    WARNING = "warning", _("Official warning")
 
 
 class Notification(models.Model):
