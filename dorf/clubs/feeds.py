@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dorf.calendar.ics import Entry, render_calendar
@@ -89,7 +89,13 @@ def events_feed(*, name: str, tz: ZoneInfo, events: Iterable[ClubEvent]) -> byte
 
 def user_feed(*, user: User, tz: ZoneInfo) -> bytes:
     """ "My events and shifts": every occurrence I said going/maybe to (or wait for), and
-    every shift I signed up for, as single VEVENTs."""
+    every shift I signed up for, as single VEVENTs, in the owner's language (calendar apps
+    send no Accept-Language worth following)."""
+    with translation.override(user.language):
+        return _user_feed(user=user, tz=tz)
+
+
+def _user_feed(*, user: User, tz: ZoneInfo) -> bytes:
     cutoff = timezone.now() - PAST_HORIZON
     entries: list[Entry] = []
     rsvps = (

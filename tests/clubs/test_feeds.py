@@ -12,7 +12,9 @@ import pytest
 from django.urls import reverse
 
 from dorf.calendar.models import FeedToken
+from dorf.calendar.services import feed_token_get
 from dorf.clubs import services
+from dorf.clubs.series import FEED_SCOPE
 from tests.clubs.factories import (
     BERLIN,
     ClubEventFactory,
@@ -184,3 +186,21 @@ def test_a_wrong_feed_token_is_404(api_client) -> None:
     url = reverse("clubs:user-feed", kwargs={"token": "not-a-real-token"})
     response = api_client.get(url)
     assert response.status_code == 404
+
+
+def test_the_personal_feed_speaks_its_owners_language(club, member, api_client) -> None:
+    # given: an English-speaking member signed up for a shift, and maybe going to an event
+    member.user.language = "en"
+    member.user.save(update_fields=["language"])
+    event = ClubEventFactory(club=club, title="Sommerfest")
+    RsvpFactory(event=event, user=member.user, response="maybe")
+    ShiftSignupFactory(shift=ShiftFactory(event=event, title="Grill"), user=member.user)
+    token = feed_token_get(user=member.user, scope=FEED_SCOPE)
+    # when: the calendar app asks in German
+    api_client.credentials(HTTP_ACCEPT_LANGUAGE="de")
+    _raw, calendar = _get(api_client, reverse("clubs:user-feed", kwargs={"token": token.token}))
+    # then
+    assert sorted(str(e["SUMMARY"]) for e in _events(calendar)) == [
+        "Volunteer shift: Grill (Sportverein)",
+        "[Maybe] Sommerfest (Sportverein)",
+    ]
