@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dorf.marketplace",
     "dorf.clubs",
     "dorf.deliveries",
+    "dorf.lostfound",
     "dorf.appointments",
     "dorf.reports",
     "dorf.news",

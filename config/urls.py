@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("dorf.marketplace.urls")),
     path("", include("dorf.clubs.urls")),
     path("", include("dorf.deliveries.urls")),
+    path("", include("dorf.lostfound.urls")),
     path("", include("dorf.appointments.urls")),
     path("", include("dorf.reports.urls")),
     path("", include("dorf.news.urls")),

@@ -22,8 +22,8 @@ POSTINGS: list[tuple[str, str, str, str, int | None]] = [
     ("request", "ride", "Wer fährt mich zum Arzt?", "Termin am Dienstag um 10 Uhr.", 90),
     ("request", "errand", "Einkauf für meine Mutter", "Wocheneinkauf im Supermarkt.", 60),
     ("offer", "errand", "Ich gehe morgen zur Apotheke", "Bringe gern etwas mit.", 20),
-    ("request", "lost_found", "Katze entlaufen: grau getigert", "Hört auf den Namen Mimi.", None),
-    ("offer", "lost_found", "Schlüsselbund gefunden", "Am Spielplatz, bei mir abzuholen.", None),
+    ("request", "help", "Wer füttert meine Katze am Wochenende?", "Sie heißt Mimi.", 30),
+    ("offer", "give_away", "Kaninchenstall abzugeben", "Am Spielplatz, bei mir abzuholen.", None),
     ("request", "small_job", "Hecke schneiden", "Etwa 20 Meter Hecke.", 120),
     ("offer", "small_job", "Computerhilfe", "Ich richte Handys und Laptops ein.", 60),
 ]

@@ -24,6 +24,7 @@ from dorf.marketplace.models import (
     AgreementStatus,
     Conversation,
     Posting,
+    PostingCategory,
     PostingKind,
     PostingPhoto,
     PostingReport,
@@ -61,6 +62,16 @@ def posting_create(
 ) -> Posting:
     """Publish an offer or request with the author's approximate location (grid cell)."""
     village = membership.village
+    if category == PostingCategory.LOST_FOUND:
+        # Finds and losses follow the law's rules (deadlines, claims, secret features).
+        raise ValidationFailed(
+            fields={
+                "category": [
+                    _("Report finds and losses to the village's lost and found office instead.")
+                ]
+            },
+            code="use_lostfound",
+        )
     if estimated_minutes is not None and estimated_minutes > village.max_transfer_minutes:
         raise ValidationFailed(
             fields={"estimated_minutes": [_("More minutes than one transfer may move.")]}
