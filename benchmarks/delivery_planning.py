@@ -135,7 +135,8 @@ def run_once(scenario: dict[str, Any]) -> dict[str, Any]:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     url = f"/api/v1/villages/{village.slug}/deliveries/plans/"
     started = time.perf_counter()
-    response = client.post(url, {"date": scenario["day"].isoformat()}, format="json")
+    body = {"date": scenario["day"].isoformat(), "policy": scenario["policy"]}
+    response = client.post(url, body, format="json")
     answered = time.perf_counter()
     assert response.status_code == 202, response.content
     job_id = response.json()["id"]
@@ -144,7 +145,10 @@ def run_once(scenario: dict[str, Any]) -> dict[str, Any]:
         time.sleep(0.05)
         job.refresh_from_db()
     done = time.perf_counter()
-    routes = Route.objects.filter(job=job).count()
+    stored = list(Route.objects.filter(job=job))
+    routes = len(stored)
+    durations = [(r.end_at - r.start_at).total_seconds() for r in stored]
+    mean_s = sum(durations) / len(durations) if durations else 0.0
     return {
         "job": job.pk,
         "status": job.status,
@@ -152,7 +156,10 @@ def run_once(scenario: dict[str, Any]) -> dict[str, Any]:
         "request_to_routes_stored_s": round(done - started, 3),
         "solve_s": round((job.solve_ms or 0) / 1000, 3),
         "overhead_s": round(done - started - (job.solve_ms or 0) / 1000, 3),
+        "policy": job.policy,
         "routes": routes,
+        "longest_route_s": round(max(durations, default=0)),
+        "longest_over_mean": round(max(durations) / mean_s, 3) if durations else None,
         "stops": Stop.objects.filter(route__job=job).count(),
         "unassigned": len(job.unassigned),
         "travel_s": job.travel_s,
@@ -167,6 +174,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--policy",
+        choices=["spread", "fewest_volunteers"],
+        default="spread",
+        help="planning policy",
+    )
     parser.add_argument("--worker", action="store_true", help="a real Celery worker on Redis")
     parser.add_argument("--keep", action="store_true", help="keep the seeded village")
     args = parser.parse_args()
@@ -188,6 +201,7 @@ def main() -> None:
     scenario = seed(
         parcels=args.parcels, volunteers=args.volunteers, households=args.households, rng=rng
     )
+    scenario["policy"] = args.policy
     print(
         json.dumps(
             {

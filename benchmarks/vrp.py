@@ -35,6 +35,7 @@ from dorf.deliveries.optimiser import (
     Location,
     Parcel,
     Plan,
+    Policy,
     Problem,
     Settings,
     StopKind,
@@ -615,30 +616,56 @@ def village_problem(
 
 
 def _plan_figures(plan: Plan, seconds: float) -> dict[str, object]:
+    durations = [route.end_s - route.start_s for route in plan.routes]
+    mean_s = sum(durations) / len(durations) if durations else 0
     return {
         "seconds": round(seconds, 2),
         "unassigned": len(plan.unassigned),
         "volunteers": plan.volunteers_used,
         "travel_s": plan.travel_s,
+        "longest_route_s": max(durations, default=0),
+        "mean_route_s": round(mean_s),
+        "longest_over_mean": round(max(durations) / mean_s, 3) if durations else None,
     }
 
 
 def run_village(args: argparse.Namespace) -> int:
-    """Plan the village day in 5 s and in 60 s, then re-plan after one volunteer declines."""
+    """Plan the village day with both policies in 5 s and in 60 s, then re-plan after one
+    volunteer declines (from the 5 s plan with as few volunteers as possible)."""
     problem = village_problem()
     provider = GeodesicProvider()
     matrices = {mode: provider.travel_times_s(problem.locations, mode) for mode in TravelMode}
     rows: list[dict[str, object]] = []
     plans: dict[str, Plan] = {}
-    for label, limit_s in (("plan_5s", 5.0), ("plan_60s", args.village_reference_s)):
-        started = time.monotonic()
-        # A fresh provider each time: the figure includes computing the matrix.
-        plan = solve(problem, Settings(time_limit_s=limit_s), provider=GeodesicProvider())
-        row = {"village": label, **_plan_figures(plan, time.monotonic() - started)}
-        row["violations"] = plan_violations(problem, plan, matrices)
-        plans[label] = plan
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+    for policy in (Policy.FEWEST_VOLUNTEERS, Policy.SPREAD):
+        for label, limit_s in (("plan_5s", 5.0), ("plan_60s", args.village_reference_s)):
+            started = time.monotonic()
+            # A fresh provider each time: the figure includes computing the matrix.
+            plan = solve(
+                problem,
+                Settings(time_limit_s=limit_s, policy=policy),
+                provider=GeodesicProvider(),
+            )
+            row = {
+                "village": label,
+                "policy": policy.value,
+                **_plan_figures(plan, time.monotonic() - started),
+            }
+            row["violations"] = plan_violations(problem, plan, matrices)
+            plans[label if policy is Policy.FEWEST_VOLUNTEERS else f"spread_{label}"] = plan
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    for label in ("plan_5s", "plan_60s"):
+        fewest, spread = plans[label], plans[f"spread_{label}"]
+        print(
+            json.dumps(
+                {
+                    "village": f"spread_vs_fewest_{label}",
+                    "travel_ratio": round(spread.travel_s / fewest.travel_s, 3),
+                }
+            ),
+            flush=True,
+        )
     quick, best = plans["plan_5s"], plans["plan_60s"]
     comparable = (len(quick.unassigned), quick.volunteers_used) == (
         len(best.unassigned),

@@ -18,12 +18,15 @@ from rest_framework.views import APIView
 from dorf.core.serializers import InputSerializer
 from dorf.deliveries import selectors, services
 from dorf.deliveries.models import (
+    DEFAULT_MAX_WORK_MINUTES,
     DeliveryShift,
+    FailureReason,
     Parcel,
     ParcelStatus,
     PickupPoint,
     PickupPointKind,
     PlanningJob,
+    PlanningPolicy,
     Route,
     Stop,
     StopKind,
@@ -172,7 +175,8 @@ class DeliverInput(InputSerializer):
 
 
 class FailInput(InputSerializer):
-    reason = serializers.CharField(max_length=300)
+    reason = serializers.ChoiceField(choices=FailureReason.choices)
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     return_point = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -187,6 +191,8 @@ class DeliveryShiftSerializer(serializers.Serializer[Any]):
     ends_at = serializers.DateTimeField()
     vehicle = serializers.CharField()
     capacity_units = serializers.IntegerField()
+    max_work_minutes = serializers.IntegerField()
+    max_stops = serializers.IntegerField(allow_null=True)
     speed_kmh = serializers.SerializerMethodField()
     status = serializers.CharField()
     volunteer = serializers.SerializerMethodField()
@@ -215,6 +221,12 @@ class ShiftInput(InputSerializer):
     end_time = serializers.TimeField()
     vehicle = serializers.ChoiceField(choices=Vehicle.choices)
     capacity_units = serializers.IntegerField(
+        min_value=1, max_value=500, required=False, allow_null=True, default=None
+    )
+    max_work_minutes = serializers.IntegerField(
+        min_value=15, max_value=720, required=False, default=DEFAULT_MAX_WORK_MINUTES
+    )
+    max_stops = serializers.IntegerField(
         min_value=1, max_value=500, required=False, allow_null=True, default=None
     )
     start_latitude = serializers.FloatField(required=False, allow_null=True, default=None)
@@ -271,6 +283,8 @@ class RouteSerializer(serializers.Serializer[Any]):
     distance_m = serializers.IntegerField()
     planned_minutes = serializers.IntegerField()
     paid_minutes = serializers.IntegerField(allow_null=True)
+    payment = serializers.JSONField(help_text="How paid_minutes was calculated (once completed).")
+    anomalies = serializers.ListField(child=serializers.CharField())
     stops = serializers.SerializerMethodField()
 
     def get_duration_s(self, route: Route) -> int:
@@ -287,6 +301,7 @@ class JobSerializer(serializers.Serializer[Any]):
     date = serializers.DateField()
     status = serializers.CharField()
     trigger = serializers.CharField()
+    policy = serializers.CharField()
     attempt = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -307,6 +322,9 @@ class JobDetailSerializer(JobSerializer):
 
 class PlanInput(InputSerializer):
     date = serializers.DateField()
+    policy = serializers.ChoiceField(
+        choices=PlanningPolicy.choices, required=False, default=PlanningPolicy.SPREAD
+    )
 
 
 class RouteListQuery(serializers.Serializer[Any]):
@@ -443,6 +461,7 @@ class ParcelFailView(APIView):
             membership=membership,
             parcel_id=parcel_id,
             reason=data["reason"],
+            note=data["note"],
             return_point_id=data["return_point"],
         )
         return Response(ParcelBriefSerializer(parcel).data)
@@ -534,7 +553,7 @@ class PlanListView(_MemberListView):
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = self.member()
         data = PlanInput.parse(request.data)
-        job = services.plan_request(actor=membership, date=data["date"])
+        job = services.plan_request(actor=membership, date=data["date"], policy=data["policy"])
         job.refresh_from_db()  # an inline (eager) run has already changed it
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -1,9 +1,12 @@
 """Demo deliveries for Musterdorf: three pickup points, parcels and volunteer shifts for
-today and tomorrow (village time), ready to be planned, accepted, delivered and paid.
+today and tomorrow (village time). Tomorrow is planned already with the village's default
+policy (``spread``): several volunteers with moderate rounds, the demo helper
+jonas.weber@… among them.
 
-Try it: log in as maria.schmidt@… (coordinator) and POST
-``/api/v1/villages/musterdorf/deliveries/plans/ {"date": "<tomorrow>"}``; jonas.weber@…
-sees and accepts his route; anna.becker@… sees her parcel's ETA and PIN.
+Try it: jonas.weber@… sees and accepts his route; anna.becker@… sees her parcel's ETA
+and PIN; maria.schmidt@… (coordinator) lists every route (``deliveries/routes/``) and
+may plan again: POST ``/api/v1/villages/musterdorf/deliveries/plans/ {"date": "<tomorrow>"}``
+(optionally ``"policy": "fewest_volunteers"``).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ POINTS = [
         None,
     ),
 ]
-VEHICLES = [Vehicle.BIKE, Vehicle.CAR, Vehicle.CARGO_BIKE, Vehicle.FOOT, Vehicle.BIKE, Vehicle.CAR]
+# The first volunteer (the demo helper Jonas) drives a car or a cargo bike.
+VEHICLES = [Vehicle.CAR, Vehicle.CARGO_BIKE, Vehicle.BIKE, Vehicle.FOOT, Vehicle.BIKE, Vehicle.CAR]
 NOTES = ["", "", "", "Bitte beim Nachbarn abgeben", "Klingel defekt, bitte klopfen", "Zerbrechlich"]
 
 
@@ -148,7 +152,12 @@ def seed(ctx: DemoContext) -> None:
                 windows=False,
             )
         seed_shifts(volunteers=team, day=day, rng=ctx.rng, start=start, end=dt.time(23, 30))
+    coordinator = next((m for m in ctx.memberships if m.is_moderator), staff)
+    coordinator.village = village
+    job = services.plan_request(actor=coordinator, date=tomorrow)
+    services.planning_job_run(job_id=job.pk)
+    job.refresh_from_db()
     ctx.out.write(
         f"Deliveries: {len(points)} pickup points, {len(team)} volunteers with shifts today "
-        f"and tomorrow, parcels waiting."
+        f"and tomorrow; tomorrow planned ({job.status}, {job.routes.count()} routes)."
     )

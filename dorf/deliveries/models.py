@@ -64,6 +64,30 @@ class ParcelStatus(models.TextChoices):
     RETURNED = "returned", _("Returned to a pickup point")
 
 
+class FailureReason(models.TextChoices):
+    """Why a handover failed: a fixed list, so that a route cannot be "finished" with excuses."""
+
+    RECIPIENT_ABSENT = "recipient_absent", _("Nobody at home")
+    REFUSED = "refused", _("Recipient refused the parcel")
+    ADDRESS_NOT_FOUND = "address_not_found", _("Address not found")
+    DAMAGED = "damaged", _("Parcel damaged")
+
+
+#: Failures that needed the visit at the door: their stops count as work done (paid).
+VISIT_FAILURES = (
+    FailureReason.RECIPIENT_ABSENT,
+    FailureReason.REFUSED,
+    FailureReason.ADDRESS_NOT_FOUND,
+)
+
+
+class PlanningPolicy(models.TextChoices):
+    """What a plan optimises after serving as many parcels as possible."""
+
+    SPREAD = "spread", _("Spread the work among the volunteers")
+    FEWEST_VOLUNTEERS = "fewest_volunteers", _("Use as few volunteers as possible")
+
+
 #: Statuses in which a parcel is done for its route (delivered, or back at a point).
 FINISHED_STATUSES = (ParcelStatus.DELIVERED, ParcelStatus.FAILED, ParcelStatus.RETURNED)
 #: Statuses a plan may (re)assign.
@@ -175,6 +199,10 @@ DEFAULT_CAPACITY_UNITS = {
 }
 
 
+#: How long a volunteer works at most when they do not say (minutes).
+DEFAULT_MAX_WORK_MINUTES = 120
+
+
 class DeliveryShiftStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -203,6 +231,10 @@ class DeliveryShift(TimeStampedModel):
     status = models.CharField(
         max_length=16, choices=DeliveryShiftStatus.choices, default=DeliveryShiftStatus.ACTIVE
     )
+    # Hard limits the planner keeps: the longest round (leaving home to coming back) and,
+    # optionally, how many doors (delivery stops).
+    max_work_minutes = models.PositiveSmallIntegerField(default=DEFAULT_MAX_WORK_MINUTES)
+    max_stops = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -211,6 +243,13 @@ class DeliveryShift(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(capacity_units__gt=0), name="shift_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_work_minutes__gt=0), name="shift_max_work_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_stops__isnull=True) | Q(max_stops__gt=0),
+                name="shift_max_stops_positive",
             ),
         ]
         indexes = [models.Index(fields=["village", "date", "status"])]
@@ -244,6 +283,9 @@ class PlanningJob(TimeStampedModel):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     trigger = models.CharField(
         max_length=16, choices=JobTrigger.choices, default=JobTrigger.REQUEST
+    )
+    policy = models.CharField(
+        max_length=24, choices=PlanningPolicy.choices, default=PlanningPolicy.SPREAD
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -298,6 +340,10 @@ class Route(TimeStampedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     paid_minutes = models.PositiveIntegerField(null=True, blank=True)
     transfer_id = models.BigIntegerField(null=True, blank=True)
+    # How paid_minutes came about (see payments.route_payment), shown to the volunteer
+    # and the coordinators; and what looked odd about the route when it finished.
+    payment = models.JSONField(default=dict, blank=True)
+    anomalies = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["village", "date", "status"])]
@@ -307,7 +353,7 @@ class Route(TimeStampedModel):
 
     @property
     def planned_minutes(self) -> int:
-        """What the route pays: whole minutes from the start of work to the end, at least 1."""
+        """Whole minutes from the start of work to the end, at least 1 (the most it pays)."""
         seconds = (self.end_at - self.work_start_at).total_seconds()
         return max(1, round(seconds / 60))
 

@@ -48,6 +48,8 @@ class Snapshot:
     midnight_utc: dt.datetime
     problem: opt.Problem
     previous: opt.Plan | None
+    #: ``PlanningPolicy`` value of the job: what to optimise after serving every parcel.
+    policy: str
     #: parcel id -> (status class, carrier shift id) as seen; compared before storing.
     parcel_state: dict[int, tuple[str, int | None]]
     shift_ids: list[int]
@@ -174,6 +176,8 @@ def snapshot_take(job: PlanningJob) -> Snapshot:
                 start=start,
                 end=places.index(shift.end_latitude, shift.end_longitude),
                 shift=opt.TimeWindow(start_s, end_s),
+                max_duration_s=shift.max_work_minutes * 60,
+                max_stops=shift.max_stops,
             )
         )
         shift_ids.append(shift.pk)
@@ -221,6 +225,7 @@ def snapshot_take(job: PlanningJob) -> Snapshot:
         midnight_utc=midnight,
         problem=problem,
         previous=previous_plan(village.pk, day),
+        policy=job.policy,
         parcel_state=state,
         shift_ids=shift_ids,
         pre_unassigned=pre_unassigned,
@@ -312,7 +317,9 @@ def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
     first_only = snap.previous is None and bool(settings.DORF_PLANNING_FIRST_SOLUTION_ONLY)
     plan = opt.solve(
         problem,
-        opt.Settings(time_limit_s=limit, first_solution_only=first_only),
+        opt.Settings(
+            time_limit_s=limit, first_solution_only=first_only, policy=opt.Policy(snap.policy)
+        ),
         previous=snap.previous,
     )
     distances = source.distances_m(snap.problem.locations) if snap.problem.locations else []

@@ -28,6 +28,15 @@ def test_the_demo_day_can_be_planned_accepted_delivered_and_paid_through_the_api
         "Packstation am Bahnhof",
     }
     assert DeliveryShift.objects.filter(date=clock.local_today(village)).exists()
+    # and tomorrow is planned with the default policy: several moderate rounds, the demo
+    # helper's among them
+    planned = Route.objects.filter(
+        date=clock.local_today(village) + dt.timedelta(days=1), status=RouteStatus.PROPOSED
+    )
+    assert planned.count() >= 3
+    assert planned.filter(shift__volunteer__email="jonas.weber@musterdorf.example").exists()
+    durations = [(r.end_at - r.start_at).total_seconds() for r in planned]
+    assert max(durations) <= 2 * 3600
     base = "/api/v1/villages/musterdorf/deliveries/"
     maria = client_for(User.objects.get(email="maria.schmidt@musterdorf.example"))
     # when: Maria plans tomorrow

@@ -75,15 +75,21 @@ def test_a_failed_delivery_records_why_returns_the_parcel_and_completes_the_rout
     volunteer = client_for(day.volunteers[0].user)
     parcel_id = day.parcel_ids[0]
     # when
-    response = volunteer.post(day.url(f"parcels/{parcel_id}/fail/"), {"reason": "Niemand zu Hause"})
+    response = volunteer.post(
+        day.url(f"parcels/{parcel_id}/fail/"),
+        {"reason": "recipient_absent", "note": "Niemand zu Hause"},
+    )
     # then
     assert response.status_code == 200, response.content
     parcel = Parcel.objects.get(pk=parcel_id)
     assert parcel.status == ParcelStatus.RETURNED
-    assert parcel.failure_reason == "Niemand zu Hause"
+    assert parcel.failure_reason == "recipient_absent"
     assert parcel.pickup_point_id == day.point_id
     steps = list(ParcelEvent.objects.filter(parcel=parcel).values_list("to_status", "note"))
-    assert steps[-2:] == [("failed", "Niemand zu Hause"), ("returned", "Dorfladen")]
+    assert steps[-2:] == [
+        ("failed", "recipient_absent: Niemand zu Hause"),
+        ("returned", "Dorfladen"),
+    ]
     route.refresh_from_db()
     assert route.status == RouteStatus.COMPLETED
     assert route.paid_minutes == route.planned_minutes

@@ -14,7 +14,16 @@ from .matrix import (
     TravelTimeProvider,
     TravelTimeUnavailable,
 )
-from .problem import Location, Parcel, Problem, Settings, TimeWindow, TravelMode, Volunteer
+from .problem import (
+    Location,
+    Parcel,
+    Policy,
+    Problem,
+    Settings,
+    TimeWindow,
+    TravelMode,
+    Volunteer,
+)
 from .solution import Plan, Route, Stop, StopKind, Unassigned, UnassignedReason
 from .solver import solve
 from .validation import InvalidProblem
@@ -26,6 +35,7 @@ __all__ = [
     "OsrmTableProvider",
     "Parcel",
     "Plan",
+    "Policy",
     "Problem",
     "Route",
     "Settings",

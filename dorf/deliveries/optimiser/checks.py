@@ -105,6 +105,9 @@ def plan_violations(
         duration_s = max(time_s, route.end_s) - route.start_s
         if volunteer.max_duration_s is not None and duration_s > volunteer.max_duration_s:
             errors.append(f"{volunteer.id}: route lasts {duration_s} s, over the maximum")
+        doors = len(route.parcel_ids)
+        if volunteer.max_stops is not None and doors > volunteer.max_stops:
+            errors.append(f"{volunteer.id}: {doors} deliveries, over the maximum")
     for parcel_id in parcels:
         if parcel_id not in where:
             errors.append(f"{parcel_id} neither routed nor unassigned")

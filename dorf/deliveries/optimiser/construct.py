@@ -50,6 +50,34 @@ def build_trips(
     return _TripBuilder(problem, matrices, allowed).build(prefixes)
 
 
+def day_figures(
+    problem: Problem, matrices: Mapping[TravelMode, Matrix], days: Sequence[Sequence[Stop]]
+) -> list[tuple[int, int] | None]:
+    """Per volunteer: ``(travel_s, shortest duration_s)`` of their day, ``None`` if idle.
+
+    A day that breaks a window, the shift or a limit counts as idle (it never does when
+    it comes from ``build_trips``).
+    """
+    builder = _TripBuilder(problem, matrices, {})
+    figures: list[tuple[int, int] | None] = []
+    for volunteer, day in zip(problem.volunteers, days, strict=True):
+        if not day:
+            figures.append(None)
+            continue
+        matrix = matrices[volunteer.mode]
+        visits = builder.visits(day)
+        timing = earliest_end_and_duration(volunteer, visits, matrix)
+        if timing is None:
+            figures.append(None)
+            continue
+        here, travel_s = volunteer.start, 0
+        for visit in visits:
+            travel_s += matrix[here][visit.location]
+            here = visit.location
+        figures.append((travel_s + matrix[here][volunteer.end], timing[1]))
+    return figures
+
+
 def _order_key(volunteer: Volunteer, v: int) -> tuple[int, int, int, int]:
     """Sort key: large vehicles first; among them, fixed shifts before flexible ones.
 
@@ -86,6 +114,7 @@ class _TripBuilder:
             *pickup, delivery = parcel_visits(parcel)
             self.pickup_visit.append(pickup[0] if pickup else None)
             self.delivery_visit.append(delivery)
+        self._delivery_ids = {id(visit) for visit in self.delivery_visit}
 
     def build(self, prefixes: Sequence[Sequence[Stop]] | None) -> list[list[Stop]]:
         problem = self.problem
@@ -167,6 +196,10 @@ class _TripBuilder:
         return prefix + self.visits(self._day_stops(trips, matrix, here))
 
     def _fits(self, volunteer: Volunteer, prefix: list[Visit], trips: Sequence[_Trip]) -> bool:
+        if volunteer.max_stops is not None:
+            doors = sum(len(trip.parcels) for trip in trips) + self._prefix_doors(prefix)
+            if doors > volunteer.max_stops:
+                return False
         if any(
             sum(self.parcels[p].size_units for p in trip.parcels) > volunteer.capacity_units
             for trip in trips
@@ -175,6 +208,10 @@ class _TripBuilder:
         visits = self._day_visits(volunteer, prefix, trips)
         matrix = self.matrices[volunteer.mode]
         return earliest_end_and_duration(volunteer, visits, matrix) is not None
+
+    def _prefix_doors(self, prefix: list[Visit]) -> int:
+        """How many of a kept route's visits are deliveries (doors)."""
+        return sum(1 for visit in prefix if id(visit) in self._delivery_ids)
 
     # -- building ------------------------------------------------------------
 

@@ -49,7 +49,8 @@ class Volunteer:
     ``start`` and ``end`` are indices into ``Problem.locations`` (usually both the
     volunteer's home). The route leaves ``start`` no earlier than ``shift.start_s``
     and reaches ``end`` no later than ``shift.end_s``; ``max_duration_s`` bounds the
-    time between leaving and arriving (waiting included).
+    time between leaving and arriving (waiting included), ``max_stops`` the number of
+    deliveries (doors) on the route. Both are hard limits.
     """
 
     id: str
@@ -59,6 +60,7 @@ class Volunteer:
     end: int
     shift: TimeWindow
     max_duration_s: int | None = None
+    max_stops: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,19 @@ class Problem:
     travel_times_s: Mapping[TravelMode, Matrix] = field(default_factory=dict)
 
 
+class Policy(enum.StrEnum):
+    """What a plan optimises once it serves as many parcels as it can.
+
+    ``FEWEST_VOLUNTEERS``: as few volunteers as possible, then the least travel (a
+    courier company's goal). ``SPREAD``: the work shared out among the volunteers, as
+    evenly as a little more travel allows (``Settings.spread_travel_allowance``), each
+    round as short as that makes it; then the least travel.
+    """
+
+    FEWEST_VOLUNTEERS = "fewest_volunteers"
+    SPREAD = "spread"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """How hard and how long to search.
@@ -115,7 +130,10 @@ class Settings:
     gives the same plan for the same input and settings on every run.
     ``fixed_cost_per_volunteer``
     overrides the automatic cost of using one more volunteer (in travel seconds);
-    ``log_search`` prints the OR-Tools search log.
+    ``log_search`` prints the OR-Tools search log. ``policy`` chooses what to optimise
+    after serving every parcel it can (see ``Policy``); with ``SPREAD``,
+    ``spread_travel_allowance`` is the share of extra travel (over a first plan with as
+    few volunteers as possible) that spreading the work may cost.
     """
 
     time_limit_s: float = 5.0
@@ -123,3 +141,5 @@ class Settings:
     first_solution_only: bool = False
     fixed_cost_per_volunteer: int | None = None
     log_search: bool = False
+    policy: Policy = Policy.FEWEST_VOLUNTEERS
+    spread_travel_allowance: float = 0.1

@@ -6,6 +6,9 @@ Objective, in strict order of importance, each level outweighing everything belo
 2. use as few volunteers as possible (a fixed cost per used volunteer that is larger
    than any total of travel times the plan could have),
 3. travel as little as possible (sum of travel seconds).
+
+With ``Policy.SPREAD`` level 2 changes: the work is shared out (see ``_spread``), and
+each round's duration above the share costs more than the travel it could save.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ortools.constraint_solver import (
@@ -24,9 +27,9 @@ from ortools.constraint_solver import (
 )
 from ortools.util import optional_boolean_pb2
 
-from .construct import build_trips
+from .construct import build_trips, day_figures
 from .matrix import UNREACHABLE_S, GeodesicProvider, TravelTimeProvider
-from .problem import Matrix, Problem, Settings, TimeWindow, TravelMode
+from .problem import Matrix, Policy, Problem, Settings, TimeWindow, TravelMode
 from .reasons import capable_volunteers, no_capacity_left, parcel_visits
 from .solution import Plan, Route, Stop, StopKind, Unassigned
 from .validation import InvalidProblem, check_matrix, validate
@@ -127,6 +130,8 @@ def solve(
             model, routes = _trips_model(problem, settings, matrices, screen, trips)
         model.improve(routes, deadline)
         return model.plan()
+    if settings.policy is Policy.SPREAD:
+        return _spread(problem, settings, matrices, screen, deadline).plan()
     deterministic = settings.first_solution_only or settings.solution_limit is not None
     large = screen.stop_count > _LARGE_PROBLEM_STOPS
     budget_s = max(deadline - time.monotonic(), 0.0)
@@ -152,6 +157,70 @@ def solve(
     # A model searches once (OR-Tools keeps the used-up time limit): the attempt
     # with one volunteer fewer builds its own.
     return _with_one_volunteer_fewer(model, deadline).plan()
+
+
+#: Spreading: the cost of one second of a round above its share, in travel seconds.
+_SPREAD_OVERTIME_COST = 2
+#: Share of the time limit the search for the number of volunteers may take at most.
+_SPREAD_SEARCH_SHARE = 0.4
+
+
+def _spread(
+    problem: Problem,
+    settings: Settings,
+    matrices: Mapping[TravelMode, Matrix],
+    screen: _Screen,
+    deadline: float,
+) -> _Model:
+    """Share the day out among as many volunteers as a little more travel allows.
+
+    Trips with as few volunteers as possible (``build_trips``, k volunteers) give the
+    day's work W (the sum of the rounds' durations) and its travel. Then trips are built
+    again for n = k + 1, k + 2, … volunteers with every round capped at W / n, as long
+    as they still serve every parcel the first trips served and travel at most
+    ``spread_travel_allowance`` more (slower vehicles and more ways from home to the
+    pickup points cost travel time). Capping keeps the greedy builder fast and makes
+    the rounds even: each is filled to about the cap. Guided local search then improves
+    the trips kept, with every second of a round above the share (W / n, or the mean
+    round W / k when no n passed) costing more than a second of travel it could save;
+    the volunteers' own limits stay hard.
+    """
+    budget_s = max(deadline - time.monotonic(), 0.0)
+    search_ends = time.monotonic() + _SPREAD_SEARCH_SHARE * budget_s
+
+    def figures(trips: list[list[tuple[int, bool]]]) -> tuple[int, int, int, int]:
+        days = [f for f in day_figures(problem, matrices, trips) if f is not None]
+        served = sum(1 for trip in trips for _, is_pickup in trip if not is_pickup)
+        return served, sum(t for t, _ in days), sum(d for _, d in days), len(days)
+
+    best = build_trips(problem, matrices, screen.allowed)
+    served, travel_s, work_s, used = figures(best)
+    share_s = -(-work_s // max(used, 1))
+    able = len({v for vs in screen.allowed.values() for v in vs})
+    for n in range(used + 1, able + 1):
+        if time.monotonic() >= search_ends:
+            break
+        cap_s = -(-work_s // n)
+        capped = Problem(
+            problem.locations,
+            tuple(
+                replace(v, max_duration_s=min(cap_s, v.max_duration_s or cap_s))
+                for v in problem.volunteers
+            ),
+            problem.parcels,
+            problem.travel_times_s,
+        )
+        trips = build_trips(capped, matrices, screen.allowed)
+        n_served, n_travel_s, _, _ = figures(trips)
+        if n_served < served or n_travel_s > travel_s * (1 + settings.spread_travel_allowance):
+            break
+        best, share_s = trips, cap_s
+    logger.debug("spread: share %s s", share_s)
+    model = _Model(
+        problem, settings, matrices, screen, fleet=_drivers(best, screen), span_target_s=share_s
+    )
+    model.improve(model.routes_from_stops([best[v] for v in model.fleet]), deadline)
+    return model
 
 
 def _matrices(problem: Problem, provider: TravelTimeProvider | None) -> dict[TravelMode, Matrix]:
@@ -296,8 +365,11 @@ class _Model:
         screen: _Screen,
         max_volunteers: int | None = None,
         fleet: list[int] | None = None,
+        span_target_s: int | None = None,
     ) -> None:
         self.problem = problem
+        # Spreading: a round longer than this costs _SPREAD_OVERTIME_COST per second.
+        self.span_target_s = span_target_s
         self.settings = settings
         self.matrices = matrices
         self.screen = screen
@@ -425,13 +497,29 @@ class _Model:
         )
         self.load = routing.GetDimensionOrDie("load")
 
+        if any(v.max_stops is not None for v in volunteers):
+            doors = [1 if node.kind is StopKind.DELIVERY else 0 for node in self.nodes]
+            routing.AddDimensionWithVehicleCapacity(
+                routing.RegisterUnaryTransitVector(doors),
+                0,
+                [len(self.nodes) if v.max_stops is None else v.max_stops for v in volunteers],
+                True,
+                "doors",
+            )
+        if self.span_target_s is not None:
+            overtime = pywrapcp.BoundCost(self.span_target_s, _SPREAD_OVERTIME_COST)
+            for v in range(len(volunteers)):
+                self.time.SetSoftSpanUpperBoundForVehicle(overtime, v)
+
         # Level 3 (travel) is bounded by the longest arc once per node; level 2 must
         # outweigh it, and level 1 must outweigh a whole fleet.
         node_count = len(self.nodes)
         travel_bound = longest_arc_s * (node_count + 1)
         fixed_cost = self.settings.fixed_cost_per_volunteer
         if fixed_cost is None:
-            fixed_cost = travel_bound
+            # Spreading chose its volunteers already: none is worth dropping for itself.
+            spread = self.settings.policy is Policy.SPREAD
+            fixed_cost = 0 if spread else travel_bound
         self.fixed_cost = fixed_cost
         drop_penalty = (len(volunteers) + 1) * fixed_cost + travel_bound
         self.drop_penalty = drop_penalty

@@ -76,6 +76,8 @@ def validate(problem: Problem) -> None:
         _check_window(f"{what}: shift", volunteer.shift)
         if volunteer.max_duration_s is not None:
             _check_non_negative(f"{what}: max_duration_s", volunteer.max_duration_s)
+        if volunteer.max_stops is not None and volunteer.max_stops < 1:
+            raise InvalidProblem(f"{what}: max_stops must be at least 1")
 
     parcel_ids: set[str] = set()
     for parcel in problem.parcels:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from dorf.deliveries.locks import lock_own_stop, lock_parcel
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     PIN_MAX_ATTEMPTS,
+    FailureReason,
     JobTrigger,
     Parcel,
     ParcelEvent,
@@ -112,10 +114,35 @@ def parcel_register(
     return parcel
 
 
+def _tolerance() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.DORF_HANDOVER_TOLERANCE_MIN)
+
+
+def _local_hhmm(moment: dt.datetime, tz_name: str) -> str:
+    return moment.astimezone(ZoneInfo(tz_name)).strftime("%H:%M")
+
+
 @transaction.atomic
 def parcel_pickup(*, membership: Membership, parcel_id: int) -> Parcel:
-    """The volunteer confirms they took the parcel at its pickup point."""
+    """The volunteer of the accepted route takes the parcel at its pickup point.
+
+    Only on the route's date within the shift's window (give or take the handover
+    tolerance): a parcel picked up the day before is not a parcel delivered.
+    """
     stop, parcel = lock_own_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.PICKUP)
+    shift = stop.route.shift
+    now = timezone.now()
+    if not shift.starts_at - _tolerance() <= now <= shift.ends_at + _tolerance():
+        tz_name = parcel.village.timezone
+        raise Conflict(
+            _("Pick parcels up during your shift (%(date)s, %(start)s to %(end)s).")
+            % {
+                "date": shift.date.isoformat(),
+                "start": _local_hhmm(shift.starts_at, tz_name),
+                "end": _local_hhmm(shift.ends_at, tz_name),
+            },
+            code="outside_shift",
+        )
     if parcel.status == ParcelStatus.PICKED_UP:
         raise Conflict(_("This parcel was picked up already."), code="already_picked_up")
     if parcel.status != ParcelStatus.PLANNED:
@@ -169,12 +196,30 @@ def parcel_deliver(*, membership: Membership, parcel_id: int, pin: str) -> Parce
 
 @transaction.atomic
 def parcel_fail(
-    *, membership: Membership, parcel_id: int, reason: str, return_point_id: int | None = None
+    *,
+    membership: Membership,
+    parcel_id: int,
+    reason: str,
+    note: str = "",
+    return_point_id: int | None = None,
 ) -> Parcel:
-    """The handover failed: record why and bring the parcel back to a pickup point."""
+    """The handover failed at the door: record why and bring the parcel back to a pickup point.
+
+    ``reason`` comes from ``FailureReason``; the stop must have been reached: the parcel
+    picked up, and not before the stop's planned arrival minus the handover tolerance.
+    Staff may reschedule the returned parcel (a retry); each step is a ``ParcelEvent``.
+    """
+    if reason not in FailureReason.values:
+        raise ValidationFailed(fields={"reason": [_("Choose one of the listed reasons.")]})
     stop, parcel = lock_own_stop(membership=membership, parcel_id=parcel_id, kind=StopKind.DELIVERY)
     if parcel.status != ParcelStatus.PICKED_UP or parcel.carrier_shift_id != stop.route.shift_id:
         raise Conflict(_("Pick the parcel up first."), code="not_picked_up")
+    if timezone.now() < stop.arrival_at - _tolerance():
+        raise Conflict(
+            _("Report a failed handover at the door (from %(time)s on).")
+            % {"time": _local_hhmm(stop.arrival_at - _tolerance(), parcel.village.timezone)},
+            code="too_early",
+        )
     point = parcel.pickup_point
     if return_point_id is not None:
         found = PickupPoint.objects.filter(
@@ -183,10 +228,11 @@ def parcel_fail(
         if found is None:
             raise ValidationFailed(fields={"return_point": [_("Unknown pickup point.")]})
         point = found
-    reason = reason.strip()
-    parcel_status_record([parcel], ParcelStatus.FAILED, actor=membership.user, note=reason)
+    # The reason's code, not its label: the history reads the same in every language.
+    detail = f"{reason}: {note.strip()}" if note.strip() else reason
+    parcel_status_record([parcel], ParcelStatus.FAILED, actor=membership.user, note=detail)
     parcel_status_record([parcel], ParcelStatus.RETURNED, actor=membership.user, note=point.name)
-    parcel.failure_reason = reason[:300]
+    parcel.failure_reason = reason
     parcel.pickup_point = point
     parcel.save(update_fields=["status", "failure_reason", "pickup_point", "updated_at"])
     parcels_announce([parcel], {})

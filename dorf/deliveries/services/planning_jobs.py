@@ -31,6 +31,7 @@ from dorf.deliveries.models import (
     Parcel,
     ParcelStatus,
     PlanningJob,
+    PlanningPolicy,
     Route,
     RouteStatus,
     Stop,
@@ -64,11 +65,18 @@ def _enqueue(job_id: int) -> None:
 
 
 def planning_job_create(
-    *, village: Village, date: dt.date, trigger: str, by: User | None, attempt: int = 1
+    *,
+    village: Village,
+    date: dt.date,
+    trigger: str,
+    by: User | None,
+    attempt: int = 1,
+    policy: str | None = None,
 ) -> PlanningJob:
     """Queue a planning job for ``village`` and ``date``; it runs after commit.
 
-    Automatic triggers (a decline, a late parcel) reuse a job still queued for the date.
+    Automatic triggers (a decline, a late parcel) reuse a job still queued for the date,
+    and plan with the policy of the date's latest job (``policy=None``).
     """
     if trigger != JobTrigger.REQUEST:
         # A burst of automatic triggers (ten late parcels) needs one re-plan, not ten.
@@ -77,21 +85,37 @@ def planning_job_create(
         ).first()
         if waiting is not None:
             return waiting
+    if policy is None:
+        latest = PlanningJob.objects.filter(village=village, date=date).order_by("-pk").first()
+        policy = latest.policy if latest is not None else PlanningPolicy.SPREAD
     job = PlanningJob.objects.create(
-        village=village, date=date, trigger=trigger, requested_by=by, attempt=attempt
+        village=village,
+        date=date,
+        trigger=trigger,
+        requested_by=by,
+        attempt=attempt,
+        policy=policy,
     )
     _enqueue(job.pk)
     return job
 
 
 @transaction.atomic
-def plan_request(*, actor: Membership, date: dt.date) -> PlanningJob:
-    """A coordinator asks for the plan of ``date``; the job runs in the background."""
+def plan_request(
+    *, actor: Membership, date: dt.date, policy: str = PlanningPolicy.SPREAD
+) -> PlanningJob:
+    """A coordinator asks for the plan of ``date``; the job runs in the background.
+
+    ``policy``: ``spread`` (the default: balance the work among the volunteers who
+    offered shifts) or ``fewest_volunteers``.
+    """
+    if policy not in PlanningPolicy.values:
+        raise ValidationFailed(fields={"policy": [_("Unknown policy.")]})
     require_moderator(actor)
     if date < local_today(actor.village):
         raise ValidationFailed(fields={"date": [_("This date is in the past.")]})
     return planning_job_create(
-        village=actor.village, date=date, trigger=JobTrigger.REQUEST, by=actor.user
+        village=actor.village, date=date, trigger=JobTrigger.REQUEST, by=actor.user, policy=policy
     )
 
 
@@ -177,6 +201,7 @@ def plan_store(
                 trigger=JobTrigger.RETRY,
                 by=job.requested_by,
                 attempt=job.attempt + 1,
+                policy=job.policy,
             )
         job.refresh_from_db()
         return job

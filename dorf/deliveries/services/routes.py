@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dorf.core.exceptions import Conflict, Forbidden
 from dorf.core.realtime import send_to_users_on_commit
@@ -23,11 +24,13 @@ from dorf.deliveries.models import (
     Stop,
     StopKind,
 )
-from dorf.deliveries.payments import route_pay
+from dorf.deliveries.payments import route_anomalies, route_pay, route_payment
 from dorf.deliveries.services.parcel_events import parcel_status_record
 from dorf.deliveries.services.planning_jobs import planning_job_create
+from dorf.notifications.models import Category
+from dorf.notifications.services import notify_many
 from dorf.users.models import User
-from dorf.villages.models import Membership
+from dorf.villages.models import MODERATING_ROLES, Membership, MembershipState
 from dorf.villages.scoping import require_moderator
 
 
@@ -107,11 +110,38 @@ def route_complete_if_finished(*, route_id: int, village_id: int) -> bool:
     if not flipped:
         return False
     route = Route.objects.select_related("village", "shift").get(pk=route_id)
-    transfer, minutes = route_pay(route=route)
-    Route.objects.filter(pk=route_id).update(transfer_id=transfer.pk, paid_minutes=minutes)
+    payment = route_payment(route, max_minutes=route.village.max_transfer_minutes)
+    transfer = route_pay(route=route, payment=payment)
+    anomalies = route_anomalies(route, payment, completed_at=now)
+    Route.objects.filter(pk=route_id).update(
+        transfer_id=transfer.pk if transfer else None,
+        paid_minutes=payment.minutes,
+        payment=payment.as_json(),
+        anomalies=anomalies,
+    )
     send_to_users_on_commit(
         [route.shift.volunteer_id],
         "delivery.route",
-        {"route_id": route.pk, "status": RouteStatus.COMPLETED, "paid_minutes": minutes},
+        {"route_id": route.pk, "status": RouteStatus.COMPLETED, "paid_minutes": payment.minutes},
     )
+    if anomalies:
+        _flag_to_coordinators(route, anomalies)
     return True
+
+
+def _flag_to_coordinators(route: Route, anomalies: list[str]) -> None:
+    coordinators = User.objects.filter(
+        memberships__village_id=route.village_id,
+        memberships__state=MembershipState.VERIFIED,
+        memberships__role__in=MODERATING_ROLES,
+    )
+    notify_many(
+        recipients=coordinators,
+        category=Category.DELIVERY,
+        title=gettext_lazy("A delivery route needs a look"),
+        body=gettext_lazy("Route %(route)s on %(date)s finished with: %(flags)s."),
+        params={"route": route.pk, "date": route.date.isoformat(), "flags": ", ".join(anomalies)},
+        village=route.village,
+        link_type="route",
+        link_id=route.pk,
+    )

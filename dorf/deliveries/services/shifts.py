@@ -13,6 +13,7 @@ from dorf.deliveries.locks import lock_delivery_shift
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     DEFAULT_CAPACITY_UNITS,
+    DEFAULT_MAX_WORK_MINUTES,
     DeliveryShift,
     DeliveryShiftStatus,
     Route,
@@ -31,12 +32,18 @@ def delivery_shift_create(
     end_time: dt.time,
     vehicle: str,
     capacity_units: int | None = None,
+    max_work_minutes: int = DEFAULT_MAX_WORK_MINUTES,
+    max_stops: int | None = None,
     start_latitude: float | None = None,
     start_longitude: float | None = None,
     end_latitude: float | None = None,
     end_longitude: float | None = None,
 ) -> DeliveryShift:
-    """A volunteer offers a shift. Start and end default to their household."""
+    """A volunteer offers a shift. Start and end default to their household.
+
+    ``max_work_minutes`` (the longest round) and ``max_stops`` (the most doors) are hard
+    limits for the planner.
+    """
     village = membership.village
     if date < local_today(village):
         raise ValidationFailed(fields={"date": [_("This date is in the past.")]})
@@ -49,6 +56,10 @@ def delivery_shift_create(
     )
     if capacity <= 0:
         raise ValidationFailed(fields={"capacity_units": [_("The capacity must be positive.")]})
+    if max_work_minutes <= 0:
+        raise ValidationFailed(fields={"max_work_minutes": [_("This must be positive.")]})
+    if max_stops is not None and max_stops <= 0:
+        raise ValidationFailed(fields={"max_stops": [_("This must be positive.")]})
     home = membership.household
     points = []
     for lat, lon, label in (
@@ -75,6 +86,8 @@ def delivery_shift_create(
         ends_at=ends_at,
         vehicle=vehicle,
         capacity_units=capacity,
+        max_work_minutes=max_work_minutes,
+        max_stops=max_stops,
         start_latitude=start_lat,
         start_longitude=start_lon,
         end_latitude=end_lat,
