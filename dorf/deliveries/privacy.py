@@ -19,7 +19,6 @@ from dorf.deliveries.models import (
     DeliveryShiftStatus,
     Parcel,
     ParcelEvent,
-    ParcelStatus,
     Route,
 )
 from dorf.users.models import User
@@ -84,10 +83,8 @@ def export_personal_data(user: User) -> dict[str, Any]:
 
 def erase_personal_data(user: User) -> None:
     Parcel.objects.filter(created_by=user).exclude(note="").update(note=ERASED)
-    failed_by_user = ParcelEvent.objects.filter(actor=user, to_status=ParcelStatus.FAILED)
-    Parcel.objects.filter(pk__in=failed_by_user.values("parcel_id")).exclude(
-        failure_reason=""
-    ).update(failure_reason=ERASED)
+    # A failure reason is a code from a fixed list (no words of the user's); the words
+    # they added are in the event's note, erased below.
     ParcelEvent.objects.filter(actor=user).exclude(Q(note="") | Q(note=ERASED)).update(note=ERASED)
     shifts = DeliveryShift.objects.filter(volunteer=user)
     centre = Village.objects.filter(pk=OuterRef("village_id"))
