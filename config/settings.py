@@ -280,6 +280,11 @@ DORF_GEOCODER_MIN_DELAY_S = float(os.environ.get("DORF_GEOCODER_MIN_DELAY_S", "1
 DORF_OSRM_URL = os.environ.get("DORF_OSRM_URL", "")
 DORF_PLANNING_TIME_LIMIT_S = float(os.environ.get("DORF_PLANNING_TIME_LIMIT_S", "5"))
 DORF_PLANNING_FIRST_SOLUTION_ONLY = env_bool("DORF_PLANNING_FIRST_SOLUTION_ONLY")
+# Handover rules: a pickup counts from this many minutes before the shift starts until
+# as many after it ends, and a failed handover from as many before the stop's planned
+# arrival (a volunteer may run a little early).
+DORF_HANDOVER_TOLERANCE_MIN = int(os.environ.get("DORF_HANDOVER_TOLERANCE_MIN", "30"))
+
 # --- E-mail -------------------------------------------------------------------------------
 # Printed to the log unless an SMTP server is configured.
 EMAIL_BACKEND = os.environ.get(
@@ -320,10 +325,6 @@ DORF_DWD_CAP_URL = os.environ.get("DORF_DWD_CAP_URL", "")
 # Where the printed digest's QR code points (the app or its web address).
 DORF_APP_URL = os.environ.get("DORF_APP_URL", "https://dorf.example/app")
 
-# Handover rules: a pickup counts from this many minutes before the shift starts until
-# as many after it ends, and a failed handover from as many before the stop's planned
-# arrival (a volunteer may run a little early).
-DORF_HANDOVER_TOLERANCE_MIN = int(os.environ.get("DORF_HANDOVER_TOLERANCE_MIN", "30"))
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", default=True)
