@@ -375,13 +375,14 @@ def report_create(
         raise Forbidden()
     elif not reporter_email:
         raise _field_error("email", _("An e-mail address is required."), "email_missing")
-    category = (
-        ServiceCategory.objects.prefetch_related("attributes")
-        .filter(village=village, code=category_code, active=True)
-        .first()
-    )
-    if category is None:
-        raise _field_error("service_code", _("This category does not exist."), "unknown_service")
+    try:  # get(): (village, code) is unique
+        category = ServiceCategory.objects.prefetch_related("attributes").get(
+            village=village, code=category_code, active=True
+        )
+    except ServiceCategory.DoesNotExist:
+        raise _field_error(
+            "service_code", _("This category does not exist."), "unknown_service"
+        ) from None
     description = description.strip()
     if not description:
         raise _field_error("description", _("Describe the problem."), "required")

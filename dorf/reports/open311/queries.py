@@ -98,7 +98,10 @@ def report_id_for_token(*, village_id: int, token: str) -> int | None:
 def api_key_for(raw: str) -> ApiKey | None:
     if not raw or len(raw) > 100:
         return None
-    return ApiKey.objects.filter(key_hash=api_key_hash(raw), revoked_at__isnull=True).first()
+    try:  # get(): the hash is unique
+        return ApiKey.objects.get(key_hash=api_key_hash(raw), revoked_at__isnull=True)
+    except ApiKey.DoesNotExist:
+        return None
 
 
 def address_entry(*, village_id: int, address_id: str) -> AddressEntry | None:
