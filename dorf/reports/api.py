@@ -32,12 +32,12 @@ from dorf.villages.scoping import require_member_by_slug, require_staff
 # --- serializers -------------------------------------------------------------------------------
 
 
-class AttributeValueSerializer(serializers.Serializer[Any]):
+class ReportAttributeValueSerializer(serializers.Serializer[Any]):
     key = serializers.CharField(max_length=60)
     name = serializers.CharField(max_length=120)
 
 
-class AttributeSerializer(serializers.Serializer[Any]):
+class ReportAttributeSerializer(serializers.Serializer[Any]):
     code = serializers.SlugField(max_length=40)
     description = serializers.CharField(max_length=300)
     datatype = serializers.ChoiceField(choices=Datatype.choices)
@@ -45,10 +45,10 @@ class AttributeSerializer(serializers.Serializer[Any]):
     required = serializers.BooleanField(default=False)  # type: ignore[assignment]
     variable = serializers.BooleanField(default=True)
     order = serializers.IntegerField(read_only=True)
-    values = AttributeValueSerializer(many=True, required=False, default=list)
+    values = ReportAttributeValueSerializer(many=True, required=False, default=list)
 
 
-class AttributeInSerializer(InputSerializer):
+class ReportAttributeInSerializer(InputSerializer):
     code = serializers.SlugField(max_length=40)
     description = serializers.CharField(max_length=300)
     datatype = serializers.ChoiceField(choices=Datatype.choices)
@@ -57,10 +57,10 @@ class AttributeInSerializer(InputSerializer):
     )
     required = serializers.BooleanField(default=False)  # type: ignore[assignment]
     variable = serializers.BooleanField(default=True)
-    values = AttributeValueSerializer(many=True, required=False, default=list)
+    values = ReportAttributeValueSerializer(many=True, required=False, default=list)
 
 
-class CategorySerializer(serializers.Serializer[Any]):
+class ReportCategorySerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
@@ -70,10 +70,10 @@ class CategorySerializer(serializers.Serializer[Any]):
     service_notice = serializers.CharField()
     forwarding = serializers.CharField()
     active = serializers.BooleanField()
-    attributes = AttributeSerializer(many=True)
+    attributes = ReportAttributeSerializer(many=True)
 
 
-class CategoryCreateSerializer(InputSerializer):
+class ReportCategoryCreateSerializer(InputSerializer):
     code = serializers.SlugField(max_length=40)
     name = serializers.CharField(max_length=120)
     responsible_team = serializers.CharField(max_length=120)
@@ -87,10 +87,10 @@ class CategoryCreateSerializer(InputSerializer):
     )
     forwarding = serializers.ChoiceField(choices=Forwarding.choices, default=Forwarding.DORF)
     forward_email = serializers.EmailField(required=False, default="", allow_blank=True)
-    attributes = AttributeInSerializer(many=True, required=False, default=list)
+    attributes = ReportAttributeInSerializer(many=True, required=False, default=list)
 
 
-class CategoryUpdateSerializer(CategoryCreateSerializer):
+class ReportCategoryUpdateSerializer(ReportCategoryCreateSerializer):
     active = serializers.BooleanField(required=False)
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
@@ -150,7 +150,7 @@ class ProblemReportSerializer(serializers.Serializer[Any]):
         return user_id is not None and services.can_reopen(report, user_id, self.context.get("now"))
 
 
-class UpdateSerializer(serializers.Serializer[Any]):
+class ReportUpdateSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     old_status = serializers.CharField()
@@ -178,7 +178,7 @@ class StaffReportSerializer(ProblemReportSerializer):
 
 
 class StaffReportDetailSerializer(StaffReportSerializer):
-    updates = UpdateSerializer(many=True)
+    updates = ReportUpdateSerializer(many=True)
 
 
 class ProblemReportDetailSerializer(ProblemReportSerializer):
@@ -187,7 +187,7 @@ class ProblemReportDetailSerializer(ProblemReportSerializer):
     def get_updates(self, report: Report) -> list[dict[str, Any]]:
         mine = self.get_is_mine(report)
         return [
-            UpdateSerializer(u).data
+            ReportUpdateSerializer(u).data
             for u in report.updates.all()
             if u.public or (mine and u.kind == "reply")
         ]
@@ -223,7 +223,7 @@ class ProblemReportFilterSerializer(serializers.Serializer[Any]):
     mine = serializers.BooleanField(required=False, default=False)
 
 
-class QueueFilterSerializer(serializers.Serializer[Any]):
+class ReportQueueFilterSerializer(serializers.Serializer[Any]):
     status = serializers.MultipleChoiceField(choices=ReportStatus.choices, required=False)
     service_code = serializers.SlugField(required=False)
     older_than_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
@@ -231,13 +231,13 @@ class QueueFilterSerializer(serializers.Serializer[Any]):
     unassigned = serializers.BooleanField(required=False, default=False)
 
 
-class NearbyFilterSerializer(serializers.Serializer[Any]):
+class ReportNearbyFilterSerializer(serializers.Serializer[Any]):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     long = serializers.FloatField(min_value=-180, max_value=180)
     service_code = serializers.SlugField()
 
 
-class NearbySerializer(ProblemReportSerializer):
+class ReportNearbySerializer(ProblemReportSerializer):
     distance_m = serializers.SerializerMethodField()
 
     def get_distance_m(self, report: Report) -> int:
@@ -245,19 +245,19 @@ class NearbySerializer(ProblemReportSerializer):
         return distances[report.pk]
 
 
-class NoteSerializer(InputSerializer):
+class ReportNoteSerializer(InputSerializer):
     note = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
 
 
-class StatusChangeSerializer(NoteSerializer):
+class ReportStatusChangeSerializer(ReportNoteSerializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices)
 
 
-class AssignSerializer(InputSerializer):
+class ReportAssignSerializer(InputSerializer):
     assignee_id = serializers.IntegerField(allow_null=True)
 
 
-class MergeSerializer(NoteSerializer):
+class ReportMergeSerializer(ReportNoteSerializer):
     into_id = serializers.IntegerField()
 
 
@@ -265,7 +265,7 @@ class ReportReplySerializer(InputSerializer):
     text = serializers.CharField(max_length=1000)
 
 
-class ApiKeySerializer(serializers.Serializer[Any]):
+class ReportApiKeySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     prefix = serializers.CharField()
@@ -273,11 +273,11 @@ class ApiKeySerializer(serializers.Serializer[Any]):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class ApiKeyCreatedSerializer(ApiKeySerializer):
+class ReportApiKeyCreatedSerializer(ReportApiKeySerializer):
     key = serializers.CharField()
 
 
-class ApiKeyCreateSerializer(InputSerializer):
+class ReportApiKeyCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
 
 
@@ -308,37 +308,41 @@ TAGS = ["reports"]
 
 
 class CategoryListView(APIView):
-    @extend_schema(responses=CategorySerializer(many=True), tags=TAGS)
+    @extend_schema(responses=ReportCategorySerializer(many=True), tags=TAGS)
     def get(self, request: AuthedRequest, slug: str) -> Response:
         """The categories one can report in (staff also see inactive ones)."""
         membership = require_member_by_slug(request.user, slug)
         categories = selectors.category_list(
             village_id=membership.village_id, include_inactive=membership.is_staff
         )
-        return Response(CategorySerializer(categories, many=True).data)
+        return Response(ReportCategorySerializer(categories, many=True).data)
 
-    @extend_schema(request=CategoryCreateSerializer, responses={201: CategorySerializer}, tags=TAGS)
+    @extend_schema(
+        request=ReportCategoryCreateSerializer, responses={201: ReportCategorySerializer}, tags=TAGS
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         """Staff: a new category with its extra questions (Open311 attributes)."""
         membership = _staff(request, slug)
-        data = CategoryCreateSerializer.parse(request.data)
+        data = ReportCategoryCreateSerializer.parse(request.data)
         created = services.category_create(actor=membership, **data)
         category = selectors.category_get(
             village_id=membership.village_id, code=created.code, include_inactive=True
         )
-        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+        return Response(ReportCategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
 
 class CategoryDetailView(APIView):
-    @extend_schema(request=CategoryUpdateSerializer, responses=CategorySerializer, tags=TAGS)
+    @extend_schema(
+        request=ReportCategoryUpdateSerializer, responses=ReportCategorySerializer, tags=TAGS
+    )
     def patch(self, request: AuthedRequest, slug: str, code: str) -> Response:
         membership = _staff(request, slug)
-        data = CategoryUpdateSerializer.parse(request.data, partial=True)
+        data = ReportCategoryUpdateSerializer.parse(request.data, partial=True)
         services.category_update(actor=membership, code=code, **data)
         updated = selectors.category_get(
             village_id=membership.village_id, code=code, include_inactive=True
         )
-        return Response(CategorySerializer(updated).data)
+        return Response(ReportCategorySerializer(updated).data)
 
 
 class ReportListView(APIView):
@@ -415,14 +419,14 @@ def _created(membership: Membership, report_id: int) -> Response:
 
 class ReportNearbyView(APIView):
     @extend_schema(
-        parameters=[NearbyFilterSerializer],
-        responses=NearbySerializer(many=True),
+        parameters=[ReportNearbyFilterSerializer],
+        responses=ReportNearbySerializer(many=True),
         tags=TAGS,
         description="Open reports of this category within 50 m from the last 30 days.",
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        params = NearbyFilterSerializer(data=request.query_params)
+        params = ReportNearbyFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
         found = selectors.reports_nearby(
@@ -433,7 +437,7 @@ class ReportNearbyView(APIView):
         )
         context = _context(membership) | {"distances": {n.report.pk: n.distance_m for n in found}}
         return Response(
-            NearbySerializer([n.report for n in found], many=True, context=context).data
+            ReportNearbySerializer([n.report for n in found], many=True, context=context).data
         )
 
 
@@ -453,11 +457,11 @@ class ReportSupportView(APIView):
 
 
 class ReportReopenView(APIView):
-    @extend_schema(request=NoteSerializer, responses=ProblemReportDetailSerializer, tags=TAGS)
+    @extend_schema(request=ReportNoteSerializer, responses=ProblemReportDetailSerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         """The reporter: "not fixed" within 14 days after "fixed"."""
         membership = require_member_by_slug(request.user, slug)
-        data = NoteSerializer.parse(request.data)
+        data = ReportNoteSerializer.parse(request.data)
         services.report_reopen(membership=membership, report_id=report_id, note=data["note"])
         return _detail(membership, report_id)
 
@@ -467,14 +471,14 @@ class ReportReopenView(APIView):
 
 class QueueView(APIView):
     @extend_schema(
-        parameters=[QueueFilterSerializer],
+        parameters=[ReportQueueFilterSerializer],
         responses=StaffReportSerializer(many=True),
         tags=TAGS,
         description="Staff: the village's reports (open ones unless status is given).",
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = _staff(request, slug)
-        params = QueueFilterSerializer(data=request.query_params)
+        params = ReportQueueFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
         reports = selectors.staff_queue(
@@ -492,41 +496,45 @@ class QueueView(APIView):
 
 
 class StatusView(APIView):
-    @extend_schema(request=StatusChangeSerializer, responses=StaffReportDetailSerializer, tags=TAGS)
+    @extend_schema(
+        request=ReportStatusChangeSerializer, responses=StaffReportDetailSerializer, tags=TAGS
+    )
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         membership = _staff(request, slug)
-        data = StatusChangeSerializer.parse(request.data)
+        data = ReportStatusChangeSerializer.parse(request.data)
         services.report_status_change(actor=membership, report_id=report_id, **data)
         return _detail(membership, report_id)
 
 
 class AssignView(APIView):
-    @extend_schema(request=AssignSerializer, responses=StaffReportDetailSerializer, tags=TAGS)
+    @extend_schema(request=ReportAssignSerializer, responses=StaffReportDetailSerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         membership = _staff(request, slug)
-        data = AssignSerializer.parse(request.data)
+        data = ReportAssignSerializer.parse(request.data)
         services.report_assign(actor=membership, report_id=report_id, **data)
         return _detail(membership, report_id)
 
 
 class MergeView(APIView):
-    @extend_schema(request=MergeSerializer, responses=StaffReportDetailSerializer, tags=TAGS)
+    @extend_schema(request=ReportMergeSerializer, responses=StaffReportDetailSerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         """Mark this report a duplicate of ``into_id``; its people follow the original."""
         membership = _staff(request, slug)
-        data = MergeSerializer.parse(request.data)
+        data = ReportMergeSerializer.parse(request.data)
         services.report_merge(actor=membership, report_id=report_id, **data)
         return _detail(membership, report_id)
 
 
 class ReplyView(APIView):
-    @extend_schema(request=ReportReplySerializer, responses={201: UpdateSerializer}, tags=TAGS)
+    @extend_schema(
+        request=ReportReplySerializer, responses={201: ReportUpdateSerializer}, tags=TAGS
+    )
     def post(self, request: AuthedRequest, slug: str, report_id: int) -> Response:
         """A private answer to the reporter (chat room, or e-mail for Open311 reporters)."""
         membership = _staff(request, slug)
         data = ReportReplySerializer.parse(request.data)
         update = services.report_reply(actor=membership, report_id=report_id, text=data["text"])
-        return Response(UpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+        return Response(ReportUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
 class PhotoApproveView(APIView):
@@ -538,27 +546,29 @@ class PhotoApproveView(APIView):
 
 
 class ApiKeyListView(APIView):
-    @extend_schema(responses=ApiKeySerializer(many=True), tags=TAGS)
+    @extend_schema(responses=ReportApiKeySerializer(many=True), tags=TAGS)
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = _staff(request, slug)
         keys = selectors.api_keys(village_id=membership.village_id)
-        return Response(ApiKeySerializer(keys, many=True).data)
+        return Response(ReportApiKeySerializer(keys, many=True).data)
 
     @extend_schema(
-        request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer}, tags=TAGS
+        request=ReportApiKeyCreateSerializer,
+        responses={201: ReportApiKeyCreatedSerializer},
+        tags=TAGS,
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         """Staff: an Open311 key for a third-party client; the key is shown only now."""
         membership = _staff(request, slug)
-        data = ApiKeyCreateSerializer.parse(request.data)
+        data = ReportApiKeyCreateSerializer.parse(request.data)
         key, raw = services.api_key_issue(actor=membership, name=data["name"])
-        body = {**ApiKeySerializer(key).data, "key": raw}
+        body = {**ReportApiKeySerializer(key).data, "key": raw}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyRevokeView(APIView):
-    @extend_schema(request=None, responses=ApiKeySerializer, tags=TAGS)
+    @extend_schema(request=None, responses=ReportApiKeySerializer, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, key_id: int) -> Response:
         membership = _staff(request, slug)
         key = services.api_key_revoke(actor=membership, key_id=key_id)
-        return Response(ApiKeySerializer(key).data)
+        return Response(ReportApiKeySerializer(key).data)
