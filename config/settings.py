@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dorf.appointments",
     "dorf.reports",
     "dorf.news",
+    "dorf.warnings",
 ]
 
 MIDDLEWARE = [

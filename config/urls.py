@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("dorf.appointments.urls")),
     path("", include("dorf.reports.urls")),
     path("", include("dorf.news.urls")),
+    path("", include("dorf.warnings.urls")),
 ]
 
 urlpatterns = [

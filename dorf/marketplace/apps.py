@@ -25,3 +25,6 @@ class MarketplaceConfig(DorfAppConfig):
             schedule=crontab(minute=20),
         ),
     )
+
+    def ready(self) -> None:
+        from dorf.marketplace import receivers  # noqa: F401 - connects the signal receivers

@@ -36,19 +36,19 @@ from dorf.villages.scoping import require_member, require_member_by_slug, requir
 # --- serializers ----------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.Serializer[Any]):
+class NewsCategorySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
     position = serializers.IntegerField()
 
 
-class CategoryInput(InputSerializer):
+class NewsCategoryInput(InputSerializer):
     name = serializers.CharField(max_length=60)
     position = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
 
 
-class CategoryUpdateInput(InputSerializer):
+class NewsCategoryUpdateInput(InputSerializer):
     name = serializers.CharField(max_length=60, required=False)
     position = serializers.IntegerField(min_value=0, max_value=1000, required=False)
 
@@ -66,13 +66,13 @@ class PublisherInput(InputSerializer):
     club_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class RoleSerializer(serializers.Serializer[Any]):
+class PublisherRoleSerializer(serializers.Serializer[Any]):
     user_id = serializers.IntegerField()
     display_name = serializers.CharField(source="user.display_name")
     role = serializers.CharField()
 
 
-class RoleInput(InputSerializer):
+class PublisherRoleInput(InputSerializer):
     user_id = serializers.IntegerField()
     role = serializers.ChoiceField(choices=PublisherRoleKind.choices)
 
@@ -81,7 +81,7 @@ class PostListSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     title = serializers.CharField()
     teaser = serializers.CharField()
-    category = CategorySerializer()
+    category = NewsCategorySerializer()
     publisher = serializers.SerializerMethodField()
     official = serializers.BooleanField()
     pinned = serializers.BooleanField()
@@ -95,7 +95,7 @@ class PostListSerializer(serializers.Serializer[Any]):
         return {"id": post.publisher_id, "name": post.publisher.name, "kind": post.publisher.kind}
 
 
-class ImageSerializer(serializers.Serializer[Any]):
+class PostImageSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     width = serializers.IntegerField()
@@ -105,7 +105,7 @@ class ImageSerializer(serializers.Serializer[Any]):
         return str(obj.image.url)
 
 
-class AttachmentSerializer(serializers.Serializer[Any]):
+class PostAttachmentSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     size_bytes = serializers.IntegerField()
@@ -117,8 +117,8 @@ class AttachmentSerializer(serializers.Serializer[Any]):
 
 class PostDetailSerializer(PostListSerializer):
     body_html = serializers.CharField()
-    images = ImageSerializer(many=True)
-    attachments = AttachmentSerializer(many=True)
+    images = PostImageSerializer(many=True)
+    attachments = PostAttachmentSerializer(many=True)
 
 
 class WriterPostSerializer(PostListSerializer):
@@ -305,20 +305,22 @@ class PostActionView(APIView):
 class PostImageView(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=ImageInput, responses={201: ImageSerializer}, tags=["news"])
+    @extend_schema(request=ImageInput, responses={201: PostImageSerializer}, tags=["news"])
     def post(self, request: AuthedRequest, post_id: int) -> Response:
         _post_of_member(request, post_id)
         upload = ImageInput.parse(request.data)["image"]
         image = services.post_image_add(
             actor=request.user, post_id=post_id, upload=upload, size=upload.size
         )
-        return Response(ImageSerializer(image).data, status=status.HTTP_201_CREATED)
+        return Response(PostImageSerializer(image).data, status=status.HTTP_201_CREATED)
 
 
 class PostAttachmentView(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=AttachmentInput, responses={201: AttachmentSerializer}, tags=["news"])
+    @extend_schema(
+        request=AttachmentInput, responses={201: PostAttachmentSerializer}, tags=["news"]
+    )
     def post(self, request: AuthedRequest, post_id: int) -> Response:
         _post_of_member(request, post_id)
         upload = AttachmentInput.parse(request.data)["file"]
@@ -329,7 +331,7 @@ class PostAttachmentView(APIView):
             size=upload.size,
             name=upload.name or "dokument.pdf",
         )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(PostAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
 class WriterPostListView(APIView):
@@ -370,27 +372,29 @@ class MutesView(APIView):
 
 
 class CategoryListView(APIView):
-    @extend_schema(responses=CategorySerializer(many=True), tags=["news"])
+    @extend_schema(responses=NewsCategorySerializer(many=True), tags=["news"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         village = require_member_by_slug(request.user, slug).village
         return Response(
-            CategorySerializer(selectors.category_list(village=village), many=True).data
+            NewsCategorySerializer(selectors.category_list(village=village), many=True).data
         )
 
-    @extend_schema(request=CategoryInput, responses={201: CategorySerializer}, tags=["news"])
+    @extend_schema(
+        request=NewsCategoryInput, responses={201: NewsCategorySerializer}, tags=["news"]
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         village = require_member_by_slug(request.user, slug).village
-        data = CategoryInput.parse(request.data)
+        data = NewsCategoryInput.parse(request.data)
         category = services.category_create(actor=request.user, village_id=village.pk, **data)
-        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+        return Response(NewsCategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
 
 class CategoryDetailView(APIView):
-    @extend_schema(request=CategoryUpdateInput, responses=CategorySerializer, tags=["news"])
+    @extend_schema(request=NewsCategoryUpdateInput, responses=NewsCategorySerializer, tags=["news"])
     def patch(self, request: AuthedRequest, category_id: int) -> Response:
-        data = CategoryUpdateInput.parse(request.data)
+        data = NewsCategoryUpdateInput.parse(request.data)
         category = services.category_update(actor=request.user, category_id=category_id, **data)
-        return Response(CategorySerializer(category).data)
+        return Response(NewsCategorySerializer(category).data)
 
     @extend_schema(responses={204: None}, tags=["news"])
     def delete(self, request: AuthedRequest, category_id: int) -> Response:
@@ -422,17 +426,17 @@ def _publisher_for_staff(request: AuthedRequest, publisher_id: int) -> Publisher
 
 
 class RoleListView(APIView):
-    @extend_schema(responses=RoleSerializer(many=True), tags=["news"])
+    @extend_schema(responses=PublisherRoleSerializer(many=True), tags=["news"])
     def get(self, request: AuthedRequest, publisher_id: int) -> Response:
         publisher = _publisher_for_staff(request, publisher_id)
         roles = selectors.publisher_roles(publisher_id=publisher.pk)
-        return Response(RoleSerializer(roles, many=True).data)
+        return Response(PublisherRoleSerializer(roles, many=True).data)
 
-    @extend_schema(request=RoleInput, responses=RoleSerializer, tags=["news"])
+    @extend_schema(request=PublisherRoleInput, responses=PublisherRoleSerializer, tags=["news"])
     def put(self, request: AuthedRequest, publisher_id: int) -> Response:
-        data = RoleInput.parse(request.data)
+        data = PublisherRoleInput.parse(request.data)
         role = services.publisher_role_set(actor=request.user, publisher_id=publisher_id, **data)
-        return Response(RoleSerializer(role).data)
+        return Response(PublisherRoleSerializer(role).data)
 
 
 class RoleDetailView(APIView):
