@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
-from dorf.news import importing, selectors, services, syndication
+from dorf.news import digest, importing, selectors, services, syndication
 from dorf.news.models import (
     FeedSource,
     NewsCategory,
@@ -549,3 +551,28 @@ def _not_modified(request: HttpRequest, etag: str, last: Any) -> bool:
         parsed = parse_http_date_safe(since)
         return parsed is not None and int(last.timestamp()) <= parsed
     return False
+
+
+class DigestView(APIView):
+    """The printed weekly digest as PDF (members of the village)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("week", str, required=False, description="e.g. 2026-W49")],
+        responses={200: OpenApiResponse(description="PDF")},
+        tags=["news"],
+    )
+    def get(self, request: AuthedRequest, slug: str) -> HttpResponse:
+        village = require_member_by_slug(request.user, slug).village
+        today = timezone.now().astimezone(ZoneInfo(village.timezone)).date()
+        monday = digest.parse_week(request.query_params.get("week"), today=today)
+        pdf = digest.render_digest(village=village, monday=monday)
+        week = monday.isocalendar()
+        return HttpResponse(
+            pdf,
+            content_type="application/pdf",
+            headers={
+                "Content-Disposition": (
+                    f'inline; filename="{village.slug}-{week.year}-W{week.week:02d}.pdf"'
+                )
+            },
+        )

@@ -26,3 +26,6 @@ class NewsConfig(DorfAppConfig):
             name="news-import-feeds", task="news.import_feeds", schedule=crontab(minute="*/15")
         ),
     )
+
+    def ready(self) -> None:
+        from dorf.news import digest  # noqa: F401 - registers the news section of the digest

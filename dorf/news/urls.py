@@ -33,6 +33,7 @@ urlpatterns = [
         api.NewsFeedView.as_view(kind="atom"),
         name="feed-atom",
     ),
+    path("villages/<slug:slug>/digest.pdf", api.DigestView.as_view(), name="digest"),
     path("news/<int:post_id>/", api.PostDetailView.as_view(), name="post-detail"),
     path("news/<int:post_id>/read/", api.PostReadView.as_view(), name="post-read"),
     path(

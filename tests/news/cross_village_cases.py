@@ -50,6 +50,7 @@ def _source(village: Village) -> dict[str, Any]:
 
 register(Case("news:post-list", _slug, methods=("get", "post"), body={"title": "x"}))
 register(Case("news:writer-posts", _slug))
+register(Case("news:digest", _slug))
 register(Case("news:category-list", _slug, methods=("get", "post"), body={"name": "x"}))
 register(Case("news:publisher-list", _slug, methods=("get", "post"), body={"name": "x"}))
 register(Case("news:mutes", _slug, methods=("get", "put"), body={"muted_category_ids": []}))
