@@ -8,6 +8,8 @@ A malformed problem raises ``InvalidProblem``; parcels that cannot be served are
 listed in ``plan.unassigned`` with a reason.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .matrix import (
     GeodesicProvider,
     OsrmTableProvider,
@@ -25,8 +27,21 @@ from .problem import (
     Volunteer,
 )
 from .solution import Plan, Route, Stop, StopKind, Unassigned, UnassignedReason
-from .solver import solve
 from .validation import InvalidProblem
+
+if TYPE_CHECKING:
+    from .solver import solve
+
+
+def __getattr__(name: str) -> Any:
+    # ``solve`` imports OR-Tools (~30 MiB, half a second): only the processes that plan
+    # load it, on first use; web processes use the dataclasses alone (issue 22).
+    if name == "solve":
+        from .solver import solve
+
+        return solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "GeodesicProvider",
