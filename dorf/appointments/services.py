@@ -241,7 +241,7 @@ def appointment_confirm(*, membership: Membership, appointment_id: int) -> Confi
         WaitlistEntry.objects.filter(
             offered_appointment=appointment, state=WaitlistState.OFFERED
         ).update(state=WaitlistState.CLAIMED, updated_at=now)
-    messages.confirmed_on_commit(appointment)
+    messages.confirmed(appointment)
     return Confirmation(appointment, token)
 
 
@@ -261,7 +261,7 @@ def _cancel(appointment: Appointment, *, now: datetime) -> Appointment:
         offered_appointment=appointment, state=WaitlistState.OFFERED
     ).update(state=WaitlistState.WITHDRAWN, updated_at=now)
     if was_confirmed:
-        messages.cancelled_on_commit(appointment)
+        messages.cancelled(appointment)
     _offer_freed_seat(appointment, now=now)
     return appointment
 
@@ -326,7 +326,7 @@ def _offer_freed_seat(freed: Appointment, *, now: datetime) -> Appointment | Non
         WaitlistEntry.objects.filter(pk=entry.pk, state=WaitlistState.WAITING).update(
             state=WaitlistState.OFFERED, offered_appointment=hold, updated_at=now
         )
-        messages.waitlist_offer_on_commit(hold)
+        messages.waitlist_offer(hold)
         return hold
     return None
 
@@ -467,6 +467,6 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 appointment = Appointment.objects.select_related(
                     "service", "village", "membership__user"
                 ).get(pk=appointment_id)
-                messages.reminder_on_commit(appointment, label=label)
+                messages.reminder(appointment, label=label)
                 sent += 1
     return sent
