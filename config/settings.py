@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dorf.reports",
     "dorf.news",
     "dorf.warnings",
+    "dorf.bookings",
 ]
 
 MIDDLEWARE = [

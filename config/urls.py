@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("dorf.reports.urls")),
     path("", include("dorf.news.urls")),
     path("", include("dorf.warnings.urls")),
+    path("", include("dorf.bookings.urls")),
 ]
 
 urlpatterns = [

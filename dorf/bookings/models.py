@@ -1,0 +1,218 @@
+"""Rooms, desks, equipment and vehicles the village lends out, and their bookings.
+
+Invariant enforced by PostgreSQL: two live bookings (requested or approved) of one
+resource never overlap, buffer included. ``blocked_until`` is the end plus the
+resource's buffer at booking time, and the exclusion constraint
+``booking_no_overlap`` (btree_gist: ``resource WITH =, tstzrange(starts_at,
+blocked_until) WITH &&``) refuses the second of two overlapping rows whoever inserts
+them. SQLite (the embedded demo) has no exclusion constraints: there the service checks
+the overlap itself after taking SQLite's write lock.
+
+Times are stored in UTC; availability rules and series are evaluated in the village's
+zone, so a weekly 18:00 booking stays at 18:00 local across the clock changes.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.models import TimeStampedModel
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class ResourceKind(models.TextChoices):
+    ROOM = "room", _("Room")
+    DESK = "desk", _("Co-working desk")
+    EQUIPMENT = "equipment", _("Equipment")
+    VEHICLE = "vehicle", _("Vehicle")
+
+
+class OwnerKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Municipality")
+    CLUB = "club", _("Club")
+
+
+class Resource(TimeStampedModel):
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="bookable_resources"
+    )
+    kind = models.CharField(max_length=16, choices=ResourceKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    owner_kind = models.CharField(
+        max_length=16, choices=OwnerKind.choices, default=OwnerKind.MUNICIPALITY
+    )
+    owner_name = models.CharField(max_length=120, blank=True)
+    # Where a booking's price goes: the community account (municipality) or a club's.
+    owner_account = models.ForeignKey(
+        "ledger.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Members who approve bookings (besides the village's staff).
+    managers = models.ManyToManyField("villages.Membership", blank=True, related_name="+")
+    capacity = models.PositiveIntegerField(default=1)
+    min_minutes = models.PositiveIntegerField(default=30)
+    max_minutes = models.PositiveIntegerField(default=24 * 60)
+    notice_minutes = models.PositiveIntegerField(default=0)
+    max_advance_days = models.PositiveIntegerField(default=180)
+    buffer_minutes = models.PositiveIntegerField(default=0)
+    approval_required = models.BooleanField(default=False)
+    # Time credits per started hour; 0 is free.
+    price_minutes_per_hour = models.PositiveIntegerField(default=0)
+    # A cancellation this long before the start is refunded in full, later not at all.
+    refund_until_hours = models.PositiveIntegerField(default=24)
+    # Desks: a booking not checked in within 15 minutes of its start is released.
+    check_in_required = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_minutes__gte=F("min_minutes")), name="resource_max_ge_min"
+            ),
+            models.CheckConstraint(condition=Q(min_minutes__gte=5), name="resource_min_5"),
+            models.CheckConstraint(
+                condition=Q(price_minutes_per_hour=0) | Q(owner_account__isnull=False),
+                name="resource_priced_has_payee",
+            ),
+        ]
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AvailabilityRule(models.Model):
+    """When the resource may be booked (recurring, local time). No rule: any time."""
+
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="availability_rules"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    rrule = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="availability_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.rrule or 'once'}"
+
+
+class Blackout(models.Model):
+    """A time the resource cannot be booked (repairs, the village fair, ...)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="blackouts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="blackout_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class OnConflict(models.TextChoices):
+    FAIL = "fail", _("Fail the whole series")
+    SKIP = "skip", _("Skip conflicting dates")
+
+
+class BookingSeries(TimeStampedModel):
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="series")
+    membership = models.ForeignKey(
+        "villages.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    rrule = models.CharField(max_length=500)
+    on_conflict = models.CharField(max_length=8, choices=OnConflict.choices)
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.rrule}"
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    RELEASED = "released", _("Released (no check-in)")
+
+
+LIVE_STATES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+class Booking(TimeStampedModel):
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    membership = models.ForeignKey(
+        "villages.Membership", on_delete=models.CASCADE, related_name="resource_bookings"
+    )
+    series = models.ForeignKey(
+        BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # ends_at + the resource's buffer when booked: the range nobody else may overlap.
+    blocked_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=BookingStatus.choices)
+    price_minutes = models.PositiveIntegerField(default=0)
+    payment_transfer_id = models.BigIntegerField(null=True, blank=True)
+    refund_transfer_id = models.BigIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "villages.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_until__gte=F("ends_at")), name="booking_blocked_after_end"
+            ),
+            # Created on PostgreSQL only (see migration 0002); SQLite keeps the rule in
+            # the service.
+            ExclusionConstraint(
+                name="booking_no_overlap",
+                expressions=[
+                    ("resource", RangeOperators.EQUAL),
+                    (
+                        TsTzRange("starts_at", "blocked_until", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(status__in=LIVE_STATES),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resource", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
