@@ -1,12 +1,12 @@
-"""The one door of appointments to recurrence expansion."""
+"""The one door of appointments to recurrence expansion (the shared calendar module)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dorf.calendar.recurrence import Series, StepBudget, occurrences
 
 
 def blocks(
@@ -17,18 +17,12 @@ def blocks(
     tz: ZoneInfo,
     window_start: datetime,
     window_end: datetime,
+    budget: StepBudget | None = None,
 ) -> Iterator[tuple[datetime, datetime]]:
-    """(start, end) in UTC of each occurrence starting in [window_start, window_end)."""
-    local_start = starts_at.astimezone(tz).replace(tzinfo=None)
-    wall = ends_at.astimezone(tz).replace(tzinfo=None) - local_start
-    if not rule:
-        if window_start <= starts_at < window_end:
-            yield starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-        return
-    parsed = rrulestr(rule, dtstart=local_start)
-    after = window_start.astimezone(tz).replace(tzinfo=None)
-    before = window_end.astimezone(tz).replace(tzinfo=None)
-    for occurrence in parsed.between(after, before, inc=True):
-        start = occurrence.replace(tzinfo=tz).astimezone(UTC)
-        if window_start <= start < window_end:
-            yield start, (occurrence + wall).replace(tzinfo=tz).astimezone(UTC)
+    """(start, end) in UTC of each opening block starting in [window_start, window_end),
+    expanded in ``tz`` so that a block keeps its wall-clock hours all year."""
+    series = Series(starts_at=starts_at, ends_at=ends_at, tz=tz, rule=rule)
+    for occurrence in occurrences(
+        series, window_start=window_start, window_end=window_end, budget=budget
+    ):
+        yield occurrence.starts_at, occurrence.ends_at
