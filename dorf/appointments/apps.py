@@ -10,7 +10,7 @@ class AppointmentsConfig(DorfAppConfig):
     label = "appointments"
     verbose_name = _("Town-hall appointments")
     personal_data = "dorf.appointments.privacy"
-    demo_seeder = None
+    demo_seeder = "dorf.appointments.demo.seed"
     demo_order = 80
     periodic_tasks = (
         # A hold lives 10 minutes and a waitlist offer 15: a minute's delay is invisible.

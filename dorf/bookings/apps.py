@@ -10,7 +10,7 @@ class BookingsConfig(DorfAppConfig):
     label = "bookings"
     verbose_name = _("Rooms, desks and equipment")
     personal_data = "dorf.bookings.privacy"
-    demo_seeder = None
+    demo_seeder = "dorf.bookings.demo.seed"
     demo_order = 85
     periodic_tasks = (
         PeriodicTask(
