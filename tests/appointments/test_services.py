@@ -12,6 +12,7 @@ from dorf.appointments.models import (
     Appointment,
     AppointmentStatus,
     Closure,
+    OpeningRule,
     WaitlistEntry,
     WaitlistState,
     hash_token,
@@ -19,7 +20,7 @@ from dorf.appointments.models import (
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.notifications.models import Notification
 from dorf.villages.models import MembershipState, Role
-from tests.appointments.conftest import berlin
+from tests.appointments.conftest import BERLIN, berlin
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -363,14 +364,21 @@ def test_the_invitation_is_a_request_and_becomes_a_cancel_with_a_higher_sequence
 @pytest.mark.parametrize(
     "slot_local",
     [
-        (2026, 3, 30, 9, 0),  # Monday after the spring change (Sunday 29 March)
-        (2026, 10, 26, 9, 0),  # Monday after the autumn change (Sunday 25 October)
+        (2026, 3, 29, 10, 0),  # the Sunday of the spring change: 24 h before is 09:00 CET
+        (2026, 10, 25, 10, 0),  # the Sunday of the autumn change: 24 h before is 11:00 CEST
     ],
 )
 def test_reminders_go_out_24_and_2_hours_before_exactly_once_across_the_clock_change(
     clock, service, resident, slot_local, django_capture_on_commit_callbacks
 ) -> None:
-    # given: booked on the Friday before the clock change
+    # given: a Sunday opening (e.g. before an election), booked on the Thursday before
+    OpeningRule.objects.create(
+        service=service,
+        starts_at=berlin(2026, 1, 4, 10, 0),
+        ends_at=berlin(2026, 1, 4, 12, 0),
+        rrule="FREQ=WEEKLY;BYDAY=SU",
+        slot_minutes=15,
+    )
     slot_start = berlin(*slot_local).astimezone(UTC)
     clock.set(slot_start - timedelta(days=3))
     hold = services.appointment_hold(
@@ -392,6 +400,9 @@ def test_reminders_go_out_24_and_2_hours_before_exactly_once_across_the_clock_ch
     assert appointment.reminded_2h_at is not None
     assert slot_start - timedelta(hours=24) <= appointment.reminded_24h_at
     assert appointment.reminded_24h_at < slot_start - timedelta(hours=24) + timedelta(minutes=5)
+    # 24 h are real hours: the day before, the wall clock shows 09:00 (spring) or 11:00
+    expected_hour = 9 if slot_local[1] == 3 else 11
+    assert appointment.reminded_24h_at.astimezone(BERLIN).hour == expected_hour
     assert slot_start - timedelta(hours=2) <= appointment.reminded_2h_at
     assert appointment.reminded_2h_at < slot_start - timedelta(hours=2) + timedelta(minutes=5)
     titles = sorted(
