@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dorf.calendar.recurrence import validate_rule
+from dorf.core.exceptions import DomainError
 from dorf.core.models import TimeStampedModel
 
 
@@ -119,6 +123,17 @@ class OpeningRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.service_id}: {self.rrule or 'once'} from {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        """Refuse a rule the calendar module cannot expand (admin forms call this)."""
+        if self.starts_at is None or self.ends_at is None:
+            return
+        try:
+            self.rrule = validate_rule(
+                self.rrule, starts_at=self.starts_at, tz=ZoneInfo(self.service.village.timezone)
+            )
+        except DomainError as exc:
+            raise ValidationError({"rrule": str(exc.fields or exc.message)}) from exc
 
 
 class Closure(TimeStampedModel):

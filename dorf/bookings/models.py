@@ -14,12 +14,17 @@ zone, so a weekly 18:00 booking stays at 18:00 local across the clock changes.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from dorf.calendar.recurrence import validate_rule
+from dorf.core.exceptions import DomainError
 from dorf.core.models import TimeStampedModel
 
 
@@ -109,6 +114,17 @@ class AvailabilityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id}: {self.rrule or 'once'}"
+
+    def clean(self) -> None:
+        """Refuse a rule the calendar module cannot expand (admin forms call this)."""
+        if self.starts_at is None or self.ends_at is None:
+            return
+        try:
+            self.rrule = validate_rule(
+                self.rrule, starts_at=self.starts_at, tz=ZoneInfo(self.resource.village.timezone)
+            )
+        except DomainError as exc:
+            raise ValidationError({"rrule": str(exc.fields or exc.message)}) from exc
 
 
 class Blackout(models.Model):

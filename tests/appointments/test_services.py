@@ -432,3 +432,20 @@ def test_staff_mark_done_and_no_show_residents_cannot(clock, service, resident, 
     assert marked.status == AppointmentStatus.NO_SHOW
     day = list(selectors.day_list(staff=staff, day=date(2026, 4, 2)))
     assert [a.pk for a in day] == [hold.pk]
+
+
+def test_an_opening_rule_the_calendar_cannot_expand_is_refused_by_the_admin_form(
+    service,
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    rule = OpeningRule(
+        service=service,
+        starts_at=berlin(2026, 1, 5, 8, 0),
+        ends_at=berlin(2026, 1, 5, 12, 0),
+        rrule="FREQ=MINUTELY",
+        slot_minutes=15,
+    )
+    with pytest.raises(ValidationError) as caught:
+        rule.full_clean()
+    assert "rrule" in caught.value.message_dict
