@@ -254,7 +254,11 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Two choice sets behind fields called "category": each gets its own name.
+        "PostingCategoryEnum": "dorf.marketplace.models.PostingCategory",
+        "LostFoundItemCategoryEnum": "dorf.lostfound.models.ItemCategory",
+    },
 }
 
 # --- Chat and the WebSocket ------------------------------------------------------------------
