@@ -126,24 +126,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery broker ------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
 if REDIS_URL:
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
             # The pub/sub layer fans out to large rooms with a lower tail latency than
             # the core layer (see docs/benchmarks.md). max_connections: redis-py's async
             # pool defaults to 100, which fails hundreds of simultaneous connects.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "dorf.core.channel_layer.ResyncingPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": os.environ.get("DORF_CHANNEL_PREFIX", "dorf"),
             },
         }
     }
+    # Survives a Redis outage: reads miss, writes are dropped, throttles fail open, and
+    # a warning is logged (dorf/core/cache.py). Short timeouts: a hanging Redis must not
+    # hold every request for the default of minutes.
     CACHES: dict[str, Any] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dorf.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DORF_CACHE_PREFIX", "dorf"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -233,12 +238,15 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "dorf.core.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "NUM_PROXIES": int(os.environ.get("DORF_NUM_PROXIES", "0")) or None,
+    # 0 (the default): the client address is REMOTE_ADDR and X-Forwarded-For is ignored.
+    # (None would make DRF trust the raw header: one forged header per request would
+    # give a client unlimited login attempts.)
+    "NUM_PROXIES": int(os.environ.get("DORF_NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {

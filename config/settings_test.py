@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 
 from config.settings import *  # noqa: F403
-from config.settings import CHANNEL_LAYERS, REDIS_URL, REST_FRAMEWORK
+from config.settings import CHANNEL_LAYERS, REDIS_CACHE_OPTIONS, REDIS_URL, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DORF_GEOCODER = "fake"
@@ -20,9 +20,10 @@ if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"dorf-test-{_worker}"
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dorf.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"dorf-test-{_worker}",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:

@@ -16,6 +16,7 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from dorf.chat.realtime import message_payload, room_group
 from dorf.chat.tickets import PROTOCOL, socket_user
 from dorf.core.errors import flatten_detail
 from dorf.core.exceptions import DomainError
+from dorf.core.parsers import HostileJSON, loads_strict
 from dorf.core.realtime import user_group
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
@@ -38,6 +40,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FLOODING = 4429
 CLOSE_RESYNC = 4409
 CLOSE_TOO_BIG = 1009
+# Something failed on the server side (e.g. the channel layer lost Redis while joining a
+# room): the socket's groups are left and the client reconnects and syncs.
+CLOSE_SERVER_ERROR = 1011
 
 MAX_FRAME_CHARS = settings.DORF_WS_MAX_FRAME_CHARS
 # Token bucket per socket: a burst of RATE_BURST frames (a phone flushing its outbox after
@@ -53,6 +58,9 @@ DEDUP_WINDOW = 4000
 
 # rooms.join is not among them: it replays what the room got before the socket subscribed.
 DATABASE_FREE_EVENTS = frozenset({"forward", "room.message", "room.event", "rooms.leave"})
+# Inbound frames; an unexpected error handling one answers an error frame, an unexpected
+# error anywhere else closes the socket with CLOSE_SERVER_ERROR.
+CLIENT_EVENTS = frozenset({"websocket.receive"})
 
 Action = Callable[[User, dict[str, Any]], dict[str, Any]]
 
@@ -125,27 +133,55 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.pk
-        # The personal group first: a room granted or revoked while the rooms are being
-        # read arrives as rooms.join/rooms.leave right after connect (both idempotent).
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        self.room_ids, self.hidden_user_ids = await database_sync_to_async(self._load)(user)
+        self.room_ids = set()
         self.synced = False
         # room.message events held until the first sync
         self.buffer: list[dict[str, Any]] = []
         # Rooms joined before the first sync: replayed with it, from these ids.
         self.joined_after: dict[int, int] = {}
         self.delivered: dict[int, tuple[set[int], deque[int]]] = {}
+        # Per room, the id of the newest message this socket has accounted for (sent,
+        # skipped as hidden, or known to the client): a live message whose ``prev_id`` is
+        # not this one reveals a gap (a broadcast lost while Redis was away), which is
+        # then filled from the database before the message is sent.
+        self.tips: dict[int, int] = {}
+        # The personal group first: a room granted or revoked while the rooms are being
+        # read arrives as rooms.join/rooms.leave right after connect (both idempotent).
+        await self._join_group(user_group(user.pk))
+        self.room_ids, self.hidden_user_ids = await database_sync_to_async(self._load)(user)
         self.tokens = float(RATE_BURST)
         self.refilled_at = time.monotonic()
         self.strikes = 0
         # Subscribe before any message is read from the database: a message committed in
         # between arrives live and is then de-duplicated against the replay.
         for room_id in sorted(self.room_ids):
-            await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+            await self._join_group(room_group(room_id))
         await self.accept(subprotocol=subprotocol)
         await self._frame({"type": "hello", "user_id": user.pk, "room_ids": sorted(self.room_ids)})
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the socket ended (a crash included), it leaves every group: a group
+            # left subscribed would keep a dead channel in Redis for good.
+            await self._leave_groups()
+
     async def dispatch(self, message: dict[str, Any]) -> None:
+        try:
+            await self._dispatch(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            logger.exception("socket of user %s: %s failed", self.user_id, message.get("type"))
+            if message["type"] in CLIENT_EVENTS and getattr(self, "synced", None) is not None:
+                await self._error("server_error", _("Something went wrong on our side."))
+                return
+            await self._leave_groups()
+            await self.close(code=CLOSE_SERVER_ERROR)
+            raise StopConsumer() from None
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs close_old_connections() in the single database thread before every
         # handler. Group events touch no database; with hundreds of sockets in a room that
         # hop would queue every broadcast behind every other (and behind the sends).
@@ -154,16 +190,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await super().dispatch(message)
 
+    async def _join_group(self, group: str) -> None:
+        if not hasattr(self, "groups_joined"):
+            self.groups_joined: set[str] = set()
+        self.groups_joined.add(group)
+        await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _leave_group(self, group: str) -> None:
+        joined: set[str] = getattr(self, "groups_joined", set())
+        joined.discard(group)
+        await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _leave_groups(self) -> None:
+        joined: set[str] = getattr(self, "groups_joined", set())
+        for group in sorted(joined):
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # Redis away: the local subscription is dropped regardless
+                logger.warning("socket of user %s: could not leave %s", self.user_id, group)
+        joined.clear()
+
     @staticmethod
     def _load(user: User) -> tuple[set[int], set[int]]:
         return selectors.active_room_ids(user=user), blocked_user_ids(user)
 
     async def disconnect(self, code: int) -> None:
-        if self.user_id is None:
-            return
-        await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
-        for room_id in sorted(self.room_ids):
-            await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+        await self._leave_groups()
 
     # --- inbound ------------------------------------------------------------------------
 
@@ -185,9 +237,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.strikes = 0
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            await self._error("malformed", _("A frame must be a JSON object."))
+            frame = loads_strict(text_data)
+        except HostileJSON as exc:
+            await self._error("malformed", str(exc.detail))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self._error("malformed", _("A frame must be a JSON object with a type."))
@@ -246,16 +298,41 @@ class ChatConsumer(AsyncWebsocketConsumer):
         last_seen = {**self.joined_after, **last_seen}
         self.joined_after = {}
         self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
+        # The rooms' newest ids are read before the replay: everything up to them is
+        # either replayed or was already known to the client.
+        self.tips = await database_sync_to_async(selectors.room_tips)(room_ids=self.room_ids)
         missed = await database_sync_to_async(selectors.messages_missed)(
             user=self.user, last_seen=last_seen
         )
-        for payload in missed:
-            frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
-            await self._deliver(payload["room_id"], payload["id"], payload["sender"]["id"], frame)
+        await self._deliver_payloads(missed)
         buffered, self.buffer, self.synced = self.buffer, [], True
         for event in buffered:
-            await self._deliver(event["room_id"], event["id"], event["sender_id"], event["frame"])
+            await self._on_live_message(event)
         await self._frame({"type": "sync.done", "replayed": len(missed)}, ref=ref)
+
+    async def _deliver_payloads(self, payloads: list[dict[str, Any]]) -> None:
+        for payload in payloads:
+            room_id = payload["room_id"]
+            frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
+            await self._deliver(room_id, payload["id"], payload["sender"]["id"], frame)
+            if room_id in self.tips:
+                self.tips[room_id] = max(self.tips[room_id], payload["id"])
+
+    async def _fill_gaps(self, room_ids: list[int]) -> None:
+        """Send what the database has after each room's tip (lost broadcasts)."""
+        since = {room_id: self.tips[room_id] for room_id in room_ids if room_id in self.tips}
+        if not since:
+            return
+        missed = await database_sync_to_async(selectors.messages_missed)(
+            user=self.user, last_seen=since
+        )
+        per_room: dict[int, int] = {}
+        for payload in missed:
+            per_room[payload["room_id"]] = per_room.get(payload["room_id"], 0) + 1
+        await self._deliver_payloads(missed)
+        if any(count >= selectors.REPLAY_LIMIT for count in per_room.values()):
+            # More was lost than a replay carries: the client reconnects and syncs.
+            await self.close(code=CLOSE_RESYNC)
 
     async def _typing(self, room_id: int, ref: str | int | None) -> None:
         if room_id not in self.room_ids:
@@ -289,7 +366,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 return
             self.buffer.append(event)
             return
-        await self._deliver(event["room_id"], event["id"], event["sender_id"], event["frame"])
+        await self._on_live_message(event)
+
+    async def _on_live_message(self, event: dict[str, Any]) -> None:
+        room_id: int = event["room_id"]
+        message_id: int = event["id"]
+        tip = self.tips.get(room_id)
+        prev_id = event.get("prev_id")
+        if tip is not None and message_id > tip and prev_id is not None and prev_id != tip:
+            # The message before this one never arrived: fetch everything after the tip
+            # (this message included) from the database, in id order.
+            await self._fill_gaps([room_id])
+        await self._deliver(room_id, message_id, event["sender_id"], event["frame"])
+        self.tips[room_id] = max(self.tips.get(room_id, message_id), message_id)
+
+    async def layer_resync(self, event: dict[str, Any]) -> None:
+        """The channel layer reconnected to Redis: broadcasts may have been lost."""
+        if not self.synced:
+            return  # the coming sync reads the database anyway
+        await self._fill_gaps(sorted(self.tips))
 
     async def room_event(self, event: dict[str, Any]) -> None:
         inner: dict[str, Any] = event["event"]
@@ -313,10 +408,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for room_id, after_id in zip(room_ids, after_ids, strict=True):
             if room_id not in self.room_ids:
                 self.room_ids.add(room_id)
-                await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+                await self._join_group(room_group(room_id))
                 await self._frame({"type": "room.joined", "room_id": room_id})
                 if after_id is not None:
                     joined[room_id] = after_id
+                    if self.synced:
+                        self.tips[room_id] = after_id
         if not joined:
             return
         if not self.synced:
@@ -327,16 +424,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         missed = await database_sync_to_async(selectors.messages_missed)(
             user=self.user, last_seen=joined
         )
-        for payload in missed:
-            frame = json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False)
-            await self._deliver(payload["room_id"], payload["id"], payload["sender"]["id"], frame)
+        await self._deliver_payloads(missed)
 
     async def rooms_leave(self, event: dict[str, Any]) -> None:
         for room_id in event["room_ids"]:
             if room_id in self.room_ids:
                 self.room_ids.discard(room_id)
-                await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+                await self._leave_group(room_group(room_id))
                 self.delivered.pop(room_id, None)
+                self.tips.pop(room_id, None)
                 await self._frame({"type": "room.left", "room_id": room_id})
 
     # --- outbound ---------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from dorf.core.cache import CacheUnavailable, hit, log_outage
 from dorf.core.exceptions import DomainError
 
 SEND_LIMIT = settings.DORF_CHAT_SEND_LIMIT
@@ -31,12 +31,11 @@ def send_counter_key(user_id: int, window: int) -> str:
 def check_send_rate(user_id: int) -> None:
     """Count one message; raise RateLimited past SEND_LIMIT in the current window."""
     key = send_counter_key(user_id, current_window())
-    # add() is a no-op when the key exists; incr() is atomic in Redis.
-    cache.add(key, 0, timeout=SEND_WINDOW_S * 2)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=SEND_WINDOW_S * 2)
-        count = 1
+        count = hit(key, ttl_s=SEND_WINDOW_S * 2)
+    except CacheUnavailable as exc:
+        # Fail open: while Redis is down messages are still stored (and replayed).
+        log_outage("chat send limit", exc)
+        return
     if count > SEND_LIMIT:
         raise RateLimited()

@@ -17,12 +17,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from dorf.chat.models import Message
-from dorf.core.realtime import user_group
+from dorf.core.realtime import group_send_safely, user_group
 
 
 def room_group(room_id: int) -> str:
@@ -46,12 +44,13 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def _send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
+    group_send_safely([(group, message)])
 
 
-def announce_message_on_commit(message: Message) -> None:
+def announce_message_on_commit(message: Message, *, prev_id: int) -> None:
+    """Broadcast a new message after commit. ``prev_id`` is the room's message before it
+    (read under the room lock): a socket that did not get ``prev_id`` knows it missed
+    something and fetches it from the database first."""
     payload = message_payload(message)
     # The frame is rendered once here, not once per receiving socket (a room may have
     # hundreds); the event carries only what a socket needs to filter and de-duplicate.
@@ -59,6 +58,7 @@ def announce_message_on_commit(message: Message) -> None:
         "type": "room.message",
         "room_id": message.room_id,
         "id": message.pk,
+        "prev_id": prev_id,
         "sender_id": message.sender_id,
         "frame": json.dumps({"type": "message.new", "message": payload}, ensure_ascii=False),
     }

@@ -139,6 +139,15 @@ def messages_missed(*, user: User, last_seen: dict[int, int]) -> list[dict[str, 
     return payloads
 
 
+def room_tips(*, room_ids: set[int]) -> dict[int, int]:
+    """The newest message id of each room (0 for an empty room)."""
+    tips = dict.fromkeys(room_ids, 0)
+    rows = Room.objects.filter(pk__in=room_ids).values_list("pk", "last_message_id")
+    for room_id, last_id in rows:
+        tips[room_id] = last_id or 0
+    return tips
+
+
 def message_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Message]:
     """Full-text search (German stemming on PostgreSQL) in the user's rooms."""
     room_ids = _active_memberships(user).values("room_id")

@@ -10,8 +10,10 @@ import secrets
 from urllib.parse import parse_qs
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 
+from dorf.core.exceptions import DomainError
 from dorf.users.authentication import authenticate_token
 from dorf.users.models import User, hash_token
 
@@ -25,9 +27,19 @@ def _key(raw: str) -> str:
     return f"ws-ticket:{hash_token(raw)}"
 
 
+class TicketsUnavailable(DomainError):
+    """The cache (Redis) cannot store a ticket: the socket cannot be opened right now."""
+
+    status_code = 503
+    code = "unavailable"
+    default_message = _("Live updates are unavailable for a moment; try again shortly.")
+
+
 def ticket_issue(*, user: User) -> str:
     raw = secrets.token_urlsafe(32)
-    cache.set(_key(raw), user.pk, timeout=TICKET_TTL_S)
+    # add(), not set(): it says whether the ticket was stored (not during a Redis outage).
+    if not cache.add(_key(raw), user.pk, timeout=TICKET_TTL_S):
+        raise TicketsUnavailable()
     return raw
 
 

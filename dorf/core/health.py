@@ -1,10 +1,16 @@
-"""/healthz: is the database, the channel layer and the job broker answering?"""
+"""/healthz: is the database, Redis, the channel layer and the job broker answering?
+
+Each call opens nothing that outlives it: Redis is asked ``PING`` on a short-lived
+connection, and the channel layer publishes to a group nobody joins (a round trip
+through a channel of its own would leave one pub/sub subscription behind per call).
+"""
 
 from __future__ import annotations
 
+import functools
 import time
-import uuid
 
+import redis
 from asgiref.sync import async_to_sync
 from celery import current_app as celery_app
 from channels.layers import get_channel_layer
@@ -12,6 +18,9 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+
+HEALTH_GROUP = "healthz"
+REDIS_TIMEOUT_S = 1.0
 
 
 def _check_database() -> str:
@@ -21,20 +30,26 @@ def _check_database() -> str:
     return connection.vendor
 
 
+@functools.cache
+def _redis_client(url: str) -> redis.Redis[bytes]:
+    # One small pool per process (and URL): a load balancer polls this every few seconds.
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+    )
+
+
+def _check_redis() -> str:
+    if not settings.REDIS_URL:
+        return "not configured"
+    _redis_client(settings.REDIS_URL).ping()
+    return "redis"
+
+
 def _check_channel_layer() -> str:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-
-    async def roundtrip() -> None:
-        channel = await layer.new_channel("healthz.")
-        token = uuid.uuid4().hex
-        await layer.send(channel, {"type": "healthz", "token": token})
-        message = await layer.receive(channel)
-        if message.get("token") != token:
-            raise RuntimeError("channel layer returned a different message")
-
-    async_to_sync(roundtrip)()
+    async_to_sync(layer.group_send)(HEALTH_GROUP, {"type": "healthz"})
     return type(layer).__name__
 
 
@@ -48,6 +63,7 @@ def _check_broker() -> str:
 
 CHECKS = {
     "database": _check_database,
+    "redis": _check_redis,
     "channel_layer": _check_channel_layer,
     "broker": _check_broker,
 }

@@ -7,6 +7,7 @@ consumer (dorf.chat) joins ``user_group(user.id)`` and forwards each event as a 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,20 +15,43 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from dorf.core.cache import REDIS_DOWN_ERRORS, log_outage
+
+logger = logging.getLogger(__name__)
+
+REDIS_DOWN_OR_OSERROR: tuple[type[Exception], ...] = (*REDIS_DOWN_ERRORS, OSError)
+
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def group_send_safely(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Publish ``(group, message)`` pairs now, in one trip into the event loop.
+
+    Callers are past the commit: what is announced is already stored. When Redis cannot
+    be reached the announcement is logged and dropped instead of failing a request whose
+    work is done; sockets recover lost chat messages from the database
+    (docs/realtime.md, "Redis outages").
+    """
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    try:
+        async_to_sync(send_all)()
+    except REDIS_DOWN_OR_OSERROR as exc:
+        log_outage("channel layer publish", exc)
+
+
 def group_send_now(group: str, event_type: str, payload: dict[str, Any]) -> None:
     """Send at once (callers make sure they are past the commit)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
     # "forward" is the consumer handler that relays the event to the client unchanged.
-    async_to_sync(layer.group_send)(
-        group, {"type": "forward", "event": {"type": event_type, **payload}}
-    )
+    group_send_safely([(group, {"type": "forward", "event": {"type": event_type, **payload}})])
 
 
 def send_to_users_on_commit(
@@ -55,15 +79,7 @@ def send_each_on_commit(events: Sequence[tuple[int, str, dict[str, Any]]]) -> No
         (user_group(user_id), {"type": "forward", "event": {"type": event_type, **payload}})
         for user_id, event_type, payload in events
     ]
-
-    async def send_all() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        for group, message in messages:
-            await layer.group_send(group, message)
-
-    transaction.on_commit(async_to_sync(send_all))
+    transaction.on_commit(lambda: group_send_safely(messages))
 
 
 def send_to_group_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:

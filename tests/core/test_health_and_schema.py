@@ -13,7 +13,7 @@ def test_healthz_reports_database_channel_layer_and_broker() -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200
     checks = response.json()["checks"]
-    assert set(checks) == {"database", "channel_layer", "broker"}
+    assert set(checks) == {"database", "redis", "channel_layer", "broker"}
     assert all(check["ok"] for check in checks.values())
 
 
@@ -69,7 +69,7 @@ def test_ci_runs_on_the_real_postgresql_and_redis() -> None:
     response = Client().get("/healthz")
     checks = response.json()["checks"]
     assert checks["database"]["backend"] == "postgresql"
-    assert checks["channel_layer"]["backend"] == "RedisPubSubChannelLayer"
+    assert checks["channel_layer"]["backend"] == "ResyncingPubSubChannelLayer"
 
 
 @pytest.mark.postgres

@@ -96,7 +96,7 @@ def message_send(
     )
     Room.objects.filter(pk=room.pk).update(last_message=message)
     RoomMember.objects.filter(pk=member.pk).update(last_read_id=message.pk)
-    realtime.announce_message_on_commit(message)
+    realtime.announce_message_on_commit(message, prev_id=room.last_message_id or 0)
     if recipient_ids - hidden:
         _notify_about_message(message, room, recipient_ids - hidden, mention_ids)
     return message, True

@@ -1,0 +1,167 @@
+"""The cache as every app uses it: Redis in production, and never a reason for a 500.
+
+Two things live here:
+
+- ``ResilientRedisCache``: Django's Redis cache whose calls survive a Redis outage. A
+  read answers "not cached", a write answers "not stored" (``add`` returns False), and a
+  warning is logged (at most once per ``LOG_EVERY_S`` per process). The REST API keeps
+  answering while Redis is down; throttles and counters fail open (see ``hit``).
+- ``hit``: an atomic fixed-window counter (throttles, the chat send limit). On Redis it is
+  ``SET key 0 EX ttl NX`` + ``INCR key`` in one MULTI/EXEC round trip, so concurrent
+  requests can neither lose a count nor leave a key without expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# What an unreachable or hanging Redis raises through redis-py.
+REDIS_DOWN_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+LOG_EVERY_S = 10.0
+
+T = TypeVar("T")
+
+
+class CacheUnavailable(Exception):
+    """The cache could not be reached (callers decide whether to fail open or refuse)."""
+
+
+class _OutageLog:
+    """One warning per LOG_EVERY_S: a Redis outage must not flood the log per request."""
+
+    last_logged_at = 0.0
+    suppressed = 0
+
+    @classmethod
+    def warn(cls, operation: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - cls.last_logged_at < LOG_EVERY_S:
+            cls.suppressed += 1
+            return
+        logger.warning(
+            "cache unavailable (%s: %s); degrading (%d similar warnings suppressed)",
+            operation,
+            type(exc).__name__,
+            cls.suppressed,
+        )
+        cls.last_logged_at = now
+        cls.suppressed = 0
+
+
+def log_outage(operation: str, exc: BaseException) -> None:
+    """Log that Redis is unreachable, at most once per LOG_EVERY_S."""
+    _OutageLog.warn(operation, exc)
+
+
+def _degrade(operation: str, fallback: Callable[[], T], call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except REDIS_DOWN_ERRORS as exc:
+        log_outage(operation, exc)
+        return fallback()
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache that treats an unreachable Redis as an empty, read-only cache."""
+
+    def add(
+        self, key: Any, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return _degrade(
+            "add",
+            lambda: False,
+            lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
+        )
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return _degrade(
+            "get",
+            lambda: default,
+            lambda: super(ResilientRedisCache, self).get(key, default, version),
+        )
+
+    def set(
+        self, key: Any, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        _degrade(
+            "set",
+            lambda: None,
+            lambda: super(ResilientRedisCache, self).set(key, value, timeout, version),
+        )
+
+    def touch(self, key: Any, timeout: float | None = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        return _degrade(
+            "touch",
+            lambda: False,
+            lambda: super(ResilientRedisCache, self).touch(key, timeout, version),
+        )
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        return _degrade(
+            "delete", lambda: False, lambda: super(ResilientRedisCache, self).delete(key, version)
+        )
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        return _degrade(
+            "get_many", dict, lambda: super(ResilientRedisCache, self).get_many(keys, version)
+        )
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        return _degrade(
+            "has_key", lambda: False, lambda: super(ResilientRedisCache, self).has_key(key, version)
+        )
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: float | None = DEFAULT_TIMEOUT, version: Any = None
+    ) -> list[Any]:
+        return _degrade(
+            "set_many",
+            lambda: list(data),
+            lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
+        )
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        _degrade(
+            "delete_many",
+            lambda: None,
+            lambda: super(ResilientRedisCache, self).delete_many(keys, version),
+        )
+
+    # incr/decr keep raising (ValueError for a missing key as Django documents, and the
+    # Redis error for an outage): a counter that silently answers a made-up number is
+    # worse than one that says it cannot count. Counters use ``hit`` below.
+
+
+def hit(key: str, *, ttl_s: int) -> int:
+    """Count one event under ``key`` (expiring ``ttl_s`` after its first event) and
+    return the count so far. Raises CacheUnavailable when Redis cannot be reached."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        try:
+            client = backend._cache.get_client(full_key, write=True)
+            pipe = client.pipeline(transaction=True)
+            pipe.set(full_key, 0, ex=ttl_s, nx=True)
+            pipe.incr(full_key)
+            _created, count = pipe.execute()
+        except REDIS_DOWN_ERRORS as exc:
+            raise CacheUnavailable(str(exc)) from exc
+        return int(count)
+    # Local memory (demo, tests without Redis): add + incr under the backend's own lock.
+    backend.add(key, 0, timeout=ttl_s)
+    try:
+        return int(backend.incr(key))
+    except ValueError:  # expired between add and incr
+        backend.set(key, 1, timeout=ttl_s)
+        return 1
