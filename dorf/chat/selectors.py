@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import connection
@@ -148,6 +149,19 @@ def room_tips(*, room_ids: set[int]) -> dict[int, int]:
     return tips
 
 
+# A word (letters, digits, inner hyphens or apostrophes) or a "quoted phrase", each
+# optionally negated with one leading "-". Everything else (runs of operators, dashes,
+# brackets) is dropped: PostgreSQL's websearch parser fails on 40 dashes in a row
+# ("tsquery stack too small").
+SEARCH_TERM = re.compile(r"""-?"[^"]*\w[^"]*"|-?\w+(?:['-]\w+)*""")
+MAX_SEARCH_TERMS = 16
+
+
+def search_terms(query: str) -> list[str]:
+    """The usable terms of a search query, at most MAX_SEARCH_TERMS."""
+    return SEARCH_TERM.findall(query)[:MAX_SEARCH_TERMS]
+
+
 def message_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Message]:
     """Full-text search (German stemming on PostgreSQL) in the user's rooms."""
     room_ids = _active_memberships(user).values("room_id")
@@ -156,11 +170,14 @@ def message_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Messa
         .exclude(sender_id__in=blocked_user_ids(user))
         .select_related("sender")
     )
+    terms = search_terms(query)
+    if not terms:
+        return queryset.none()
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
         queryset = queryset.annotate(search=SearchVector("text", config="german")).filter(
-            search=SearchQuery(query, config="german", search_type="websearch")
+            search=SearchQuery(" ".join(terms), config="german", search_type="websearch")
         )
     else:
         queryset = queryset.filter(text__icontains=query)

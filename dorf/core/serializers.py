@@ -1,10 +1,35 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.validators import EmailValidator
+from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+
+class InternationalEmailValidator(EmailValidator):
+    """Django's validator, with letters beyond ASCII in the local part (RFC 6531):
+    ``sophie.schröder@musterdorf.example`` is a real address. (Quoted local parts stay
+    refused.)"""
+
+    user_regex = _lazy_re_compile(
+        r"^[\w!#$%&'*+/=?^`{}|~-]+(\.[\w!#$%&'*+/=?^`{}|~-]+)*\Z", re.IGNORECASE
+    )
+
+
+class EmailAddressField(serializers.EmailField):
+    """An e-mail address as people in a German village have them: umlauts allowed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+        self.validators = [
+            validator for validator in self.validators if type(validator) is not EmailValidator
+        ]
+        self.validators.append(InternationalEmailValidator(message=self.error_messages["invalid"]))
 
 
 class InputSerializer(serializers.Serializer[Any]):

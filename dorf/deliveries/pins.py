@@ -13,6 +13,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.utils.crypto import constant_time_compare
 
 PIN_DIGITS = 6
 
@@ -29,7 +30,7 @@ def pin_from_salt(salt: str) -> str:
 
 
 def pin_matches(salt: str, entered: str) -> bool:
-    return hmac.compare_digest(pin_from_salt(salt), entered.strip())
+    return constant_time_compare(pin_from_salt(salt), entered.strip())
 
 
 def qr_payload(parcel_id: int, pin: str) -> str:

@@ -29,6 +29,9 @@ from dorf.core.privacy import ERASED
 MEMO_ERASED = ERASED  # the database trigger (migration 0002) checks this text
 MEMO_MAX_LENGTH = 500
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
+# Stored keys carry a scope in front of the client's key ("request:<user id>:<key>"):
+# the column has room for the longest such prefix plus a key of the documented 200.
+STORED_KEY_MAX_LENGTH = 255
 
 
 class AccountKind(models.TextChoices):
@@ -104,7 +107,7 @@ class Transfer(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    idempotency_key = models.CharField(max_length=STORED_KEY_MAX_LENGTH)
     # SHA-256 of the canonical request: the same key with a different body is a conflict.
     request_hash = models.CharField(max_length=64)
     link_type = models.CharField(max_length=16, choices=LinkType.choices, blank=True)
@@ -178,7 +181,7 @@ class PaymentRequest(models.Model):
     status = models.CharField(
         max_length=16, choices=PaymentRequestStatus.choices, default=PaymentRequestStatus.PENDING
     )
-    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    idempotency_key = models.CharField(max_length=STORED_KEY_MAX_LENGTH)
     request_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     transfer = models.OneToOneField(

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.serializers import InputSerializer
+from dorf.core.serializers import EmailAddressField, InputSerializer
 from dorf.core.throttling import AnonThrottle, AuthThrottle, UserThrottle
 from dorf.users import services
 from dorf.users.models import ApiToken, Language
@@ -41,7 +41,7 @@ class MeUpdateSerializer(InputSerializer):
 
 
 class RegisterSerializer(InputSerializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField()
     password = serializers.CharField(max_length=128, write_only=True)
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
@@ -50,7 +50,7 @@ class RegisterSerializer(InputSerializer):
 
 
 class LoginSerializer(InputSerializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField()
     password = serializers.CharField(max_length=128, write_only=True)
     device_name = serializers.CharField(max_length=100, required=False, default="")
 

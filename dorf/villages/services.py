@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
@@ -46,7 +45,7 @@ def village_join(
     *, user: User, village: Village, invite_code: str = "", message: str = ""
 ) -> Membership:
     """Join with the village's invite code (verified at once) or ask to be verified."""
-    code_ok = bool(invite_code) and secrets.compare_digest(invite_code, village.invite_code)
+    code_ok = bool(invite_code) and constant_time_compare(invite_code, village.invite_code)
     if invite_code and not code_ok:
         raise ValidationFailed(fields={"invite_code": [_("This invite code is not valid.")]})
     membership, created = Membership.objects.get_or_create(
