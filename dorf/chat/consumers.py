@@ -178,8 +178,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self._error("server_error", _("Something went wrong on our side."))
                 return
             await self._leave_groups()
+            # No StopConsumer here: raised while handling a channel-layer event it would
+            # leave this socket's own channel subscribed. The server answers the close
+            # with websocket.disconnect, which ends the consumer the ordinary way.
             await self.close(code=CLOSE_SERVER_ERROR)
-            raise StopConsumer() from None
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs close_old_connections() in the single database thread before every
