@@ -234,7 +234,8 @@ def test_listeners_lose_and_repeat_nothing_while_redis_is_stopped_and_started(
             redis_server.stop()
             await asyncio.sleep(downtime)
             await asyncio.to_thread(redis_server.start)
-        await asyncio.to_thread(lambda: [thread.join() for thread in threads])
+        for thread in threads:
+            await asyncio.to_thread(thread.join)
         # then (allowing the sockets a moment to catch up)
         expected = await asyncio.to_thread(
             lambda: set(Message.objects.filter(room=square).values_list("pk", flat=True))

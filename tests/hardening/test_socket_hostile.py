@@ -19,6 +19,7 @@ from config.asgi import application
 from dorf.chat import consumers, realtime, services
 from dorf.chat.consumers import ChatConsumer
 from dorf.chat.tickets import ticket_issue
+from dorf.core import realtime as core_realtime
 from dorf.core.realtime import group_send_now, user_group
 from dorf.users.models import User
 
@@ -136,7 +137,7 @@ async def test_a_lost_broadcast_is_filled_from_the_database_before_the_next_mess
 ) -> None:
     # given: bob online; the broadcast of alice's first message is lost (Redis away)
     socket = await connect(bob.user)
-    real_send = realtime.group_send_safely
+    real_send = core_realtime.group_send_safely
     dropped: list[Any] = []
 
     def lossy(messages: Any) -> None:

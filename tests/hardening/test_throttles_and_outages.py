@@ -7,6 +7,7 @@ import logging
 import random
 import threading
 import uuid
+from typing import Any
 
 import pytest
 import redis
@@ -43,7 +44,7 @@ def _own_address() -> str:
 
 
 def _login(client: APIClient, address: str, forwarded: str | None = None) -> int:
-    extra = {"REMOTE_ADDR": address}
+    extra: dict[str, Any] = {"REMOTE_ADDR": address}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     response = client.post(
@@ -103,7 +104,7 @@ def test_concurrent_requests_never_get_past_the_rate(monkeypatch: pytest.MonkeyP
         nonlocal allowed
         mine = 0
         for _ in range(100):
-            if UserThrottle().allow_request(request, None):  # type: ignore[arg-type]
+            if UserThrottle().allow_request(request, None):
                 mine += 1
         with lock:
             allowed += mine
@@ -125,14 +126,15 @@ def test_the_counter_key_expires_with_its_window(monkeypatch: pytest.MonkeyPatch
     request = APIRequestFactory().get("/")
     request.user = user
     throttle = UserThrottle()
-    assert throttle.allow_request(request, None)  # type: ignore[arg-type]
+    assert throttle.allow_request(request, None)
     backend = caches["default"]
     window = int(throttle.now // 60)
     key = backend.make_and_validate_key(f"throttle_user_{user.pk}:{window}")
     client = backend._cache.get_client(key, write=True)  # type: ignore[attr-defined]
     assert 0 < client.ttl(key) <= 61
-    assert throttle.wait() is not None
-    assert 0 <= throttle.wait() <= 60
+    wait = throttle.wait()
+    assert wait is not None
+    assert 0 <= wait <= 60
 
 
 def test_while_redis_is_down_login_and_reads_still_answer(
