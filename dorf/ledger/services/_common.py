@@ -11,6 +11,7 @@ from dorf.core.exceptions import Forbidden, ValidationFailed
 from dorf.ledger.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
     MEMO_MAX_LENGTH,
+    STORED_KEY_MAX_LENGTH,
 )
 from dorf.villages.models import Membership, MembershipState, Village
 
@@ -29,6 +30,16 @@ def _validate_memo(memo: str) -> str:
     if len(memo) > MEMO_MAX_LENGTH:
         raise ValidationFailed(fields={"memo": [_("The memo is too long.")]})
     return memo
+
+
+def _validate_stored_key(key: str) -> str:
+    """A key as stored: the client's key (at most 200 characters) behind its scope."""
+    if not key or len(key) > STORED_KEY_MAX_LENGTH:
+        raise ValidationFailed(
+            _("An Idempotency-Key of at most 200 characters is required."),
+            code="idempotency_key_required",
+        )
+    return key
 
 
 def _validate_key(idempotency_key: str) -> str:

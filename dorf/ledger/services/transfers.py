@@ -29,7 +29,12 @@ from dorf.ledger.models import (
     Transfer,
     TransferKind,
 )
-from dorf.ledger.services._common import ModelT, _validate_key, _validate_memo, _validate_minutes
+from dorf.ledger.services._common import (
+    ModelT,
+    _validate_memo,
+    _validate_minutes,
+    _validate_stored_key,
+)
 from dorf.users.models import User
 from dorf.villages.models import MembershipState, Village
 
@@ -98,7 +103,7 @@ def transfer_create(
     for the demo's history only; requests always book at the current time.
     """
     memo = _validate_memo(memo)
-    idempotency_key = _validate_key(idempotency_key)
+    idempotency_key = _validate_stored_key(idempotency_key)
     kind = TransferKind(kind)
     if link_type not in LinkType.values:
         raise ValidationFailed(fields={"link_type": [_("Unknown link type.")]})
