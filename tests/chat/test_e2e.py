@@ -75,7 +75,8 @@ def server(transactional_db: None) -> Iterator[str]:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 15
+        # Generous: on a loaded 2-core CI machine importing Django takes a while.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):

@@ -126,7 +126,8 @@ def asgi_server(transactional_db: None, redis_server: RedisServer) -> Iterator[s
         env=env,
     )
     try:
-        deadline = time.monotonic() + 20
+        # Generous: on a loaded 2-core CI machine importing Django takes a while.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
