@@ -178,6 +178,39 @@ CELERY_TIMEZONE = "Europe/Berlin"
 # The beat schedule is not listed here: every app declares its periodic tasks in its
 # AppConfig (dorf.core.registry) and config/celery.py collects them.
 
+# --- Notifications: e-mail and Web Push ------------------------------------------------
+# Links in e-mails (address confirmation, password reset, unsubscribe) start with this.
+DORF_PUBLIC_URL = os.environ.get("DORF_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_HOST = os.environ.get("DORF_EMAIL_HOST", "")
+# Without an SMTP host the mails are printed in the log (the demo shows them there).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("DORF_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("DORF_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DORF_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DORF_EMAIL_STARTTLS", default=True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DORF_EMAIL_FROM", "dorf <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Password reset links (Django's token generator) and address confirmation links expire.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("DORF_PASSWORD_RESET_TIMEOUT_S", str(60 * 60)))
+DORF_EMAIL_CONFIRM_MAX_AGE_S = int(
+    os.environ.get("DORF_EMAIL_CONFIRM_MAX_AGE_S", str(3 * 24 * 60 * 60))
+)
+# Web Push (VAPID, RFC 8292): `manage.py push_vapid_keys` prints a key pair. Without a
+# private key nothing is pushed (the feed, the socket and e-mail still work).
+DORF_VAPID_PRIVATE_KEY = os.environ.get("DORF_VAPID_PRIVATE_KEY", "")
+DORF_VAPID_SUBJECT = os.environ.get("DORF_VAPID_SUBJECT", "mailto:admin@localhost")
+DORF_PUSH_MAX_SUBSCRIPTIONS = int(os.environ.get("DORF_PUSH_MAX_SUBSCRIPTIONS", "10"))
+DORF_PUSH_TIMEOUT_S = float(os.environ.get("DORF_PUSH_TIMEOUT_S", "10"))
+DORF_PUSH_STALE_DAYS = int(os.environ.get("DORF_PUSH_STALE_DAYS", "90"))
+# Push endpoints must be https URLs of public hosts (no server-side request forgery);
+# only the tests' local fake push service needs this switched on.
+DORF_PUSH_ALLOW_PRIVATE_ENDPOINTS = env_bool("DORF_PUSH_ALLOW_PRIVATE_ENDPOINTS")
+
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,6 +20,8 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     first_name = factory.Faker("first_name", locale="de_DE")
     last_name = factory.Faker("last_name", locale="de_DE")
     password = factory.django.Password(TEST_PASSWORD)
+    # Most tests are about people who confirmed their address at registration.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class VillageFactory(factory.django.DjangoModelFactory[Village]):

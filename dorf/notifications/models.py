@@ -21,6 +21,16 @@ class Category(models.TextChoices):
     WARNING = "warning", _("Official warning")
 
 
+class Urgency(models.TextChoices):
+    """RFC 8030 section 5.3: how soon the device should wake for it."""
+
+    VERY_LOW = "very-low", _("Very low")
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    # Severe warnings: also ignore the recipient's quiet hours.
+    HIGH = "high", _("High")
+
+
 class Notification(models.Model):
     """One entry of a user's in-app feed."""
 
@@ -30,7 +40,8 @@ class Notification(models.Model):
     village = models.ForeignKey(
         "villages.Village", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    category = models.CharField(max_length=32, choices=Category.choices)
+    # No choices: a new category (dorf.notifications.categories) needs no migration.
+    category = models.CharField(max_length=32)
     title = models.CharField(max_length=200)
     body = models.CharField(max_length=1000, blank=True)
     # What the notification is about, e.g. ("posting", 17), for the client to open it.
@@ -43,6 +54,11 @@ class Notification(models.Model):
     link_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # How push treats it (RFC 8030): urgency, a topic that replaces an older undelivered
+    # push with the same topic, and when it is pointless (the push TTL runs until then).
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    topic = models.CharField(max_length=32, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-id"]), models.Index(fields=["user", "read_at"])]
@@ -52,13 +68,20 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """A category the user muted: still stored in the feed, but not pushed live."""
+    """Which channels a user wants for one category (absent: the category's defaults).
+
+    The in-app feed always gets the notification; ``socket`` is the live event while the
+    app is open, ``push`` Web Push to every subscribed device, ``email`` a mail.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    category = models.CharField(max_length=32, choices=Category.choices)
-    muted = models.BooleanField(default=False)
+    # No choices: a new category (dorf.notifications.categories) needs no migration.
+    category = models.CharField(max_length=32)
+    socket = models.BooleanField(default=True)
+    push = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -66,4 +89,109 @@ class NotificationPreference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.category} muted={self.muted}"
+        return f"{self.user_id}: {self.category} socket={self.socket} push={self.push} email={self.email}"
+
+
+class QuietHours(models.Model):
+    """When push and e-mail wait (absent: 22:00-07:00), in the village's time zone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    enabled = models.BooleanField(default=True)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.starts}-{self.ends} enabled={self.enabled}"
+
+
+class PushSubscription(models.Model):
+    """One browser or device's Web Push subscription (RFC 8030 endpoint + RFC 8291 keys)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Apps refresh at every start and on pushsubscriptionchange; 90 days without a
+    # refresh and the subscription is taken for silently expired (some push services
+    # answer 201 for dead endpoints for ever).
+    refreshed_at = models.DateTimeField()
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "refreshed_at"]),
+            models.Index(fields=["refreshed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"push {self.pk} of {self.user_id}"
+
+    def subscription_info(self) -> dict[str, object]:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class DeliveryChannel(models.TextChoices):
+    PUSH = "push", _("Web Push")
+    EMAIL = "email", _("E-mail")
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One notification on its way through push (per subscription) or e-mail.
+
+    The row is the idempotency key of the Celery task that sends it: a task first flips
+    it from pending to sending with a guarded update, so a retried or duplicated task
+    never sends twice. A send interrupted by a crash is not repeated (at most once).
+    """
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
+    subscription = models.ForeignKey(
+        PushSubscription, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(
+        max_length=8, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    # Not before (quiet hours, Retry-After).
+    due_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "subscription"],
+                condition=models.Q(channel="push"),
+                name="delivery_push_once_per_subscription",
+            ),
+            models.UniqueConstraint(
+                fields=["notification"],
+                condition=models.Q(channel="email"),
+                name="delivery_email_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel="email", subscription=None)
+                | models.Q(channel="push", subscription__isnull=False),
+                name="delivery_push_has_subscription",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} of {self.notification_id}: {self.state}"

@@ -3,11 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from dorf.core.privacy import ERASED as ERASED_TEXT
-from dorf.notifications.models import Notification, NotificationPreference
+from dorf.notifications.models import (
+    Notification,
+    NotificationPreference,
+    PushSubscription,
+    QuietHours,
+)
 from dorf.users.models import User
 
 
 def export_personal_data(user: User) -> dict[str, Any]:
+    quiet = QuietHours.objects.filter(user=user).first()
     return {
         "notifications": [
             {
@@ -19,11 +25,28 @@ def export_personal_data(user: User) -> dict[str, Any]:
             }
             for n in Notification.objects.filter(user=user).order_by("id")
         ],
-        "muted_categories": list(
-            NotificationPreference.objects.filter(user=user, muted=True)
-            .order_by("category")
-            .values_list("category", flat=True)
+        "channel_preferences": [
+            {"category": p.category, "socket": p.socket, "push": p.push, "email": p.email}
+            for p in NotificationPreference.objects.filter(user=user).order_by("category")
+        ],
+        "quiet_hours": (
+            {
+                "enabled": quiet.enabled,
+                "starts": quiet.starts.isoformat(),
+                "ends": quiet.ends.isoformat(),
+            }
+            if quiet
+            else None
         ),
+        "push_subscriptions": [
+            {
+                "endpoint": s.endpoint,
+                "user_agent": s.user_agent,
+                "created_at": s.created_at.isoformat(),
+                "refreshed_at": s.refreshed_at.isoformat(),
+            }
+            for s in PushSubscription.objects.filter(user=user).order_by("id")
+        ],
     }
 
 
@@ -32,3 +55,5 @@ def erase_personal_data(user: User) -> None:
     # Other people's notifications that carry the erased person's name or words.
     Notification.objects.filter(actor=user).update(title=ERASED_TEXT, body="", actor=None)
     NotificationPreference.objects.filter(user=user).delete()
+    QuietHours.objects.filter(user=user).delete()
+    PushSubscription.objects.filter(user=user).delete()

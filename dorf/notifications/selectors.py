@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from dorf.notifications.models import Notification
+from dorf.notifications.models import Notification, PushSubscription
 from dorf.users.models import User
 
 
@@ -16,3 +16,8 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
 
 def unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at=None).count()
+
+
+def push_subscription_list(*, user: User) -> QuerySet[PushSubscription]:
+    """The user's own devices."""
+    return PushSubscription.objects.filter(user=user)

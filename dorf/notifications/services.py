@@ -10,20 +10,36 @@ their ``params``, and the template is translated per recipient.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
-from dorf.core.exceptions import NotFound
+from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.realtime import send_each_on_commit
-from dorf.notifications.models import Category, Notification, NotificationPreference
+from dorf.notifications.categories import policy_of
+from dorf.notifications.endpoints import endpoint_problem
+from dorf.notifications.models import (
+    Category,
+    Notification,
+    NotificationPreference,
+    PushSubscription,
+    QuietHours,
+    Urgency,
+)
+from dorf.notifications.quiet_hours import DEFAULT_ENDS, DEFAULT_STARTS
 from dorf.users.models import User
 from dorf.villages.models import MODERATING_ROLES, Membership, MembershipState, Village
+
+logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 BODY_MAX = 1000
@@ -80,6 +96,12 @@ class Notice:
     link_id: int | None = None
     # Whose name or words the text carries: erasing that person blanks them (privacy.py).
     actor_id: int | None = None
+    # Push: None takes the category's urgency; HIGH (severe warnings) also ignores quiet
+    # hours. ``topic``: a later push with the same topic replaces an undelivered one.
+    # ``expires_at``: when it is pointless (a reminder: the event), the push TTL.
+    urgency: Urgency | None = None
+    topic: str = ""
+    expires_at: datetime | None = None
 
 
 def user_language(user: User) -> str:
@@ -116,24 +138,43 @@ def notify_each(*, notices: Sequence[Notice]) -> list[Notification]:
                 link_type=notice.link_type,
                 link_id=notice.link_id,
                 actor_id=notice.actor_id,
+                urgency=notice.urgency or policy_of(notice.category).urgency,
+                topic=notice.topic,
+                expires_at=notice.expires_at,
             )
         )
-    muted = set(
-        NotificationPreference.objects.filter(
+    socket_choice = {
+        (user_id, category): socket
+        for user_id, category, socket in NotificationPreference.objects.filter(
             user_id__in={notice.user.pk for notice in notices},
             category__in={notice.category for notice in notices},
-            muted=True,
-        ).values_list("user_id", "category")
-    )
+        ).values_list("user_id", "category", "socket")
+    }
     Notification.objects.bulk_create(notifications)
     send_each_on_commit(
         [
             (n.user_id, "notification", notification_payload(n))
             for n in notifications
-            if (n.user_id, n.category) not in muted
+            if socket_choice.get((n.user_id, n.category), policy_of(n.category).socket)
         ]
     )
+    ids = [n.pk for n in notifications]
+    transaction.on_commit(lambda: _dispatch_after_commit(ids))
     return notifications
+
+
+def _dispatch_after_commit(notification_ids: list[int]) -> None:
+    """Hand push and e-mail to the background; the action has committed already.
+
+    A broker that is down (or, inline, a failing push service) must not turn a done
+    action into an error: the feed entry is stored, the sweeper retries what is due.
+    """
+    from dorf.notifications.tasks import dispatch
+
+    try:
+        dispatch.delay(notification_ids)
+    except Exception:
+        logger.exception("could not dispatch notifications %s", notification_ids[:10])
 
 
 def notify_many(
@@ -147,6 +188,9 @@ def notify_many(
     link_type: str = "",
     link_id: int | None = None,
     actor: User | None = None,
+    urgency: Urgency | None = None,
+    topic: str = "",
+    expires_at: datetime | None = None,
 ) -> list[Notification]:
     """Tell every recipient the same thing, each in their own language.
 
@@ -165,6 +209,9 @@ def notify_many(
                 link_type=link_type,
                 link_id=link_id,
                 actor_id=actor.pk if actor is not None else None,
+                urgency=urgency,
+                topic=topic,
+                expires_at=expires_at,
             )
             for user in unique.values()
         ]
@@ -182,6 +229,9 @@ def notify(
     link_type: str = "",
     link_id: int | None = None,
     actor: User | None = None,
+    urgency: Urgency | None = None,
+    topic: str = "",
+    expires_at: datetime | None = None,
 ) -> Notification:
     """One notification for one person (``notify_many`` with a single recipient)."""
     (notification,) = notify_many(
@@ -194,6 +244,9 @@ def notify(
         link_type=link_type,
         link_id=link_id,
         actor=actor,
+        urgency=urgency,
+        topic=topic,
+        expires_at=expires_at,
     )
     return notification
 
@@ -251,16 +304,151 @@ def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
 
 
+# --- preferences ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    """One category's channels for one user (the in-app feed is always on)."""
+
+    category: str
+    socket: bool
+    push: bool
+    email: bool
+
+
+@dataclass(frozen=True)
+class QuietHoursChoice:
+    enabled: bool
+    starts: time
+    ends: time
+
+
+def preferences_get(*, user: User) -> tuple[list[ChannelChoice], QuietHoursChoice]:
+    """Every category with the user's channels (their choice, else the default)."""
+    stored = {p.category: p for p in NotificationPreference.objects.filter(user=user)}
+    choices = []
+    for category in Category:
+        default = policy_of(category)
+        pref = stored.get(category.value)
+        choices.append(
+            ChannelChoice(
+                category=category.value,
+                socket=pref.socket if pref else default.socket,
+                push=pref.push if pref else default.push,
+                email=pref.email if pref else default.email,
+            )
+        )
+    return choices, quiet_hours_of(user=user)
+
+
+def quiet_hours_of(*, user: User) -> QuietHoursChoice:
+    stored = QuietHours.objects.filter(user=user).first()
+    if stored is None:
+        return QuietHoursChoice(enabled=True, starts=DEFAULT_STARTS, ends=DEFAULT_ENDS)
+    return QuietHoursChoice(enabled=stored.enabled, starts=stored.starts, ends=stored.ends)
+
+
 @transaction.atomic
-def preferences_set(*, user: User, muted: dict[str, bool]) -> dict[str, bool]:
-    """Mute or unmute categories (keys are Category values); returns the full map."""
-    for category, is_muted in sorted(muted.items()):
-        NotificationPreference.objects.update_or_create(
-            user=user, category=category, defaults={"muted": is_muted}
+def preferences_set(
+    *,
+    user: User,
+    channels: Mapping[str, Mapping[str, bool]] | None = None,
+    quiet_hours: Mapping[str, Any] | None = None,
+) -> tuple[list[ChannelChoice], QuietHoursChoice]:
+    """Change some channels of some categories and/or the quiet hours; returns all.
+
+    ``channels``: ``{category: {"socket"|"push"|"email": bool}}``; a channel not named
+    keeps its current value. ``quiet_hours``: any of ``enabled``, ``starts``, ``ends``.
+    """
+    unknown = sorted(set(channels or {}) - set(Category.values))
+    if unknown:
+        raise ValidationFailed(fields={"categories": [_("Unknown category.")]})
+    for category, changes in sorted((channels or {}).items()):
+        default = policy_of(category)
+        pref, _created = NotificationPreference.objects.select_for_update().get_or_create(
+            user=user,
+            category=category,
+            defaults={"socket": default.socket, "push": default.push, "email": default.email},
+        )
+        for channel in ("socket", "push", "email"):
+            if channel in changes:
+                setattr(pref, channel, bool(changes[channel]))
+        pref.save(update_fields=["socket", "push", "email"])
+    if quiet_hours:
+        current = quiet_hours_of(user=user)
+        QuietHours.objects.update_or_create(
+            user=user,
+            defaults={
+                "enabled": quiet_hours.get("enabled", current.enabled),
+                "starts": quiet_hours.get("starts", current.starts),
+                "ends": quiet_hours.get("ends", current.ends),
+            },
         )
     return preferences_get(user=user)
 
 
-def preferences_get(*, user: User) -> dict[str, bool]:
-    stored = dict(NotificationPreference.objects.filter(user=user).values_list("category", "muted"))
-    return {category.value: stored.get(category.value, False) for category in Category}
+@transaction.atomic
+def email_unsubscribe(*, user_id: int, category: str) -> None:
+    """Switch e-mail off for one category (the one-click link in every notification mail)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or category not in Category.values:
+        raise NotFound()
+    preferences_set(user=user, channels={category: {"email": False}})
+
+
+# --- push subscriptions ------------------------------------------------------------------
+
+
+@transaction.atomic
+def push_subscription_save(
+    *,
+    user: User,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    user_agent: str = "",
+    old_endpoint: str = "",
+) -> tuple[PushSubscription, bool]:
+    """Store or refresh a device's subscription; returns (subscription, created).
+
+    The endpoint is unique: the same browser signing in as someone else moves to them
+    (only that browser holds the keys to read the pushes). ``old_endpoint``: the
+    subscription a ``pushsubscriptionchange`` replaced, deleted if it is the user's. Past
+    the per-user limit the device not refreshed for longest is dropped.
+    """
+    problem = endpoint_problem(endpoint)
+    if problem:
+        raise ValidationFailed(fields={"endpoint": [problem]}, code="endpoint_refused")
+    now = timezone.now()
+    if old_endpoint and old_endpoint != endpoint:
+        PushSubscription.objects.filter(user=user, endpoint=old_endpoint).delete()
+    subscription = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+    created = subscription is None or subscription.user_id != user.pk
+    if subscription is None:
+        subscription = PushSubscription(endpoint=endpoint)
+    subscription.user = user
+    subscription.p256dh = p256dh
+    subscription.auth = auth
+    subscription.user_agent = user_agent[:200]
+    subscription.refreshed_at = now
+    subscription.save()
+    surplus = PushSubscription.objects.filter(user=user).order_by("-refreshed_at", "-id")[
+        settings.DORF_PUSH_MAX_SUBSCRIPTIONS :
+    ]
+    PushSubscription.objects.filter(pk__in=[s.pk for s in surplus]).delete()
+    return subscription, created
+
+
+@transaction.atomic
+def push_subscription_delete(*, user: User, endpoint: str) -> None:
+    deleted, _details = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    if not deleted:
+        raise NotFound()
+
+
+def push_subscriptions_delete_stale(*, now: datetime | None = None) -> int:
+    """Delete subscriptions no app refreshed for DORF_PUSH_STALE_DAYS (silent expiry)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.DORF_PUSH_STALE_DAYS)
+    deleted, _details = PushSubscription.objects.filter(refreshed_at__lt=cutoff).delete()
+    return deleted

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib.auth import logout as session_logout
 from django.utils import translation
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -32,6 +33,10 @@ class MeSerializer(serializers.Serializer[Any]):
     display_name = serializers.CharField(read_only=True)
     language = serializers.CharField(read_only=True)
     date_joined = serializers.DateTimeField(read_only=True)
+    email_confirmed = serializers.SerializerMethodField()
+
+    def get_email_confirmed(self, user: Any) -> bool:
+        return user.email_confirmed_at is not None
 
 
 class MeUpdateSerializer(InputSerializer):
@@ -80,21 +85,147 @@ def _current_token(request: AuthedRequest) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
+class AcceptedSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+
+
+class EmailConfirmSerializer(InputSerializer):
+    token = serializers.CharField(max_length=500)
+
+
+class ConfirmedSerializer(serializers.Serializer[Any]):
+    email_confirmed = serializers.BooleanField()
+
+
+class PasswordResetSerializer(InputSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(InputSerializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=100)
+    new_password = serializers.CharField(max_length=128, write_only=True)
+
+
+class TokenValidSerializer(serializers.Serializer[Any]):
+    valid = serializers.BooleanField()
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle, AnonThrottle]
 
     @extend_schema(
-        request=RegisterSerializer, responses={201: SessionSerializer}, tags=["auth"], auth=[]
+        request=RegisterSerializer,
+        responses={202: AcceptedSerializer},
+        tags=["auth"],
+        auth=[],
+        description="Always the same answer, whether or not the address has an account "
+        "(no account enumeration): a new account gets a confirmation link by mail, an "
+        "existing one a note. Then sign in with the password.",
     )
     def post(self, request: AuthedRequest) -> Response:
         data = RegisterSerializer.parse(request.data)
         data.setdefault("language", request_language(request))
-        user = services.user_register(**data)
-        _token, raw = services.token_issue(user=user, name="registration")
+        services.user_register(**data)
         return Response(
-            SessionSerializer({"token": raw, "user": user}).data, status=status.HTTP_201_CREATED
+            {"detail": _("Check your mailbox: we sent you a link to confirm the address.")},
+            status=status.HTTP_202_ACCEPTED,
         )
+
+
+class EmailConfirmView(APIView):
+    """The link in the confirmation mail (GET ?token=) or the app sending its token (POST)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type[Any]] = []
+    throttle_classes = [AuthThrottle, AnonThrottle]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=True)],
+        responses=ConfirmedSerializer,
+        tags=["auth"],
+        auth=[],
+    )
+    def get(self, request: AuthedRequest) -> Response:
+        data = EmailConfirmSerializer.parse({"token": request.query_params.get("token", "")})
+        services.email_confirm(token=data["token"])
+        return Response({"email_confirmed": True})
+
+    @extend_schema(
+        request=EmailConfirmSerializer, responses=ConfirmedSerializer, tags=["auth"], auth=[]
+    )
+    def post(self, request: AuthedRequest) -> Response:
+        data = EmailConfirmSerializer.parse(request.data)
+        services.email_confirm(token=data["token"])
+        return Response({"email_confirmed": True})
+
+
+class EmailConfirmResendView(APIView):
+    throttle_classes = [AuthThrottle, UserThrottle]
+
+    @extend_schema(request=None, responses={202: AcceptedSerializer}, tags=["auth"])
+    def post(self, request: AuthedRequest) -> Response:
+        services.email_confirmation_resend(user=request.user)
+        return Response(
+            {"detail": _("Check your mailbox: we sent you a link to confirm the address.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type[Any]] = []
+    throttle_classes = [AuthThrottle, AnonThrottle]
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={202: AcceptedSerializer},
+        tags=["auth"],
+        auth=[],
+        description="The same answer whether or not the address has an account.",
+    )
+    def post(self, request: AuthedRequest) -> Response:
+        data = PasswordResetSerializer.parse(request.data)
+        services.password_reset_request(email=data["email"])
+        return Response(
+            {
+                "detail": _(
+                    "If an account has this address, we sent it a link to reset the password."
+                )
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type[Any]] = []
+    throttle_classes = [AuthThrottle, AnonThrottle]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("uid", str, required=True),
+            OpenApiParameter("token", str, required=True),
+        ],
+        responses=TokenValidSerializer,
+        tags=["auth"],
+        auth=[],
+        description="Whether the mailed link still works (before asking for a new password).",
+    )
+    def get(self, request: AuthedRequest) -> Response:
+        valid = services.password_reset_check(
+            uid=request.query_params.get("uid", ""), token=request.query_params.get("token", "")
+        )
+        return Response({"valid": valid})
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer, responses={204: None}, tags=["auth"], auth=[]
+    )
+    def post(self, request: AuthedRequest) -> Response:
+        data = PasswordResetConfirmSerializer.parse(request.data)
+        services.password_reset_confirm(**data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LoginView(APIView):

@@ -192,15 +192,32 @@ def seed_village(*, residents: int, rng: random.Random, out: Any) -> DemoContext
         for e in chosen
     )
     password = make_password(DEMO_PASSWORD)  # hashed once: 300 hashes would take a minute
+    confirmed = timezone.now()  # the demo's addresses count as confirmed
     users: list[User] = []
     roles: list[Role] = []
     for email, first, last, role in DEMO_ACCOUNTS:
-        users.append(User(email=email, first_name=first, last_name=last, password=password))
+        users.append(
+            User(
+                email=email,
+                first_name=first,
+                last_name=last,
+                password=password,
+                email_confirmed_at=confirmed,
+            )
+        )
         roles.append(role)
     for index in range(max(0, residents - len(DEMO_ACCOUNTS))):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{first}.{last}.{index}@musterdorf.example".lower()
-        users.append(User(email=email, first_name=first, last_name=last, password=password))
+        users.append(
+            User(
+                email=email,
+                first_name=first,
+                last_name=last,
+                password=password,
+                email_confirmed_at=confirmed,
+            )
+        )
         roles.append(Role.MODERATOR if index in (7, 113) else Role.RESIDENT)
     users = User.objects.bulk_create(users)
     now = timezone.now()

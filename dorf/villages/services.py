@@ -48,6 +48,13 @@ def village_join(
     code_ok = bool(invite_code) and constant_time_compare(invite_code, village.invite_code)
     if invite_code and not code_ok:
         raise ValidationFailed(fields={"invite_code": [_("This invite code is not valid.")]})
+    if code_ok and user.email_confirmed_at is None:
+        # The shared code is public: without a confirmed address, anyone could farm
+        # accounts (and welcome credits). A moderator can still verify the request.
+        raise Forbidden(
+            _("Confirm your e-mail address before you join with the invite code."),
+            code="email_unconfirmed",
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, village=village, defaults={"request_message": message}
     )

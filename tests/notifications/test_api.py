@@ -40,15 +40,6 @@ def test_another_users_notification_is_404(client_for, member, moderator):
     )
 
 
-def test_preferences_mute_a_category(client_for, member):
-    client = client_for(member.user)
-    response = client.put("/api/v1/notifications/preferences/", {"muted": {"mention": True}})
-    assert response.json()["muted"]["mention"] is True
-    assert client.get("/api/v1/notifications/preferences/").json()["muted"]["reply"] is False
-    bad = client.put("/api/v1/notifications/preferences/", {"muted": {"nonsense": True}})
-    assert bad.status_code == 400
-
-
 def test_a_muted_category_is_stored_but_not_pushed_live(
     member, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -60,7 +51,7 @@ def test_a_muted_category_is_stored_but_not_pushed_live(
             pushed.append(message["event"]["type"])
 
     monkeypatch.setattr("dorf.core.realtime.get_channel_layer", RecordingLayer)
-    preferences_set(user=member.user, muted={"mention": True})
+    preferences_set(user=member.user, channels={"mention": {"socket": False}})
     # when
     with django_capture_on_commit_callbacks(execute=True):
         notify(user=member.user, category=Category.MENTION, title="still stored")

@@ -43,7 +43,7 @@ def test_notify_many_renders_each_notification_in_its_recipients_language(
     # given: two German and one English resident, one of them muted the category
     german, muted_german = UserFactory.create_batch(2)
     english = UserFactory(language=Language.ENGLISH)
-    preferences_set(user=muted_german, muted={"moderation": True})
+    preferences_set(user=muted_german, channels={"moderation": {"socket": False}})
     sent: list[tuple[str, dict[str, Any]]] = []
 
     class Layer:
@@ -51,7 +51,8 @@ def test_notify_many_renders_each_notification_in_its_recipients_language(
             sent.append((group, message))
 
     monkeypatch.setattr("dorf.core.realtime.get_channel_layer", lambda: Layer())
-    # when: one preferences query and one bulk insert, one callback after commit
+    # when: one preferences query and one bulk insert, one broadcast after commit (and
+    # one hand-over of push and e-mail to the background)
     # (savepoint, the preferences, one insert, release)
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -64,7 +65,7 @@ def test_notify_many_renders_each_notification_in_its_recipients_language(
             body="100% Bio-Eier",
         )
     # then
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2
     assert _titles() == {
         german.pk: "Dein Eintrag wurde von einem Moderator ausgeblendet",
         muted_german.pk: "Dein Eintrag wurde von einem Moderator ausgeblendet",

@@ -28,23 +28,46 @@ def _register(client: APIClient, **overrides: str):
     return client.post(REGISTER, body, format="json")
 
 
-def test_registration_creates_an_account_and_returns_a_working_token(api_client: APIClient) -> None:
+@pytest.mark.usefixtures("commit_each_request")
+def test_registration_creates_an_unconfirmed_account_that_can_sign_in(
+    api_client: APIClient, mailoutbox
+) -> None:
     # when
     response = _register(api_client)
-    # then
-    assert response.status_code == 201
-    assert response.json()["user"]["email"] == "lena.wolf@example.org"
-    assert response.json()["user"]["display_name"] == "Lena W."
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
-    assert api_client.get(ME).json()["first_name"] == "Lena"
+    # then: accepted, the confirmation link is on its way, the password works
+    assert response.status_code == 202
+    assert set(response.json()) == {"detail"}
+    user = User.objects.get()
+    assert user.email == "lena.wolf@example.org"
+    assert user.email_confirmed_at is None
+    assert [m.to for m in mailoutbox] == [["lena.wolf@example.org"]]
+    login = api_client.post(
+        LOGIN, {"email": "lena.wolf@example.org", "password": "sonnenblume-am-bach"}
+    )
+    assert login.status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['token']}")
+    me = api_client.get(ME).json()
+    assert (me["first_name"], me["display_name"], me["email_confirmed"]) == (
+        "Lena",
+        "Lena W.",
+        False,
+    )
 
 
-def test_registration_with_a_taken_email_is_refused(api_client: APIClient) -> None:
-    _register(api_client)
-    response = _register(api_client, email="lena.wolf@example.org")
-    assert response.status_code == 400
-    assert "email" in response.json()["error"]["fields"]
+@pytest.mark.usefixtures("commit_each_request")
+def test_registration_with_a_taken_email_answers_the_same_and_tells_only_the_owner(
+    api_client: APIClient, mailoutbox
+) -> None:
+    # given
+    first = _register(api_client)
+    mailoutbox.clear()
+    # when: someone registers the same address again (other case, other password)
+    again = _register(api_client, email="LENA.wolf@example.org", password="ganz-anderes-wort")
+    # then: the same answer, nothing created, the owner gets a note (no link to confirm)
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert User.objects.count() == 1
+    assert [m.to for m in mailoutbox] == [["lena.wolf@example.org"]]
+    assert "email/confirm" not in mailoutbox[0].body
 
 
 def test_registration_with_a_weak_password_is_refused(api_client: APIClient) -> None:

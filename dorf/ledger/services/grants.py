@@ -43,8 +43,13 @@ def club_grant(
 
 
 def welcome_credit_book(*, membership: Membership) -> Transfer | None:
-    """Open the member's account and book the village's welcome credit (once ever)."""
+    """Open the member's account and book the village's welcome credit (once ever).
+
+    Only to a confirmed e-mail address (else booked when the address is confirmed).
+    """
     account = account_for_membership(membership)
+    if membership.user.email_confirmed_at is None:
+        return None
     village = membership.village
     key = f"welcome:{membership.pk}"
     if Transfer.objects.filter(village=village, idempotency_key=key).exists():

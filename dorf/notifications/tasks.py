@@ -1,0 +1,59 @@
+"""Celery tasks of the notification channels: thin, they call dorf.notifications.delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from celery import Task, shared_task
+
+from dorf.notifications import delivery, services
+from dorf.notifications.models import DeliveryChannel
+
+
+def _enqueue(due: Sequence[tuple[int, str]]) -> int:
+    delivery.deliveries_mark_enqueued(delivery_ids=[pk for pk, _channel in due])
+    for pk, channel in due:
+        task = deliver_push if channel == DeliveryChannel.PUSH else deliver_email
+        task.delay(pk)
+    return len(due)
+
+
+@shared_task(name="notifications.dispatch", ignore_result=True)
+def dispatch(notification_ids: list[int]) -> int:
+    """New notifications: plan their push and e-mail deliveries, send those due now."""
+    return _enqueue(delivery.deliveries_plan(notification_ids=notification_ids))
+
+
+@shared_task(name="notifications.send_due", ignore_result=True)
+def send_due() -> int:
+    """Every minute: deliveries whose quiet hours or back-off ended, and lost tasks."""
+    return _enqueue(delivery.deliveries_due())
+
+
+def _again(task: Task[Any, Any], outcome: delivery.Outcome) -> None:
+    # Inline (no broker) a retry would run at once, ignoring Retry-After: the sweeper
+    # (send_due) picks the delivery up when its time has come instead.
+    inline = task.request.is_eager or task.request.called_directly
+    if outcome.retry_in_s is not None and not inline:
+        raise task.retry(countdown=outcome.retry_in_s, max_retries=None)
+
+
+@shared_task(bind=True, name="notifications.deliver_push", ignore_result=True, acks_late=True)
+def deliver_push(self: Task[Any, Any], delivery_id: int) -> str:
+    outcome = delivery.push_send(delivery_id=delivery_id)
+    _again(self, outcome)
+    return outcome.state
+
+
+@shared_task(bind=True, name="notifications.deliver_email", ignore_result=True, acks_late=True)
+def deliver_email(self: Task[Any, Any], delivery_id: int) -> str:
+    outcome = delivery.email_send(delivery_id=delivery_id)
+    _again(self, outcome)
+    return outcome.state
+
+
+@shared_task(name="notifications.cleanup", ignore_result=True)
+def cleanup() -> int:
+    """Daily: subscriptions not refreshed for 90 days, finished deliveries after 30."""
+    return services.push_subscriptions_delete_stale() + delivery.deliveries_delete_finished()
