@@ -181,20 +181,6 @@ CELERY_TIMEZONE = "Europe/Berlin"
 # --- Notifications: e-mail and Web Push ------------------------------------------------
 # Links in e-mails (address confirmation, password reset, unsubscribe) start with this.
 DORF_PUBLIC_URL = os.environ.get("DORF_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-EMAIL_HOST = os.environ.get("DORF_EMAIL_HOST", "")
-# Without an SMTP host the mails are printed in the log (the demo shows them there).
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_PORT = int(os.environ.get("DORF_EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("DORF_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("DORF_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("DORF_EMAIL_STARTTLS", default=True)
-EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL = os.environ.get("DORF_EMAIL_FROM", "dorf <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Password reset links (Django's token generator) and address confirmation links expire.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("DORF_PASSWORD_RESET_TIMEOUT_S", str(60 * 60)))
 DORF_EMAIL_CONFIRM_MAX_AGE_S = int(
@@ -299,6 +285,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         # Two choice sets behind fields called "category": each gets its own name.
         "PostingCategoryEnum": "dorf.marketplace.models.PostingCategory",
         "LostFoundItemCategoryEnum": "dorf.lostfound.models.ItemCategory",
+        "NotificationCategoryEnum": "dorf.notifications.models.Category",
     },
 }
 
@@ -345,7 +332,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DORF_FROM_EMAIL", "dorf@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Problem reports (Mängelmelder, Open311) ---------------------------------------------
 DORF_REPORTS_PER_REPORTER_PER_HOUR = int(os.environ.get("DORF_REPORTS_PER_REPORTER_PER_HOUR", "10"))

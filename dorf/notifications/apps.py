@@ -23,3 +23,9 @@ class NotificationsConfig(DorfAppConfig):
             schedule=crontab(hour=4, minute=20),
         ),
     )
+
+    def ready(self) -> None:
+        super().ready()
+        # Registers the delivery tasks in every process: the services enqueue them by
+        # name, and without a broker (the demo) the web process runs them inline.
+        from dorf.notifications import tasks  # noqa: F401

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
@@ -40,6 +41,9 @@ from dorf.users.models import User
 from dorf.villages.models import MODERATING_ROLES, Membership, MembershipState, Village
 
 logger = logging.getLogger(__name__)
+
+#: The Celery task that plans push and e-mail of new notifications (dorf.notifications.tasks).
+DISPATCH_TASK = "notifications.dispatch"
 
 TITLE_MAX = 200
 BODY_MAX = 1000
@@ -169,10 +173,9 @@ def _dispatch_after_commit(notification_ids: list[int]) -> None:
     A broker that is down (or, inline, a failing push service) must not turn a done
     action into an error: the feed entry is stored, the sweeper retries what is due.
     """
-    from dorf.notifications.tasks import dispatch
-
     try:
-        dispatch.delay(notification_ids)
+        # By name: the task module imports this one (NotificationsConfig.ready registers it).
+        current_app.tasks[DISPATCH_TASK].delay(notification_ids)
     except Exception:
         logger.exception("could not dispatch notifications %s", notification_ids[:10])
 

@@ -19,7 +19,7 @@ def _enqueue(due: Sequence[tuple[int, str]]) -> int:
     return len(due)
 
 
-@shared_task(name="notifications.dispatch", ignore_result=True)
+@shared_task(name=services.DISPATCH_TASK, ignore_result=True)
 def dispatch(notification_ids: list[int]) -> int:
     """New notifications: plan their push and e-mail deliveries, send those due now."""
     return _enqueue(delivery.deliveries_plan(notification_ids=notification_ids))
