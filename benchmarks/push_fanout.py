@@ -58,6 +58,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret")
 os.environ["DORF_VAPID_PRIVATE_KEY"] = VAPID_PRIVATE
 os.environ["DORF_PUSH_ALLOW_PRIVATE_ENDPOINTS"] = "1"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+# A queue of its own: tests with their own workers may share the Redis.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", "dorf-push-benchmark")
 
 if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
     sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the real stack.")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import Queue
 
 from config.celery import app as celery_app
 from dorf.notifications import tasks
@@ -34,9 +35,17 @@ def _database_url() -> str:
 
 @pytest.fixture
 def push_worker(push_service: FakePushService) -> Iterator[subprocess.Popen[bytes]]:
-    """`celery -A config worker --pool=solo` on our Redis, the test database and the fake."""
+    """`celery -A config worker --pool=solo` on our Redis, the test database and the fake.
+
+    On a queue of its own: another test's worker on the same Redis (parallel test
+    processes) must neither take these tasks nor lose its own to this test's purge.
+    """
+    queue = f"dorf-test-push-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    queue_before = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
     env = {
         **os.environ,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
@@ -44,7 +53,8 @@ def push_worker(push_service: FakePushService) -> Iterator[subprocess.Popen[byte
         "DORF_VAPID_PRIVATE_KEY": settings.DORF_VAPID_PRIVATE_KEY,
         "DORF_PUSH_ALLOW_PRIVATE_ENDPOINTS": "1",
     }
-    celery_app.control.purge()
+    with celery_app.connection_for_write() as connection:
+        Queue(queue, channel=connection.default_channel).purge()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -67,6 +77,7 @@ def push_worker(push_service: FakePushService) -> Iterator[subprocess.Popen[byte
     try:
         yield process
     finally:
+        celery_app.conf.task_default_queue = queue_before
         process.terminate()
         try:
             process.wait(timeout=10)
