@@ -46,6 +46,10 @@ POLICIES: dict[str, CategoryPolicy] = {
     # A route waiting for its volunteer is about today or tomorrow.
     Category.DELIVERY: CategoryPolicy(ttl_s=12 * HOUR_S),
     Category.VILLAGE: CategoryPolicy(ttl_s=DAY_S),
+    Category.NEWS: CategoryPolicy(ttl_s=DAY_S, urgency=Urgency.LOW),
+    # Official warnings are stale soon (callers pass expires_at when they know it);
+    # severe ones are sent with urgency HIGH, which also ignores quiet hours.
+    Category.WARNING: CategoryPolicy(email=True, ttl_s=3 * HOUR_S),
 }
 
 

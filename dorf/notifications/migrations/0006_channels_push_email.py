@@ -19,7 +19,7 @@ def channels_to_muted(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_report_category'),
+        ('notifications', '0005_news_warning_categories'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
