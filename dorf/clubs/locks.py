@@ -9,44 +9,34 @@ serialised per row.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from django.db.models import Model, QuerySet
-
 from dorf.clubs.models import Club, ClubEvent, ClubMembership, Shift
-from dorf.core.exceptions import NotFound
 from dorf.users.models import User
-from dorf.villages.scoping import member_village_ids
-
-M = TypeVar("M", bound=Model)
-
-
-def _one(queryset: QuerySet[M], pk: int) -> M:
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise NotFound()
-    return found
+from dorf.villages.scoping import get_scoped_or_404, member_village_ids
 
 
 def club_for(user: User, club_id: int, *, lock: bool = True) -> Club:
     clubs = Club.objects.select_related("village").filter(village__in=member_village_ids(user))
-    return _one(clubs.select_for_update(of=("self",)) if lock else clubs, club_id)
+    return get_scoped_or_404(clubs.select_for_update(of=("self",)) if lock else clubs, pk=club_id)
 
 
 def event_for(user: User, event_id: int) -> ClubEvent:
     events = ClubEvent.objects.select_for_update().select_related("club", "village")
-    return _one(events.filter(village__in=member_village_ids(user)), event_id)
+    return get_scoped_or_404(events.filter(village__in=member_village_ids(user)), pk=event_id)
 
 
 def shift_for(user: User, shift_id: int) -> Shift:
     shifts = Shift.objects.select_for_update(of=("self",)).select_related(
         "event__club__village", "event__village"
     )
-    return _one(shifts.filter(event__village__in=member_village_ids(user)), shift_id)
+    return get_scoped_or_404(
+        shifts.filter(event__village__in=member_village_ids(user)), pk=shift_id
+    )
 
 
 def club_membership_for(user: User, club_membership_id: int) -> ClubMembership:
     memberships = ClubMembership.objects.select_for_update(of=("self",)).select_related(
         "club__village", "user"
     )
-    return _one(memberships.filter(club__village__in=member_village_ids(user)), club_membership_id)
+    return get_scoped_or_404(
+        memberships.filter(club__village__in=member_village_ids(user)), pk=club_membership_id
+    )

@@ -8,37 +8,23 @@ are serialised per row.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from django.db.models import Model, QuerySet
-
-from dorf.core.exceptions import NotFound
 from dorf.marketplace.models import Agreement, Conversation, Posting
 from dorf.users.models import User
-from dorf.villages.scoping import member_village_ids
-
-M = TypeVar("M", bound=Model)
-
-
-def _one(queryset: QuerySet[M], pk: int) -> M:
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise NotFound()
-    return found
+from dorf.villages.scoping import get_scoped_or_404, member_village_ids
 
 
 def posting_for(user: User, posting_id: int, *, lock: bool = True) -> Posting:
     postings = Posting.objects.select_related("village").filter(
         village__in=member_village_ids(user)
     )
-    return _one(postings.select_for_update() if lock else postings, posting_id)
+    return get_scoped_or_404(postings.select_for_update() if lock else postings, pk=posting_id)
 
 
 def conversation_for(user: User, conversation_id: int) -> Conversation:
     conversations = Conversation.objects.select_related("posting").filter(
         posting__village__in=member_village_ids(user)
     )
-    return _one(conversations, conversation_id)
+    return get_scoped_or_404(conversations, pk=conversation_id)
 
 
 def agreement_for(user: User, agreement_id: int) -> Agreement:
@@ -47,4 +33,4 @@ def agreement_for(user: User, agreement_id: int) -> Agreement:
         .select_related("posting__village", "helper", "helped")
         .filter(posting__village__in=member_village_ids(user))
     )
-    return _one(agreements, agreement_id)
+    return get_scoped_or_404(agreements, pk=agreement_id)
