@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
-
-from shapely.errors import GEOSException
-from shapely.geometry import Polygon, shape
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any
 
 from dorf.warnings.cap import CapError
+
+if TYPE_CHECKING:
+    from shapely.geometry import Polygon
+    from shapely.geometry.base import BaseGeometry
+
+# shapely is imported where a geometry is made, not at module level: it pulls in NumPy, and
+# web processes stay lean (tests/deliveries/test_lean_web_process.py); only the poller and
+# the check-in views build geometries.
 
 EARTH_RADIUS_M = 6_371_000.0
 ARS_CODE_NAMES = {"ARS", "SHN", "AreaId", "AGS", "ZGEM"}
@@ -26,11 +30,16 @@ def circle(lat: float, lon: float, radius_m: float, points: int = 64) -> Polygon
         dlat = radius_m * math.cos(bearing) / EARTH_RADIUS_M
         dlon = radius_m * math.sin(bearing) / (EARTH_RADIUS_M * math.cos(math.radians(lat)))
         ring.append((lon + math.degrees(dlon), lat + math.degrees(dlat)))
+    from shapely.geometry import Polygon
+
     return Polygon(ring)
 
 
 def geometry_of(geojson: dict[str, Any]) -> BaseGeometry:
     """A valid shapely geometry from GeoJSON (self-intersections repaired), or CapError."""
+    from shapely.errors import GEOSException
+    from shapely.geometry import shape
+
     try:
         geometry = shape(geojson)
         if not geometry.is_valid:

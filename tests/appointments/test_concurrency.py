@@ -20,7 +20,11 @@ from dorf.core.exceptions import DomainError
 from dorf.villages.models import Membership
 from tests.factories import HouseholdFactory, MembershipFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("postgres-thread-races"),
+]
 
 RESIDENTS = 50
 START = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
