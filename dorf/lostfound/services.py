@@ -3,7 +3,6 @@ and the periodic work the law asks for (deadline reminders, passing items on, er
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from geopy.distance import geodesic
 
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.core.privacy import ERASED
@@ -35,7 +35,7 @@ from dorf.notifications.models import Category
 from dorf.notifications.services import notify_many
 from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState, Role, Village
-from dorf.villages.scoping import require_staff
+from dorf.villages.scoping import require_member, require_staff
 
 MATCH_RADIUS_M = 5_000
 # How far before the find a loss may have happened and still match (a day's slack for
@@ -48,14 +48,6 @@ COARSE_DEGREES = 3  # ~100 m: a find's or a loss's spot is stored coarse
 
 def _coarse(value: float | None) -> float | None:
     return None if value is None else round(value, COARSE_DEGREES)
-
-
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance; 5 km within a village needs nothing finer."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 def _village_tz(village: Village) -> ZoneInfo:
@@ -167,7 +159,7 @@ def found_item_report(
 def found_item_store(*, actor: User, found_item_id: int, shelf: str) -> FoundItem:
     """The town hall takes the item into its keeping."""
     item = locks.found_item_for(actor, found_item_id)
-    require_staff(_membership(actor, item.village_id))
+    require_staff(require_member(actor, item.village_id))
     if item.state not in OPEN_STATES:
         raise Conflict(_("This case is closed."), code="closed")
     item.storage = Storage.TOWN_HALL
@@ -176,10 +168,6 @@ def found_item_store(*, actor: User, found_item_id: int, shelf: str) -> FoundIte
         item.state = FindState.STORED
     item.save(update_fields=["storage", "shelf", "state", "updated_at"])
     return item
-
-
-def _membership(user: User, village_id: int) -> Membership:
-    return Membership.objects.get(user=user, village_id=village_id, state=MembershipState.VERIFIED)
 
 
 @transaction.atomic
@@ -242,10 +230,10 @@ def matches(item: FoundItem, report: LostReport) -> bool:
         return False
     if None in (item.found_lat, item.found_lon, report.lost_lat, report.lost_lon):
         return True
-    distance = _distance_m(
-        item.found_lat or 0.0, item.found_lon or 0.0, report.lost_lat or 0.0, report.lost_lon or 0.0
-    )
-    return distance <= MATCH_RADIUS_M
+    distance_m: float = geodesic(
+        (item.found_lat, item.found_lon), (report.lost_lat, report.lost_lon)
+    ).meters
+    return distance_m <= MATCH_RADIUS_M
 
 
 def _record_matches(pairs: list[tuple[FoundItem, LostReport]]) -> None:
@@ -333,7 +321,7 @@ def claim_decide(*, actor: User, claim_id: int, grant: bool, note: str = "") -> 
     grant a claim; a granted claim reserves the find for its owner's handover."""
     claim = locks.claim_for(actor, claim_id)
     item = FoundItem.objects.select_for_update().get(pk=claim.found_item_id)
-    require_staff(_membership(actor, item.village_id))
+    require_staff(require_member(actor, item.village_id))
     if claim.state != ClaimState.PENDING:
         raise Conflict(_("This claim is decided already."), code="decided")
     if grant and item.state not in (FindState.REPORTED, FindState.STORED):
@@ -378,7 +366,7 @@ def found_item_hand_over(
     reward by § 971 is recorded), to the finder or the municipality (only once the owner's
     rights have ended), or disposed of (with a reason)."""
     item = locks.found_item_for(actor, found_item_id)
-    require_staff(_membership(actor, item.village_id))
+    require_staff(require_member(actor, item.village_id))
     if item.state not in OPEN_STATES:
         raise Conflict(_("This case is closed."), code="closed")
     now = timezone.now()
