@@ -1,4 +1,4 @@
-"""50 residents hold the same one-seat slot at the same moment, on PostgreSQL.
+"""35 residents hold the same one-seat slot at the same moment, on PostgreSQL.
 
 Exactly one may win; the others get a clear 409. The same race with the unique
 constraint dropped must end with more than one winner: the test proves it can catch a
@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.xdist_group("postgres-thread-races"),
 ]
 
-RESIDENTS = 50
+RESIDENTS = 35
 START = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
 CONSTRAINT = "appointment_one_per_seat"
 
@@ -59,7 +59,7 @@ def _race(service_id: int, members: list[Membership]) -> Counter[str]:
 
 
 @pytest.mark.parametrize("constraint", ["present", "dropped"])
-def test_fifty_concurrent_holds_on_a_one_seat_slot_give_exactly_one_seat(
+def test_concurrent_holds_on_a_one_seat_slot_give_exactly_one_seat(
     clock, service, village, constraint
 ) -> None:
     # given
