@@ -1,4 +1,4 @@
-"""35 residents hold the same one-seat slot at the same moment, on PostgreSQL.
+"""50 residents hold the same one-seat slot at the same moment, on PostgreSQL.
 
 Exactly one may win; the others get a clear 409. The same race with the unique
 constraint dropped must end with more than one winner: the test proves it can catch a
@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.xdist_group("postgres-thread-races"),
 ]
 
-RESIDENTS = 35
+RESIDENTS = 50
 START = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
 CONSTRAINT = "appointment_one_per_seat"
 

@@ -1,4 +1,4 @@
-"""35 residents book the same room at overlapping times at the same moment, on
+"""100 residents book the same room at overlapping times at the same moment, on
 PostgreSQL: the exclusion constraint lets exactly one through, the rest get 409. The same
 race with the constraint dropped must let more than one through (the service does not
 lock on PostgreSQL on purpose, so only the constraint can stop it)."""
@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.xdist_group("postgres-thread-races"),
 ]
 
-RESIDENTS = 35
+RESIDENTS = 100
 CONSTRAINT = "booking_no_overlap"
 
 
