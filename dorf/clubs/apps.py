@@ -13,3 +13,6 @@ class ClubsConfig(DorfAppConfig):
     demo_seeder = "dorf.clubs.demo.seed"
     demo_order = 50
     periodic_tasks = ()
+
+    def ready(self) -> None:
+        from dorf.clubs import digest  # noqa: F401 - registers the clubs' section of the digest

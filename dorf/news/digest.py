@@ -2,8 +2,8 @@
 large type, a QR code to the app.
 
 The news contribute their own section (official notices first, then teasers); other apps
-add theirs through ``dorf.core.digest`` (warnings today; clubs' events and the waste
-calendar can register without this module importing them).
+add theirs through ``dorf.core.digest`` (warnings, clubs' events, the waste calendar)
+without this module importing them.
 """
 
 from __future__ import annotations

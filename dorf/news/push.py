@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from dorf.news.models import Post, PushLevel
-from dorf.notifications.models import Category
+from dorf.notifications.models import Category, Urgency
 from dorf.notifications.services import notify_many
 from dorf.users.models import User
 from dorf.villages.models import MembershipState
@@ -31,6 +31,16 @@ def post_recipients(post: Post) -> QuerySet[User]:
     )
 
 
+def push_urgency(post: Post) -> Urgency:
+    """How the push travels. A normal push waits for each reader's quiet hours (the news
+    category's low urgency); an urgent *official* notice, which two people approved,
+    wakes the phone at once like a severe warning. ``urgent`` on any other post is a
+    normal-urgency push that still respects quiet hours."""
+    if post.push == PushLevel.URGENT:
+        return Urgency.HIGH if post.official else Urgency.NORMAL
+    return Urgency.LOW
+
+
 def push_post(post: Post) -> int:
     """Notify the post's readers; returns how many were notified. Call it only from the
     transaction that flipped the post to ``published`` (that flip makes it happen once)."""
@@ -46,5 +56,10 @@ def push_post(post: Post) -> int:
         village=post.village,
         link_type="news_post",
         link_id=post.pk,
+        urgency=push_urgency(post),
+        # A later push about the same post replaces one a phone has not fetched yet, and
+        # a post that expires is not delivered after it.
+        topic=f"news-{post.pk}",
+        expires_at=post.expires_at,
     )
     return len(notifications)

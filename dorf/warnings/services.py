@@ -34,7 +34,7 @@ from django_stubs_ext import StrOrPromise
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.core.hooks import help_requested
 from dorf.core.realtime import send_to_users_on_commit
-from dorf.notifications.models import Category
+from dorf.notifications.models import Category, Urgency
 from dorf.notifications.services import moderators_of, notify_many, notify_moderators
 from dorf.users.models import User
 from dorf.villages.models import MembershipState, Village
@@ -299,6 +299,12 @@ def _push(
         village=Village(pk=village_id),
         link_type="warning",
         link_id=warning.pk,
+        # Severe and extreme: HIGH, which also ignores quiet hours; moderate warnings and
+        # all-clears are NORMAL and wait for the end of a resident's quiet hours.
+        urgency=Urgency(record.urgency),
+        # One topic per warning: an update or all-clear replaces an undelivered alert.
+        topic=f"warning-{warning.pk}",
+        expires_at=None if all_clear else warning.expires,
     )
     record.recipients = len(notified)
     record.save(update_fields=["recipients"])

@@ -71,3 +71,52 @@ def test_the_management_command_writes_the_pdf(newsroom, tmp_path) -> None:
     out = tmp_path / "digest.pdf"
     call_command("news_digest", newsroom.village.slug, week="2026-W49", out=str(out))
     assert "Wahlaufruf" in _text(out.read_bytes())
+
+
+def test_the_digest_lists_the_weeks_public_club_events_with_series_expanded(
+    newsroom, member, client_for
+) -> None:
+    # given: a weekly choir practice (Tuesdays 19:30 Berlin time, this week's Thursday
+    # cancelled in a second series), a public festival on Saturday, a members-only
+    # meeting and an event of the week after
+    from dorf.clubs.models import OccurrenceOverride, Visibility
+    from tests.clubs.factories import ClubEventFactory, ClubFactory, berlin
+
+    choir = ClubFactory(village=newsroom.village, name="Gesangverein Harmonie")
+    ClubEventFactory(
+        club=choir, title="Chorprobe", place="Gemeindehaus",
+        starts_at=berlin(2026, 11, 3, 19, 30), ends_at=berlin(2026, 11, 3, 21), rrule="FREQ=WEEKLY",
+    )  # fmt: skip
+    skat = ClubEventFactory(
+        club=choir, title="Skatabend",
+        starts_at=berlin(2026, 11, 5, 20), ends_at=berlin(2026, 11, 5, 23), rrule="FREQ=WEEKLY",
+    )  # fmt: skip
+    OccurrenceOverride.objects.create(
+        event=skat, original_start=berlin(2026, 12, 3, 20), cancelled=True
+    )
+    ClubEventFactory(
+        club=choir, title="Adventsmarkt",
+        starts_at=berlin(2026, 12, 5, 14), ends_at=berlin(2026, 12, 5, 20),
+    )  # fmt: skip
+    ClubEventFactory(
+        club=choir, title="Vorstandssitzung", visibility=Visibility.MEMBERS,
+        starts_at=berlin(2026, 12, 2, 19), ends_at=berlin(2026, 12, 2, 21),
+    )  # fmt: skip
+    ClubEventFactory(
+        club=choir, title="Silvesterball",
+        starts_at=berlin(2026, 12, 31, 20), ends_at=berlin(2027, 1, 1, 2),
+    )  # fmt: skip
+    # when
+    response = client_for(member.user).get(
+        reverse("news:digest", kwargs={"slug": newsroom.village.slug}) + "?week=2026-W49"
+    )
+    # then
+    text = _text(response.content)
+    assert "Vereinstermine" in text
+    assert "Chorprobe" in text
+    assert "Di 01.12. 19:30" in text  # local wall-clock time, German weekday
+    assert "Gesangverein Harmonie · Gemeindehaus" in text
+    assert "Adventsmarkt" in text
+    assert "Skatabend" not in text  # its only occurrence this week is cancelled
+    assert "Vorstandssitzung" not in text  # not public
+    assert "Silvesterball" not in text  # another week

@@ -234,3 +234,24 @@ def test_scheduled_publishing_across_the_clock_changes(newsroom, local_time, utc
     assert services.posts_publish_due(now=utc_time - timedelta(seconds=1)) == 0
     assert services.posts_publish_due(now=utc_time + timedelta(seconds=30)) == 1
     assert _news_notifications(post).count() == 4
+
+
+@pytest.mark.parametrize(
+    ("push", "official", "urgency"),
+    [
+        (PushLevel.NORMAL, False, "low"),
+        (PushLevel.URGENT, False, "normal"),
+        (PushLevel.URGENT, True, "high"),
+    ],
+)
+def test_only_an_urgent_official_notice_overrides_quiet_hours(newsroom, push, official, urgency):
+    # given: a post with this push level, approved by a second publisher when official
+    post = _draft(newsroom, push=push, official=official)
+    services.post_submit(actor=newsroom.editor, post_id=post.pk)
+    # when
+    services.post_publish(actor=newsroom.chief, post_id=post.pk)
+    # then: the notification layer gets the urgency (HIGH is the only one that ignores
+    # quiet hours) and one topic per post
+    sent = _news_notifications(post)
+    assert sent.exists()
+    assert set(sent.values_list("urgency", "topic")) == {(urgency, f"news-{post.pk}")}

@@ -57,6 +57,11 @@ def test_alert_update_cancel_gives_exactly_three_pushes_per_resident(warned_vill
         ("high", False),
         ("normal", True),
     ]
+    # and the notification channels were told so: severe alerts ignore quiet hours (HIGH),
+    # the all-clear waits for them; one topic, so a newer push replaces an undelivered one
+    sent = Notification.objects.filter(user=warned_village.memberships.first().user).order_by("pk")
+    assert [n.urgency for n in sent] == ["high", "high", "normal"]
+    assert {n.topic for n in sent} == {f"warning-{warning.pk}"}
 
 
 @pytest.mark.parametrize("name", ["nina_test.json", "nina_exercise.json"])
