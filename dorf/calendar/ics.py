@@ -61,6 +61,10 @@ class Entry:
     status: str = ""  # CONFIRMED, TENTATIVE or CANCELLED; empty: not written
     categories: Sequence[str] = ()
     alarms: Sequence[Alarm] = field(default_factory=tuple)
+    # An invitation (METHOD:REQUEST/CANCEL, RFC 5546): who invites and who is invited,
+    # as mailto: addresses; attendees have accepted (a booked appointment).
+    organizer: str = ""
+    attendees: Sequence[str] = ()
 
 
 class _Rule(icalendar.vRecur):
@@ -119,6 +123,10 @@ def _event(entry: Entry, *, tz: ZoneInfo, stamp: datetime) -> icalendar.Event:
         event.add("LAST-MODIFIED", entry.updated_at.astimezone(UTC))
     if entry.url:
         event.add("URL", entry.url)
+    if entry.organizer:
+        event.add("ORGANIZER", entry.organizer)
+    for attendee in entry.attendees:
+        event.add("ATTENDEE", attendee, parameters={"PARTSTAT": "ACCEPTED"})
     for alarm in entry.alarms:
         valarm = icalendar.Alarm()
         valarm.add("ACTION", "DISPLAY")
@@ -144,18 +152,21 @@ def render_calendar(
     entries: Iterable[Entry],
     description: str = "",
     refresh: timedelta | None = None,
+    method: str = "PUBLISH",
 ) -> bytes:
-    """A VCALENDAR (METHOD:PUBLISH) with one VTIMEZONE for ``tz`` and one VEVENT per
-    entry; ``refresh`` asks subscribers to poll that often (REFRESH-INTERVAL and the
-    older X-PUBLISHED-TTL)."""
+    """A VCALENDAR with one VTIMEZONE for ``tz`` and one VEVENT per entry; ``refresh``
+    asks subscribers to poll that often (REFRESH-INTERVAL and the older X-PUBLISHED-TTL).
+    ``method``: PUBLISH for a feed, REQUEST or CANCEL for an invitation (RFC 5546), whose
+    entries then name their organizer and attendees; ``name`` may be empty for one."""
     items = list(entries)
     stamp = timezone.now().astimezone(UTC).replace(microsecond=0)
     cal = icalendar.Calendar()
     cal.add("VERSION", "2.0")
     cal.add("PRODID", PRODID)
     cal.add("CALSCALE", "GREGORIAN")
-    cal.add("METHOD", "PUBLISH")
-    cal.add("X-WR-CALNAME", name)
+    cal.add("METHOD", method)
+    if name:
+        cal.add("X-WR-CALNAME", name)
     cal.add("X-WR-TIMEZONE", tz.key)
     if description:
         cal.add("X-WR-CALDESC", description)

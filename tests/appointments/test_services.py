@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -355,7 +356,15 @@ def test_the_invitation_is_a_request_and_becomes_a_cancel_with_a_higher_sequence
     assert "STATUS:CANCELLED" in cancel
     uid_line = next(line for line in request.splitlines() if line.startswith("UID:"))
     assert uid_line in cancel
-    assert "DTSTART:20260402T060000Z" in request
+    # local wall time with the zone's VTIMEZONE, as every dorf calendar writes it
+    assert "DTSTART;TZID=Europe/Berlin:20260402T080000" in request
+    assert "BEGIN:VTIMEZONE" in request
+    parsed = icalendar.Calendar.from_ical(request)
+    (event,) = parsed.walk("VEVENT")
+    assert event.decoded("DTSTART") == utc(2026, 4, 2, 6, 0)
+    assert str(event["ORGANIZER"]).startswith("mailto:rathaus@")
+    assert str(event["ATTENDEE"]) == f"mailto:{resident.user.email}"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
 
 
 # --- reminders --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dorf.bookings import services
+from dorf.bookings import locks, services
 from dorf.bookings.models import (
     AvailabilityRule,
     Blackout,
@@ -61,6 +61,28 @@ def test_the_buffer_keeps_the_next_booking_away_but_not_one_after_it(clock, room
     # and one that would end inside the earlier booking's range is refused as well
     with pytest.raises(Conflict):
         book(booker, room, berlin(2026, 3, 10, 16, 0), hours=2.25)
+
+
+@pytest.mark.parametrize(
+    "database_decides", [pytest.param(True, marks=pytest.mark.postgres), False]
+)
+def test_both_overlap_guards_refuse_overlaps_and_admit_what_fits(
+    clock, room, booker, monkeypatch, database_decides
+) -> None:
+    # given: the guard of this run. PostgreSQL's exclusion constraint decides there; the
+    # write-locked read-then-insert decides on SQLite. Forcing the second on PostgreSQL
+    # would let a missed overlap hit the constraint as an IntegrityError, so this test
+    # fails on both databases if the application's own check lets one through.
+    if not database_decides:
+        monkeypatch.setattr(locks, "database_enforces_no_overlap", lambda: False)
+    book(booker, room, berlin(2026, 3, 10, 18, 0))  # 18-20, blocked until 20:30
+    # then: inside, across either edge and inside the buffer are refused, the rest fits
+    for hour, minute, hours in ((18, 30, 1.0), (17, 0, 1.5), (19, 30, 2.0), (20, 15, 1.0)):
+        with pytest.raises(Conflict):
+            book(booker, room, berlin(2026, 3, 10, hour, minute), hours=hours)
+    assert book(booker, room, berlin(2026, 3, 10, 15, 0), hours=2.5).status == "approved"
+    assert book(booker, room, berlin(2026, 3, 10, 20, 30)).status == "approved"
+    assert Booking.objects.count() == 3
 
 
 def test_a_cancelled_booking_frees_its_time(clock, room, booker) -> None:
