@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "auditlog",
     "dorf.core",
     "dorf.users",
     "dorf.villages",
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "dorf.news",
     "dorf.warnings",
     "dorf.bookings",
+    "dorf.backoffice",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The Rathaus backoffice: a second, village-scoped admin site for staff (docs/backoffice.md).
+    path("backoffice/", include("dorf.backoffice.urls")),
 ]
 
 handler400 = "dorf.core.errors.json_bad_request"

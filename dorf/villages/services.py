@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -20,7 +23,7 @@ from dorf.villages.models import (
     Village,
     new_invite_code,
 )
-from dorf.villages.scoping import require_moderator, users_share_a_village
+from dorf.villages.scoping import require_moderator, require_staff, users_share_a_village
 from dorf.villages.signals import membership_banned, membership_verified
 
 
@@ -189,3 +192,59 @@ def block_delete(*, blocker: User, blocked_id: int) -> None:
     deleted, _details = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
     if not deleted:
         raise NotFound()
+
+
+@dataclass(frozen=True)
+class AddressRow:
+    """One line of an address register import (``line`` for the error report)."""
+
+    line: int
+    street: str
+    house_number: str
+    postcode: str
+    latitude: float
+    longitude: float
+
+
+@dataclass
+class AddressImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def address_register_import(
+    *, actor: Membership, rows: Sequence[AddressRow]
+) -> AddressImportResult:
+    """Add or update the village's address register (staff). A row outside the village is
+    reported with its line and skipped; the other rows are imported."""
+    require_staff(actor)
+    village = actor.village
+    result = AddressImportResult()
+    for row in rows:
+        street = _normalise_street(row.street)
+        house_number = row.house_number.strip()
+        if not street or not house_number:
+            result.errors.append((row.line, _("Street and house number are required.")))
+            continue
+        try:
+            ensure_inside_village(village=village, latitude=row.latitude, longitude=row.longitude)
+        except ValidationFailed as exc:
+            result.errors.append((row.line, str(exc.message)))
+            continue
+        _entry, created = AddressEntry.objects.update_or_create(
+            village=village,
+            street=street,
+            house_number=house_number,
+            defaults={
+                "postcode": row.postcode.strip(),
+                "latitude": row.latitude,
+                "longitude": row.longitude,
+            },
+        )
+        if created:
+            result.created += 1
+        else:
+            result.updated += 1
+    return result

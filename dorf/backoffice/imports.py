@@ -1,0 +1,228 @@
+"""Import screens: the address register (CSV) and the news feed sources.
+
+The views parse and validate the upload, then call the owning app's service; the result
+(with an error line per refused row) is shown on the same page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dorf.backoffice import audit
+from dorf.backoffice.access import Access, access_of
+from dorf.backoffice.site import acting_user, backoffice_site
+from dorf.core.exceptions import DomainError
+from dorf.news.importing import feed_source_create
+from dorf.news.models import NewsCategory, Publisher
+from dorf.villages.models import Village
+from dorf.villages.services import AddressImportResult, AddressRow, address_register_import
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
+# Column names we accept (German first), each mapped to the row's field.
+COLUMNS = {
+    "strasse": "street",
+    "straße": "street",
+    "street": "street",
+    "hausnummer": "house_number",
+    "house_number": "house_number",
+    "plz": "postcode",
+    "postcode": "postcode",
+    "breite": "latitude",
+    "latitude": "latitude",
+    "lat": "latitude",
+    "laenge": "longitude",
+    "länge": "longitude",
+    "longitude": "longitude",
+    "lon": "longitude",
+}
+REQUIRED = ("street", "house_number", "latitude", "longitude")
+
+
+def _staff_villages(access: Access) -> list[Village]:
+    if not access.staff_village_ids:
+        # Operators act through a staff membership like everybody else.
+        raise Http404
+    return list(Village.objects.filter(pk__in=access.staff_village_ids).order_by("name"))
+
+
+class AddressImportForm(forms.Form):
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "Columns strasse; hausnummer; plz; breite; laenge (WGS84 degrees), "
+            "separated by semicolons or commas, UTF-8."
+        ),
+    )
+
+    def __init__(self, *args: Any, villages: list[Village], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        village_field = self.fields["village"]
+        assert isinstance(village_field, forms.ModelChoiceField)
+        village_field.queryset = Village.objects.filter(pk__in=[v.pk for v in villages])
+        if len(villages) == 1:
+            village_field.initial = villages[0].pk
+
+
+def parse_address_csv(data: bytes) -> tuple[list[AddressRow], list[tuple[int, str]]]:
+    """Rows and (line, problem) pairs; the header is line 1."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [(0, _("The file is not UTF-8 text."))]
+    try:
+        dialect: Any = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, [])
+    names = [COLUMNS.get(column.strip().lower(), "") for column in header]
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        return [], [(1, _("Columns missing: %(columns)s") % {"columns": ", ".join(missing)})]
+    rows: list[AddressRow] = []
+    errors: list[tuple[int, str]] = []
+    for line, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue
+        record = {name: value.strip() for name, value in zip(names, values, strict=False) if name}
+        try:
+            latitude = float(record.get("latitude", "").replace(",", "."))
+            longitude = float(record.get("longitude", "").replace(",", "."))
+        except ValueError:
+            errors.append((line, _("Latitude and longitude must be numbers.")))
+            continue
+        rows.append(
+            AddressRow(
+                line=line,
+                street=record.get("street", ""),
+                house_number=record.get("house_number", ""),
+                postcode=record.get("postcode", ""),
+                latitude=latitude,
+                longitude=longitude,
+            )
+        )
+    return rows, errors
+
+
+def address_import(request: HttpRequest) -> HttpResponse:
+    access = access_of(request)
+    villages = _staff_villages(access)
+    result: AddressImportResult | None = None
+    form = AddressImportForm(request.POST or None, request.FILES or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        village = form.cleaned_data["village"]
+        membership = access.membership(village.pk)
+        assert membership is not None  # the form offers the staff's own villages only
+        if upload.size > MAX_CSV_BYTES:
+            form.add_error("file", _("The file is larger than 2 MB."))
+        else:
+            rows, errors = parse_address_csv(upload.read())
+            try:
+                with transaction.atomic():
+                    result = address_register_import(actor=membership, rows=rows)
+                    audit.record(
+                        actor=acting_user(request),
+                        instance=village,
+                        before={},
+                        verb="address_register_import",
+                        village_id=village.pk,
+                        changes={
+                            "address_register": [
+                                None,
+                                _("%(created)d new, %(updated)d updated")
+                                % {"created": result.created, "updated": result.updated},
+                            ]
+                        },
+                    )
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                result.errors = sorted(errors + result.errors)
+    context = {
+        **backoffice_site.each_context(request),
+        "title": _("Import the address register"),
+        "form": form,
+        "result": result,
+    }
+    return TemplateResponse(request, "backoffice/address_import.html", context)
+
+
+class FeedSourceForm(forms.Form):
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
+    url = forms.URLField(
+        label=gettext_lazy("Feed address (RSS or Atom)"), max_length=500, assume_scheme="https"
+    )
+    publisher = forms.ModelChoiceField(
+        queryset=Publisher.objects.none(), label=gettext_lazy("Publisher")
+    )
+    category = forms.ModelChoiceField(
+        queryset=NewsCategory.objects.none(), label=gettext_lazy("Category")
+    )
+
+    def __init__(self, *args: Any, villages: list[Village], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [v.pk for v in villages]
+        for name, queryset in (
+            ("village", Village.objects.filter(pk__in=ids)),
+            ("publisher", Publisher.objects.filter(village_id__in=ids).order_by("name")),
+            ("category", NewsCategory.objects.filter(village_id__in=ids).order_by("name")),
+        ):
+            choice = self.fields[name]
+            assert isinstance(choice, forms.ModelChoiceField)
+            choice.queryset = queryset
+        if len(villages) == 1:
+            self.fields["village"].initial = ids[0]
+
+
+def feed_source_add(request: HttpRequest) -> HttpResponse:
+    access = access_of(request)
+    villages = _staff_villages(access)
+    form = FeedSourceForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        village = form.cleaned_data["village"]
+        user = acting_user(request)
+        try:
+            with transaction.atomic():
+                source = feed_source_create(
+                    actor=user,
+                    village_id=village.pk,
+                    url=form.cleaned_data["url"],
+                    publisher_id=form.cleaned_data["publisher"].pk,
+                    category_id=form.cleaned_data["category"].pk,
+                )
+                audit.record(
+                    actor=user,
+                    instance=source,
+                    before={},
+                    verb="feed_source_create",
+                    village_id=village.pk,
+                )
+        except DomainError as exc:
+            for field_name, problems in (exc.fields or {}).items():
+                name = field_name.removesuffix("_id")
+                form.add_error(name if name in form.fields else None, [str(p) for p in problems])
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The feed source was saved."))
+            return redirect(reverse("backoffice:news_feedsource_changelist"))
+    context = {
+        **backoffice_site.each_context(request),
+        "title": _("Add a news feed source"),
+        "form": form,
+    }
+    return TemplateResponse(request, "backoffice/feed_source_form.html", context)
