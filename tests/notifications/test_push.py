@@ -318,3 +318,48 @@ def test_without_a_vapid_key_nothing_is_pushed(
     _notify(django_capture_on_commit_callbacks, user=user)
     assert not Delivery.objects.exists()
     assert push_service.received == []
+
+
+def test_a_batch_sends_each_push_once_and_handles_each_answer_on_its_own(
+    push_service, subscribe, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # given: four residents; one device was revoked (410), one push service is busy (429)
+    users = UserFactory.create_batch(4)
+    devices = [subscribe(user) for user in users]
+    push_service.script(devices[1], 410)
+    push_service.script(devices[2], (429, {"Retry-After": "120"}))
+    monkeypatch.setattr(tasks, "_enqueue", lambda due: len(due))
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_many(recipients=users, category=Category.VILLAGE, title="Wasserrohrbruch")
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    # when: the batch task runs, and the broker hands it out a second time
+    first = tasks.deliver_push_batch(ids)
+    second = tasks.deliver_push_batch(ids)
+    # then: two sent, one subscription gone, one waiting for its Retry-After; nothing twice
+    assert first == {"sent": 2, "gone": 1, "pending": 1}
+    assert second == {}
+    assert [len(push_service.payloads(device)) for device in devices] == [1, 0, 0, 1]
+    assert not PushSubscription.objects.filter(user=users[1]).exists()
+    waiting = Delivery.objects.get(subscription__user=users[2])
+    assert waiting.state == DeliveryState.PENDING
+    assert waiting.due_at > timezone.now() + timedelta(seconds=100)
+    sent = Delivery.objects.filter(state=DeliveryState.SENT)
+    assert sent.count() == 2
+    assert set(sent.values_list("last_status", flat=True)) == {201}
+    assert PushSubscription.objects.exclude(last_success_at=None).count() == 2
+
+
+def test_a_fan_out_is_handed_to_the_workers_in_batches(monkeypatch) -> None:
+    # given: 120 pushes and 3 mails due
+    batches: list[list[int]] = []
+    mails: list[int] = []
+    monkeypatch.setattr(delivery, "deliveries_mark_enqueued", lambda delivery_ids: None)
+    monkeypatch.setattr(tasks.deliver_push_batch, "delay", batches.append)
+    monkeypatch.setattr(tasks.deliver_email, "delay", mails.append)
+    due = [(pk, "push") for pk in range(1, 121)] + [(pk, "email") for pk in range(200, 203)]
+    # when
+    assert tasks._enqueue(due) == 123
+    # then: 50 + 50 + 20 pushes, the mails one by one
+    assert [len(batch) for batch in batches] == [50, 50, 20]
+    assert sorted(pk for batch in batches for pk in batch) == list(range(1, 121))
+    assert mails == [200, 201, 202]
