@@ -8,9 +8,13 @@ converted with ``dorf.deliveries.clock`` (real seconds since local midnight).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -31,6 +35,8 @@ from dorf.deliveries.models import (
     Route,
 )
 from dorf.villages.models import Village
+
+logger = logging.getLogger(__name__)
 
 PICKUP_SERVICE_S = 60
 DELIVERY_SERVICE_S = 120
@@ -269,32 +275,44 @@ def previous_plan(village_id: int, day: dt.date) -> opt.Plan | None:
     return opt.Plan(routes=tuple(plan_routes), unassigned=(), travel_s=0)
 
 
+#: One provider for the process: its distances are cached per set of places
+#: (``optimiser.matrix.DISTANCE_CACHE``), so a re-plan of the day reuses the plan's.
+_PROVIDER = opt.GeodesicProvider()
+
+#: Straight-line metres between the problem's places: a NumPy matrix from the provider
+#: (a list when nobody is on duty). Typed loosely: web processes never import NumPy.
+Distances = Any
+
+
 def provider() -> opt.GeodesicProvider:
-    return opt.GeodesicProvider()
+    return _PROVIDER
 
 
-def travel_matrices(
-    problem: opt.Problem, source: opt.GeodesicProvider
-) -> dict[opt.TravelMode, list[list[int]]]:
-    """Travel times per needed mode: OSRM when configured (falling back to geodesic)."""
-    modes = sorted({v.mode for v in problem.volunteers})
+def travel_matrices(problem: opt.Problem) -> dict[opt.TravelMode, list[list[int]]]:
+    """Travel times from OSRM, when configured, per mode the volunteers use.
+
+    Modes OSRM cannot answer (and all of them without OSRM) are left to the optimiser,
+    which computes geodesic matrices within its time limit.
+    """
     osrm_url = settings.DORF_OSRM_URL
     matrices: dict[opt.TravelMode, list[list[int]]] = {}
-    for mode in modes:
-        if osrm_url:
-            try:
-                matrices[mode] = opt.OsrmTableProvider(osrm_url).travel_times_s(
-                    problem.locations, mode
-                )
-                continue
-            except opt.TravelTimeUnavailable:
-                pass
-        matrices[mode] = source.travel_times_s(problem.locations, mode)
+    if not osrm_url:
+        return matrices
+    for mode in sorted({v.mode for v in problem.volunteers}):
+        with contextlib.suppress(opt.TravelTimeUnavailable):
+            matrices[mode] = opt.OsrmTableProvider(osrm_url).travel_times_s(problem.locations, mode)
     return matrices
 
 
-def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
-    """Build the matrices and run the optimiser (slow: never inside a transaction)."""
+def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, Distances]:
+    """Build the matrices and run the optimiser (slow: never inside a transaction).
+
+    The configured time limit covers everything from here: an OSRM request, the
+    matrices, the first plans and the search. A day that needs more time than that
+    before any search can start (``optimiser.minimum_time_limit_s``) gets that much,
+    with a warning in the log.
+    """
+    started_s = time.monotonic()
     if not snap.problem.volunteers:
         # Nobody on duty. (The optimiser crashes OR-Tools with zero vehicles: reported.)
         unassigned = tuple(
@@ -303,14 +321,23 @@ def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
         )
         return opt.Plan(routes=(), unassigned=unassigned, travel_s=0), []
     source = provider()
-    matrices = travel_matrices(snap.problem, source)
     problem = opt.Problem(
         locations=snap.problem.locations,
         volunteers=snap.problem.volunteers,
         parcels=snap.problem.parcels,
-        travel_times_s=matrices,
+        travel_times_s=travel_matrices(snap.problem),
     )
     limit = float(settings.DORF_PLANNING_TIME_LIMIT_S)
+    needed = opt.minimum_time_limit_s(problem)
+    if limit < needed:
+        logger.warning(
+            "planning job %s: %d parcels need at least %.1f s, more than the limit of %.1f s",
+            snap.job_id,
+            len(problem.parcels),
+            needed,
+            limit,
+        )
+        limit = needed
     # Tests ask for the first solution only: reproducible, and fast on a busy machine.
     # Not on a warm start: there the first solution IS the previous plan, which would
     # never take in a late parcel or a declined volunteer's parcels.
@@ -320,20 +347,31 @@ def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, list[list[float]]]:
         opt.Settings(
             time_limit_s=limit, first_solution_only=first_only, policy=opt.Policy(snap.policy)
         ),
+        provider=source,
         previous=snap.previous,
+        started_s=started_s,
     )
-    distances = source.distances_m(snap.problem.locations) if snap.problem.locations else []
+    if plan.timing is not None:
+        logger.info(
+            "planning job %s: %.2f s of %.1f s (%s)",
+            snap.job_id,
+            plan.timing.elapsed_s,
+            limit,
+            ", ".join(f"{phase} {s:.2f}" for phase, s in plan.timing.phases_s.items()),
+        )
+    # Cached by the solve: the same places' distances, not computed again.
+    distances: Distances = (
+        source.distances_m(snap.problem.locations) if snap.problem.locations else []
+    )
     return plan, distances
 
 
-def route_distance_m(
-    route: opt.Route, volunteer: opt.Volunteer, distances: list[list[float]]
-) -> int:
+def route_distance_m(route: opt.Route, volunteer: opt.Volunteer, distances: Distances) -> int:
     """Straight-line metres along the route's stops x the mode's detour factor."""
-    factor = opt.GeodesicProvider().detour_factors[volunteer.mode]
+    factor = _PROVIDER.detour_factors[volunteer.mode]
     here, metres = volunteer.start, 0.0
     for stop in route.stops:
-        metres += distances[here][stop.location]
+        metres += float(distances[here][stop.location])
         here = stop.location
-    metres += distances[here][volunteer.end]
+    metres += float(distances[here][volunteer.end])
     return round(metres * factor)

@@ -10,6 +10,7 @@ listed in ``plan.unassigned`` with a reason.
 
 from typing import TYPE_CHECKING, Any
 
+from .budget import TimeLimitTooShort, minimum_time_limit_s
 from .matrix import (
     GeodesicProvider,
     OsrmTableProvider,
@@ -26,7 +27,7 @@ from .problem import (
     TravelMode,
     Volunteer,
 )
-from .solution import Plan, Route, Stop, StopKind, Unassigned, UnassignedReason
+from .solution import Plan, Route, Stop, StopKind, Timing, Unassigned, UnassignedReason
 from .validation import InvalidProblem
 
 if TYPE_CHECKING:
@@ -56,12 +57,15 @@ __all__ = [
     "Settings",
     "Stop",
     "StopKind",
+    "TimeLimitTooShort",
     "TimeWindow",
+    "Timing",
     "TravelMode",
     "TravelTimeProvider",
     "TravelTimeUnavailable",
     "Unassigned",
     "UnassignedReason",
     "Volunteer",
+    "minimum_time_limit_s",
     "solve",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 
 class TravelMode(enum.StrEnum):
@@ -87,7 +88,14 @@ class Parcel:
     picked_up_by: str | None = None
 
 
-Matrix = Sequence[Sequence[int]]
+if TYPE_CHECKING:  # NumPy only where matrices are computed: web processes never load it
+    import numpy as np
+    import numpy.typing as npt
+
+    #: Whole seconds, row = from, column = to: lists, or an integer NumPy matrix.
+    Matrix = Sequence[Sequence[int]] | npt.NDArray[np.integer[Any]]
+else:
+    Matrix = Sequence[Sequence[int]]
 
 
 @dataclass(frozen=True, slots=True)

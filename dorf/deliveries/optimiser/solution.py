@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 class StopKind(enum.StrEnum):
@@ -76,6 +77,27 @@ class Unassigned:
 
 
 @dataclass(frozen=True, slots=True)
+class Timing:
+    """Where a solve's time went, as the solver measured it (monotonic clock).
+
+    ``limit_s`` is the time limit asked for, ``elapsed_s`` the time from the clock's
+    start (the call, or the caller's ``started_s``) to the plan being read back.
+    ``phases_s`` splits it: ``before`` (the caller's work before the call, e.g. an
+    OSRM request), ``matrix``, ``screen`` (who could serve each parcel), ``clusters``,
+    ``construction`` (first plans), ``model`` (building OR-Tools models), ``search``
+    and ``plan`` (reading routes back). ``search_budget_s`` is the time the searches
+    were given after everything before them; ``clusters`` how many parts the day was
+    split into (1: solved whole).
+    """
+
+    limit_s: float
+    elapsed_s: float
+    phases_s: Mapping[str, float] = field(default_factory=dict)
+    search_budget_s: float = 0.0
+    clusters: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Routes for the volunteers who are needed, and the parcels nobody can take.
 
@@ -87,6 +109,8 @@ class Plan:
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
     travel_s: int
+    #: How the solver spent its time limit (``None`` for plans not made by ``solve``).
+    timing: Timing | None = field(default=None, compare=False)
 
     @property
     def volunteers_used(self) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from ortools.constraint_solver import (
     pywrapcp,
     routing_enums_pb2,
@@ -27,11 +28,13 @@ from ortools.constraint_solver import (
 )
 from ortools.util import optional_boolean_pb2
 
+from .budget import TimeLimitTooShort, minimum_time_limit_s, part_count
+from .cluster import Part, global_routes, split_day, subproblem
 from .construct import build_trips, day_figures
 from .matrix import UNREACHABLE_S, GeodesicProvider, TravelTimeProvider
 from .problem import Matrix, Policy, Problem, Settings, TimeWindow, TravelMode
 from .reasons import capable_volunteers, no_capacity_left, parcel_visits
-from .solution import Plan, Route, Stop, StopKind, Unassigned
+from .solution import Plan, Route, Stop, StopKind, Timing, Unassigned, UnassignedReason
 from .validation import InvalidProblem, check_matrix, validate
 
 logger = logging.getLogger(__name__)
@@ -91,12 +94,51 @@ class _Node:
     kind: StopKind | None = None
 
 
+class _Clock:
+    """One solve's deadline and where its time went (see ``Timing``)."""
+
+    def __init__(self, limit_s: float, started_s: float | None) -> None:
+        now = time.monotonic()
+        self.limit_s = limit_s
+        self.started = now if started_s is None else min(started_s, now)
+        # Reading the plan back after the search takes a moment: keep it inside the limit.
+        margin_s = min(0.2 * limit_s, 0.5)
+        self.deadline = self.started + limit_s - margin_s
+        self.phases: dict[str, float] = {}
+        self.search_budget_s = 0.0
+        self.parts = 1
+        self._mark = self.started
+        if now > self.started:
+            self.lap("before")
+
+    def lap(self, phase: str) -> None:
+        """Count the time since the last lap as ``phase``."""
+        now = time.monotonic()
+        self.phases[phase] = self.phases.get(phase, 0.0) + (now - self._mark)
+        self._mark = now
+
+    def search_until(self, until: float) -> None:
+        """A search starts now and may run until ``until``."""
+        self.lap("model")
+        self.search_budget_s += max(until - time.monotonic(), 0.0)
+
+    def timing(self) -> Timing:
+        return Timing(
+            limit_s=self.limit_s,
+            elapsed_s=round(time.monotonic() - self.started, 4),
+            phases_s={phase: round(seconds, 4) for phase, seconds in self.phases.items()},
+            search_budget_s=round(self.search_budget_s, 4),
+            clusters=self.parts,
+        )
+
+
 def solve(
     problem: Problem,
     settings: Settings | None = None,
     *,
     provider: TravelTimeProvider | None = None,
     previous: Plan | None = None,
+    started_s: float | None = None,
 ) -> Plan:
     """Plan routes for ``problem``; raise ``InvalidProblem`` if it is malformed.
 
@@ -106,27 +148,68 @@ def solve(
     feasible, then improved. Parcels with ``picked_up_by`` stay on that volunteer's
     route whatever ``previous`` says.
 
+    The time limit covers everything: computing the matrices, first plans, building
+    the models and the search; ``started_s`` (``time.monotonic()``) makes it count
+    from earlier, so that work the caller did first (an OSRM request) counts too.
+    A limit shorter than ``minimum_time_limit_s(problem)`` raises
+    ``TimeLimitTooShort`` before any work is done. ``plan.timing`` tells where the
+    time went.
+
     Without a warm start and without a solution limit, most of the time goes to
     ruin and recreate (string removals, simulated annealing) over the volunteers a
     first plan needs plus one idle twin of each group of interchangeable ones; the
     rest to one attempt at emptying the smallest route into the others with one
     volunteer fewer. Large problems start from trips built from the pickup points
-    instead.
+    instead. Days of more than ``budget.SPLIT_ABOVE_PARCELS`` parcels are split into
+    parts by area, each planned with its own volunteers in its share of the time
+    (``cluster.split_day``).
     """
     settings = settings or Settings()
-    # Reading the plan back after the search takes a moment: keep it inside the limit.
-    margin_s = min(0.2 * settings.time_limit_s, 0.5)
-    deadline = time.monotonic() + settings.time_limit_s - margin_s
+    clock = _Clock(settings.time_limit_s, started_s)
     validate(problem)
-    matrices = _matrices(problem, provider)
-    screen = _Screen(problem, matrices)
+    needed_s = minimum_time_limit_s(problem)
+    if settings.time_limit_s < needed_s:
+        raise TimeLimitTooShort(needed_s, settings.time_limit_s)
+    parts = part_count(len(problem.parcels))
+    if parts > 1 and problem.volunteers:
+        plan = _solve_split(problem, settings, provider, previous, clock, parts)
+    else:
+        matrices = _matrices(problem, provider)
+        clock.lap("matrix")
+        plan = _solve_whole(problem, settings, _as_lists(matrices), previous, clock)
+    clock.lap("plan")
+    return replace(plan, timing=clock.timing())
+
+
+def _as_lists(matrices: Mapping[TravelMode, Any]) -> dict[TravelMode, Matrix]:
+    """Matrices as lists of lists: the trip builder and the checks index them in Python."""
+    return {
+        mode: matrix.tolist() if hasattr(matrix, "tolist") else matrix
+        for mode, matrix in matrices.items()
+    }
+
+
+def _solve_whole(
+    problem: Problem,
+    settings: Settings,
+    matrices: Mapping[TravelMode, Matrix],
+    previous: Plan | None,
+    clock: _Clock,
+) -> Plan:
+    """Plan ``problem`` as one model, searching until ``clock.deadline``."""
+    deadline = clock.deadline
+    screen = _Screen(problem, matrices, clock)
+    clock.lap("screen")
     if previous is not None:
         model = _Model(problem, settings, matrices, screen)
         routes = model.routes_from_plan(previous)
         if screen.stop_count > _LARGE_PROBLEM_STOPS:
             # Give the parcels of a declined route new trips at once; inserting
             # a hundred stops one by one would take the search several seconds.
-            trips = build_trips(problem, matrices, screen.allowed, model.stops_of(routes))
+            trips = build_trips(
+                problem, matrices, screen.allowed, model.stops_of(routes), until=deadline
+            )
+            clock.lap("construction")
             model, routes = _trips_model(problem, settings, matrices, screen, trips)
         model.improve(routes, deadline)
         return model.plan()
@@ -140,8 +223,12 @@ def solve(
     one_phase = deterministic or large
     first_phase_ends = deadline if one_phase else time.monotonic() + _SEARCH_SHARE * budget_s
     if large:
-        # OR-Tools' own first solution takes far longer than the budget here.
-        trips = build_trips(problem, matrices, screen.allowed)
+        # OR-Tools' own first solution takes far longer than the budget here. Emptying
+        # the smallest trips into others may take at most half of the time left.
+        trips = build_trips(
+            problem, matrices, screen.allowed, until=time.monotonic() + budget_s / 2
+        )
+        clock.lap("construction")
         model, routes = _trips_model(problem, settings, matrices, screen, trips)
         model.improve(routes, first_phase_ends)
     else:
@@ -157,6 +244,158 @@ def solve(
     # A model searches once (OR-Tools keeps the used-up time limit): the attempt
     # with one volunteer fewer builds its own.
     return _with_one_volunteer_fewer(model, deadline).plan()
+
+
+#: Share of a split day's time kept for giving the parcels no part could serve to the
+#: volunteers no part used.
+_REPAIR_SHARE = 0.1
+
+
+class _PartMatrices:
+    """Travel times for the parts of a split day.
+
+    Given matrices are cut to each part's places. Modes to compute come from the
+    provider per part when it can (``travel_times_array``): the day's distances are
+    computed once (and cached), each part's times are cut from them, so no square
+    matrix of the whole day exists for any mode. Other providers give the whole day's.
+    """
+
+    def __init__(self, problem: Problem, provider: TravelTimeProvider | None) -> None:
+        self.source = provider or GeodesicProvider()
+        used = {v.mode for v in problem.volunteers}
+        self.arrays: dict[TravelMode, Any] = {
+            mode: np.asarray(matrix)
+            for mode, matrix in problem.travel_times_s.items()
+            if mode in used
+        }
+        self.missing = sorted(used - set(self.arrays))
+        self.per_part = bool(self.missing) and hasattr(self.source, "travel_times_array")
+        if self.per_part:
+            distances = getattr(self.source, "distances_m", None)
+            if distances is not None:
+                distances(problem.locations)  # the whole day's once: parts cut from it
+        else:
+            for mode, matrix in _matrices(problem, self.source).items():
+                self.arrays.setdefault(mode, np.asarray(matrix))
+            self.missing = []
+
+    def part(self, problem: Problem, part: Part) -> tuple[Problem, list[int]]:
+        """``part`` as a problem of its own with its matrices (``cluster.subproblem``)."""
+        sub, places = subproblem(problem, part, self.arrays)
+        modes = {v.mode for v in sub.volunteers}
+        computed = {
+            mode: self.source.travel_times_array(sub.locations, mode)  # type: ignore[attr-defined]
+            for mode in self.missing
+            if mode in modes
+        }
+        for mode, matrix in computed.items():
+            check_matrix(mode, matrix, len(sub.locations))
+        if computed:
+            sub = replace(sub, travel_times_s={**sub.travel_times_s, **computed})
+        return sub, places
+
+
+def _solve_split(
+    problem: Problem,
+    settings: Settings,
+    provider: TravelTimeProvider | None,
+    previous: Plan | None,
+    clock: _Clock,
+    parts_wanted: int,
+) -> Plan:
+    """Plan a large day in parts (``cluster.split_day``), each in its share of the time.
+
+    Each part gets the time left (less a reserve for the repair) in proportion to its
+    parcels, so a part that took longer shortens only the parts after it. Then the
+    parcels no part could serve go, with the volunteers no part used, into one more
+    part (the repair), if there are both. Only one part's model exists at a time.
+    """
+    matrices = _PartMatrices(problem, provider)
+    clock.lap("matrix")
+    parts = split_day(problem, parts_wanted, previous)
+    clock.parts = len(parts)
+    clock.lap("clusters")
+    final_deadline = clock.deadline
+    reserve_s = _REPAIR_SHARE * max(final_deadline - time.monotonic(), 0.0)
+    routes: dict[int, Route] = {}
+    unassigned: dict[int, Unassigned] = {}
+    parcel_index = {parcel.id: p for p, parcel in enumerate(problem.parcels)}
+    left = sum(len(part.parcels) for part in parts)
+    try:
+        for part in sorted(parts, key=lambda part: -len(part.parcels)):
+            now = time.monotonic()
+            share = len(part.parcels) / left if left else 0.0
+            left -= len(part.parcels)
+            clock.deadline = now + max(final_deadline - reserve_s - now, 0.0) * share
+            _solve_part(problem, settings, matrices, previous, clock, part, routes, unassigned)
+        # The repair: what no part could serve, with whoever no part used.
+        idle = [v for v in range(len(problem.volunteers)) if v not in routes]
+        retry = [
+            parcel_index[item.parcel_id]
+            for item in unassigned.values()
+            if item.reason is not UnassignedReason.CARRIER_TOO_LATE
+        ]
+        clock.deadline = final_deadline
+        if idle and retry and time.monotonic() < final_deadline:
+            for p in retry:
+                del unassigned[p]
+            repair = Part(sorted(retry), idle)
+            _solve_part(problem, settings, matrices, previous, clock, repair, routes, unassigned)
+    finally:
+        clock.deadline = final_deadline
+    # A part's reason names its own volunteers: say why against the whole day.
+    everyone = list(range(len(problem.volunteers)))
+    for p, item in list(unassigned.items()):
+        if item.reason is not UnassignedReason.NO_CAPACITY_LEFT:
+            alone, _ = matrices.part(problem, Part([p], everyone))
+            _, reason = capable_volunteers(
+                alone.parcels[0], alone.volunteers, _as_lists(alone.travel_times_s)
+            )
+            unassigned[p] = reason if reason is not None else no_capacity_left(problem.parcels[p])
+    ordered = [routes[v] for v in sorted(routes)]
+    return Plan(
+        tuple(ordered),
+        tuple(unassigned[p] for p in sorted(unassigned)),
+        sum(route.travel_s for route in ordered),
+    )
+
+
+def _solve_part(
+    problem: Problem,
+    settings: Settings,
+    matrices: _PartMatrices,
+    previous: Plan | None,
+    clock: _Clock,
+    part: Part,
+    routes: dict[int, Route],
+    unassigned: dict[int, Unassigned],
+) -> None:
+    """Plan ``part`` until ``clock.deadline``; add its routes and unassigned parcels."""
+    if not part.parcels:
+        return
+    if not part.volunteers:
+        for p in part.parcels:
+            unassigned[p] = Unassigned(
+                problem.parcels[p].id,
+                UnassignedReason.OUT_OF_REACH,
+                "no volunteer is planned for this area",
+            )
+        return
+    sub, places = matrices.part(problem, part)
+    clock.lap("matrix")
+    plan = _solve_whole(sub, settings, _as_lists(sub.travel_times_s), previous, clock)
+    for route in global_routes(plan, places):
+        routes[part.volunteers[_volunteer_position(sub, route.volunteer_id)]] = route
+    position = {parcel.id: k for k, parcel in enumerate(sub.parcels)}
+    for item in plan.unassigned:
+        unassigned[part.parcels[position[item.parcel_id]]] = item
+
+
+def _volunteer_position(problem: Problem, volunteer_id: str) -> int:
+    for v, volunteer in enumerate(problem.volunteers):
+        if volunteer.id == volunteer_id:
+            return v
+    raise KeyError(volunteer_id)  # pragma: no cover - routes name the problem's volunteers
 
 
 #: Spreading: the cost of one second of a round above its share, in travel seconds.
@@ -193,7 +432,8 @@ def _spread(
         served = sum(1 for trip in trips for _, is_pickup in trip if not is_pickup)
         return served, sum(t for t, _ in days), sum(d for _, d in days), len(days)
 
-    best = build_trips(problem, matrices, screen.allowed)
+    best = build_trips(problem, matrices, screen.allowed, until=search_ends)
+    screen.clock.lap("construction")
     served, travel_s, work_s, used = figures(best)
     share_s = -(-work_s // max(used, 1))
     able = len({v for vs in screen.allowed.values() for v in vs})
@@ -210,12 +450,13 @@ def _spread(
             problem.parcels,
             problem.travel_times_s,
         )
-        trips = build_trips(capped, matrices, screen.allowed)
+        trips = build_trips(capped, matrices, screen.allowed, until=search_ends)
         n_served, n_travel_s, _, _ = figures(trips)
         if n_served < served or n_travel_s > travel_s * (1 + settings.spread_travel_allowance):
             break
         best, share_s = trips, cap_s
     logger.debug("spread: share %s s", share_s)
+    screen.clock.lap("construction")
     model = _Model(
         problem, settings, matrices, screen, fleet=_drivers(best, screen), span_target_s=share_s
     )
@@ -223,13 +464,26 @@ def _spread(
     return model
 
 
-def _matrices(problem: Problem, provider: TravelTimeProvider | None) -> dict[TravelMode, Matrix]:
-    matrices: dict[TravelMode, Matrix] = dict(problem.travel_times_s)
-    needed = sorted({v.mode for v in problem.volunteers} - set(matrices))
+def _matrices(problem: Problem, provider: TravelTimeProvider | None) -> dict[TravelMode, Any]:
+    """The matrices of the modes the volunteers use (no others), given or computed.
+
+    A provider with ``travel_times_array`` (``GeodesicProvider``) gives int32 NumPy
+    matrices: 2,000 places take 16 MB per mode instead of ~150 MB of Python lists.
+    """
+    used = {v.mode for v in problem.volunteers}
+    matrices: dict[TravelMode, Any] = {
+        mode: matrix for mode, matrix in problem.travel_times_s.items() if mode in used
+    }
+    needed = sorted(used - set(matrices))
     if needed:
         source = provider or GeodesicProvider()
+        as_array = getattr(source, "travel_times_array", None)
         for mode in needed:
-            matrix = source.travel_times_s(problem.locations, mode)
+            matrix = (
+                as_array(problem.locations, mode)
+                if as_array is not None
+                else source.travel_times_s(problem.locations, mode)
+            )
             check_matrix(mode, matrix, len(problem.locations))
             matrices[mode] = matrix
     return matrices
@@ -338,9 +592,15 @@ def _drivers(trips: list[list[tuple[int, bool]]], screen: _Screen) -> list[int] 
 
 
 class _Screen:
-    """Which volunteers could serve each parcel alone; the others' reasons."""
+    """Which volunteers could serve each parcel alone; the others' reasons.
 
-    def __init__(self, problem: Problem, matrices: Mapping[TravelMode, Matrix]) -> None:
+    Also what the models of one solve share: node matrices and the clock.
+    """
+
+    def __init__(
+        self, problem: Problem, matrices: Mapping[TravelMode, Matrix], clock: _Clock | None = None
+    ) -> None:
+        self.clock = clock or _Clock(3600.0, None)
         self.unassigned: dict[int, Unassigned] = {}
         self.allowed: dict[int, list[int]] = {}
         # Per mode and fleet: the transit matrix over a model's nodes and its longest arc.
@@ -424,6 +684,7 @@ class _Model:
         self.closed = False
         self.solution: Any = None
         self.routes: list[list[int]] = self._empty_routes()
+        screen.clock.lap("model")
 
     # -- model ---------------------------------------------------------------
 
@@ -443,17 +704,20 @@ class _Model:
         # is best, and it halves the work of building the model.
         time_callbacks: dict[TravelMode, int] = {}
         longest_arc_s = 1
+        rows = np.asarray(locations, dtype=np.intp)
+        service_column = np.asarray(services, dtype=np.int64)[:, None]
         for mode in sorted({v.mode for v in volunteers}):
             # Models of one solve with the same fleet have the same nodes: build once.
             key = (mode, tuple(self.fleet))
             cached = self.screen.node_times.get(key)
             if cached is None:
-                matrix = self.matrices[mode]
-                times = [
-                    [service + cost for cost in (matrix[a][b] for b in locations)]
-                    for a, service in zip(locations, services, strict=True)
-                ]
-                longest = max((t for row in times for t in row if t < UNREACHABLE_S), default=1)
+                # Cut and add with NumPy: a Python double loop took 0.5 s per mode for
+                # 500 stops. The same numbers: the service of the stop left + travel.
+                array = np.asarray(self.matrices[mode], dtype=np.int64)
+                node_times = array[np.ix_(rows, rows)] + service_column
+                reachable = node_times[node_times < UNREACHABLE_S]
+                longest = int(reachable.max()) if reachable.size else 1
+                times: list[list[int]] = node_times.tolist()
                 cached = self.screen.node_times[key] = (times, longest)
             times, longest = cached
             longest_arc_s = max(longest_arc_s, longest)
@@ -571,6 +835,13 @@ class _Model:
         parameters.log_search = self.settings.log_search
         return parameters
 
+    def _start_search(self, parameters: Any, until: float) -> None:
+        """Set the search's limit to what is left until ``until`` now, after closing
+        the model and reading routes in (both take time on large models)."""
+        self.screen.clock.search_until(until)
+        seconds = max(until - time.monotonic(), 0.01)
+        parameters.time_limit.FromMilliseconds(max(int(seconds * 1000), 10))
+
     def _close(self, parameters: Any) -> None:
         if not self.closed:
             # Reading routes back into an assignment runs a small search under the
@@ -625,10 +896,12 @@ class _Model:
             annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
             annealing.automatic_temperatures = True
         self._close(parameters)
+        self._start_search(parameters, until)
         if parameters.use_iterated_local_search:
             solution = self.routing.SolveWithIteratedLocalSearch(parameters)
         else:
             solution = self.routing.SolveWithParameters(parameters)
+        self.screen.clock.lap("search")
         if solution is not None:
             self._keep(solution)
 
@@ -637,7 +910,9 @@ class _Model:
         parameters = self._parameters(until)
         parameters.solution_limit = 1
         self._close(parameters)
+        self._start_search(parameters, until)
         solution = self.routing.SolveWithParameters(parameters)
+        self.screen.clock.lap("search")
         if solution is not None:
             self._keep(solution)
 
@@ -651,7 +926,9 @@ class _Model:
             parameters.solution_limit = 1
         self._close(parameters)
         initial = self._assignment(routes)
+        self._start_search(parameters, until)
         solution = self.routing.SolveFromAssignmentWithParameters(initial, parameters)
+        self.screen.clock.lap("search")
         self._keep(solution if solution is not None else initial)
 
     def _keep(self, solution: Any) -> None:

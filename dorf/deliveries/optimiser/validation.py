@@ -37,7 +37,23 @@ def _check_non_negative(what: str, value: int) -> None:
 
 
 def check_matrix(mode: TravelMode | str, matrix: Matrix, size: int) -> None:
-    """Raise ``InvalidProblem`` unless ``matrix`` is ``size`` x ``size`` of non-negative ints."""
+    """Raise ``InvalidProblem`` unless ``matrix`` is ``size`` x ``size`` of non-negative ints.
+
+    A NumPy matrix (what ``GeodesicProvider.travel_times_array`` gives) is checked at
+    once: its shape, an integer type and its smallest entry.
+    """
+    shape = getattr(matrix, "shape", None)
+    if shape is not None:
+        dtype = getattr(matrix, "dtype", None)
+        if tuple(shape) != (size, size):
+            raise InvalidProblem(
+                f"travel-time matrix for {mode} has shape {tuple(shape)}, expected ({size}, {size})"
+            )
+        if dtype is None or dtype.kind not in "iu":
+            raise InvalidProblem(f"travel-time matrix for {mode} is of type {dtype}, not integer")
+        if size and int(matrix.min()) < 0:  # type: ignore[union-attr]
+            raise InvalidProblem(f"travel-time matrix for {mode} has a negative entry")
+        return
     if len(matrix) != size:
         raise InvalidProblem(
             f"travel-time matrix for {mode} has {len(matrix)} rows, expected {size} (one per location)"

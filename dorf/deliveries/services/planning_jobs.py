@@ -38,6 +38,7 @@ from dorf.deliveries.models import (
 )
 from dorf.deliveries.services.parcel_events import parcel_status_record, parcels_announce
 from dorf.deliveries.snapshot import (
+    Distances,
     Snapshot,
     parcel_state_key,
     route_distance_m,
@@ -159,7 +160,7 @@ def planning_job_run(*, job_id: int) -> None:
 
 @transaction.atomic
 def plan_store(
-    *, snap: Snapshot, plan: opt.Plan, distances: list[list[float]], solve_ms: int
+    *, snap: Snapshot, plan: opt.Plan, distances: Distances, solve_ms: int
 ) -> PlanningJob:
     """Store a solved plan as the date's routes, unless the world moved on meanwhile."""
     # One plan is stored at a time per village: the village row serialises them.
