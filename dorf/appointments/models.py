@@ -51,11 +51,20 @@ class TownHall(TimeStampedModel):
     """The village's town hall: where services are offered and whose holidays apply."""
 
     village = models.OneToOneField(
-        "villages.Village", on_delete=models.CASCADE, related_name="town_hall"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="town_hall",
+        verbose_name=_("village"),
     )
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    bundesland = models.CharField(max_length=2, choices=Bundesland.choices)
+    bundesland = models.CharField(
+        max_length=2, choices=Bundesland.choices, verbose_name=_("bundesland")
+    )
+
+    class Meta:
+        verbose_name = _("town hall")
+        verbose_name_plural = _("town halls")
 
     def __str__(self) -> str:
         return self.name
@@ -65,7 +74,10 @@ class Service(TimeStampedModel):
     """Something a resident comes to the town hall for (e.g. Personalausweis beantragen)."""
 
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="appointment_services"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="appointment_services",
+        verbose_name=_("village"),
     )
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
@@ -74,11 +86,15 @@ class Service(TimeStampedModel):
     location = models.CharField(_("location"), max_length=200, blank=True)
     desk = models.CharField(_("desk"), max_length=80, blank=True)
     # How many days ahead the calendar is open, and how early one must book.
-    bookable_days = models.PositiveIntegerField(default=60)
-    min_notice_minutes = models.PositiveIntegerField(default=60)
-    active = models.BooleanField(default=True)
+    bookable_days = models.PositiveIntegerField(default=60, verbose_name=_("bookable days"))
+    min_notice_minutes = models.PositiveIntegerField(
+        default=60, verbose_name=_("min notice minutes")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("town hall service")
+        verbose_name_plural = _("town hall services")
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5), name="appointment_service_duration_min"
@@ -101,14 +117,18 @@ class OpeningRule(TimeStampedModel):
     village's zone ("" for a single block).
     """
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="opening_rules")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    rrule = models.CharField(max_length=500, blank=True)
-    slot_minutes = models.PositiveIntegerField()
-    seats = models.PositiveIntegerField(default=1)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="opening_rules", verbose_name=_("service")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    rrule = models.CharField(max_length=500, blank=True, verbose_name=_("recurrence rule"))
+    slot_minutes = models.PositiveIntegerField(verbose_name=_("slot minutes"))
+    seats = models.PositiveIntegerField(default=1, verbose_name=_("seats"))
 
     class Meta:
+        verbose_name = _("opening rule")
+        verbose_name_plural = _("opening rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="opening_rule_ends_after_start"
@@ -139,15 +159,24 @@ class OpeningRule(TimeStampedModel):
 class Closure(TimeStampedModel):
     """Days the town hall (or one service, when set) is closed, in local dates."""
 
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
     )
-    first_day = models.DateField()
-    last_day = models.DateField()
-    reason = models.CharField(max_length=200)
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        verbose_name=_("service"),
+    )
+    first_day = models.DateField(verbose_name=_("first day"))
+    last_day = models.DateField(verbose_name=_("last day"))
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
         constraints = [
             models.CheckConstraint(
                 condition=Q(last_day__gte=F("first_day")), name="closure_last_day_after_first"
@@ -188,33 +217,51 @@ def hash_token(token: str) -> str:
 
 
 class Appointment(TimeStampedModel):
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service")
+    )
     membership = models.ForeignKey(
-        "villages.Membership", on_delete=models.CASCADE, related_name="appointments"
+        "villages.Membership",
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        verbose_name=_("membership"),
     )
     # The household at the time of booking (the fairness limit counts per household).
     household = models.ForeignKey(
-        "villages.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "villages.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("household"),
     )
-    slot_start = models.DateTimeField()
-    slot_end = models.DateTimeField()
-    seat = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=16, choices=AppointmentStatus.choices)
-    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    slot_start = models.DateTimeField(verbose_name=_("slot start"))
+    slot_end = models.DateTimeField(verbose_name=_("slot end"))
+    seat = models.PositiveSmallIntegerField(verbose_name=_("seat"))
+    status = models.CharField(
+        max_length=16, choices=AppointmentStatus.choices, verbose_name=_("status")
+    )
+    hold_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hold expires at"))
     # A hold made for a waitlisted resident (a freed seat offered to them first).
-    from_waitlist = models.BooleanField(default=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    from_waitlist = models.BooleanField(default=False, verbose_name=_("from waitlist"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     # Only the hash is stored: a leaked database does not leak working cancel links.
-    cancel_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    reminded_24h_at = models.DateTimeField(null=True, blank=True)
-    reminded_2h_at = models.DateTimeField(null=True, blank=True)
+    cancel_token_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, verbose_name=_("cancel token hash")
+    )
+    reminded_24h_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded 24h at"))
+    reminded_2h_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded 2h at"))
     # iCalendar SEQUENCE: bumped by every change the invitee's calendar must follow.
-    sequence = models.PositiveIntegerField(default=0)
-    note = models.CharField(max_length=500, blank=True)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "slot_start", "seat"],
@@ -251,21 +298,36 @@ class WaitlistState(models.TextChoices):
 class WaitlistEntry(TimeStampedModel):
     """A resident who wants the next freed seat of a service (first come, first served)."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waitlist")
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="waitlist", verbose_name=_("service")
+    )
     membership = models.ForeignKey(
-        "villages.Membership", on_delete=models.CASCADE, related_name="+"
+        "villages.Membership",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("membership"),
     )
     # Optional local date range the resident can come.
-    earliest_day = models.DateField(null=True, blank=True)
-    latest_day = models.DateField(null=True, blank=True)
+    earliest_day = models.DateField(null=True, blank=True, verbose_name=_("earliest day"))
+    latest_day = models.DateField(null=True, blank=True, verbose_name=_("latest day"))
     state = models.CharField(
-        max_length=16, choices=WaitlistState.choices, default=WaitlistState.WAITING
+        max_length=16,
+        choices=WaitlistState.choices,
+        default=WaitlistState.WAITING,
+        verbose_name=_("state"),
     )
     offered_appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("offered appointment"),
     )
 
     class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "membership"],

@@ -47,38 +47,57 @@ class OwnerKind(models.TextChoices):
 
 class Resource(TimeStampedModel):
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="bookable_resources"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="bookable_resources",
+        verbose_name=_("village"),
     )
-    kind = models.CharField(max_length=16, choices=ResourceKind.choices)
+    kind = models.CharField(max_length=16, choices=ResourceKind.choices, verbose_name=_("kind"))
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     owner_kind = models.CharField(
-        max_length=16, choices=OwnerKind.choices, default=OwnerKind.MUNICIPALITY
+        max_length=16,
+        choices=OwnerKind.choices,
+        default=OwnerKind.MUNICIPALITY,
+        verbose_name=_("owner kind"),
     )
-    owner_name = models.CharField(max_length=120, blank=True)
+    owner_name = models.CharField(max_length=120, blank=True, verbose_name=_("owner name"))
     # Where a booking's price goes: the community account (municipality) or a club's.
     owner_account = models.ForeignKey(
-        "ledger.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner account"),
     )
     # Members who approve bookings (besides the village's staff).
-    managers = models.ManyToManyField("villages.Membership", blank=True, related_name="+")
-    capacity = models.PositiveIntegerField(default=1)
-    min_minutes = models.PositiveIntegerField(default=30)
-    max_minutes = models.PositiveIntegerField(default=24 * 60)
-    notice_minutes = models.PositiveIntegerField(default=0)
-    max_advance_days = models.PositiveIntegerField(default=180)
-    buffer_minutes = models.PositiveIntegerField(default=0)
-    approval_required = models.BooleanField(default=False)
+    managers = models.ManyToManyField(
+        "villages.Membership", blank=True, related_name="+", verbose_name=_("managers")
+    )
+    capacity = models.PositiveIntegerField(default=1, verbose_name=_("capacity"))
+    min_minutes = models.PositiveIntegerField(default=30, verbose_name=_("min minutes"))
+    max_minutes = models.PositiveIntegerField(default=24 * 60, verbose_name=_("max minutes"))
+    notice_minutes = models.PositiveIntegerField(default=0, verbose_name=_("notice minutes"))
+    max_advance_days = models.PositiveIntegerField(default=180, verbose_name=_("max advance days"))
+    buffer_minutes = models.PositiveIntegerField(default=0, verbose_name=_("buffer minutes"))
+    approval_required = models.BooleanField(default=False, verbose_name=_("approval required"))
     # Time credits per started hour; 0 is free.
-    price_minutes_per_hour = models.PositiveIntegerField(default=0)
+    price_minutes_per_hour = models.PositiveIntegerField(
+        default=0, verbose_name=_("price minutes per hour")
+    )
     # A cancellation this long before the start is refunded in full, later not at all.
-    refund_until_hours = models.PositiveIntegerField(default=24)
+    refund_until_hours = models.PositiveIntegerField(
+        default=24, verbose_name=_("refund until hours")
+    )
     # Desks: a booking not checked in within 15 minutes of its start is released.
-    check_in_required = models.BooleanField(default=False)
-    active = models.BooleanField(default=True)
+    check_in_required = models.BooleanField(default=False, verbose_name=_("check in required"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_minutes__gte=F("min_minutes")), name="resource_max_ge_min"
@@ -99,13 +118,18 @@ class AvailabilityRule(models.Model):
     """When the resource may be booked (recurring, local time). No rule: any time."""
 
     resource = models.ForeignKey(
-        Resource, on_delete=models.CASCADE, related_name="availability_rules"
+        Resource,
+        on_delete=models.CASCADE,
+        related_name="availability_rules",
+        verbose_name=_("resource"),
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    rrule = models.CharField(max_length=500, blank=True)
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    rrule = models.CharField(max_length=500, blank=True, verbose_name=_("recurrence rule"))
 
     class Meta:
+        verbose_name = _("availability rule")
+        verbose_name_plural = _("availability rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="availability_ends_after_start"
@@ -130,12 +154,16 @@ class AvailabilityRule(models.Model):
 class Blackout(models.Model):
     """A time the resource cannot be booked (repairs, the village fair, ...)."""
 
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="blackouts")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=200)
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="blackouts", verbose_name=_("resource")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("blackout")
+        verbose_name_plural = _("blackouts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="blackout_ends_after_start"
@@ -152,15 +180,26 @@ class OnConflict(models.TextChoices):
 
 
 class BookingSeries(TimeStampedModel):
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="series")
-    membership = models.ForeignKey(
-        "villages.Membership", on_delete=models.CASCADE, related_name="+"
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="series", verbose_name=_("resource")
     )
-    title = models.CharField(max_length=200, blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    rrule = models.CharField(max_length=500)
-    on_conflict = models.CharField(max_length=8, choices=OnConflict.choices)
+    membership = models.ForeignKey(
+        "villages.Membership",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("membership"),
+    )
+    title = models.CharField(max_length=200, blank=True, verbose_name=_("title"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    rrule = models.CharField(max_length=500, verbose_name=_("recurrence rule"))
+    on_conflict = models.CharField(
+        max_length=8, choices=OnConflict.choices, verbose_name=_("on conflict")
+    )
+
+    class Meta:
+        verbose_name = _("booking series")
+        verbose_name_plural = _("booking series")
 
     def __str__(self) -> str:
         return f"{self.resource_id}: {self.rrule}"
@@ -178,32 +217,57 @@ LIVE_STATES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
 
 
 class Booking(TimeStampedModel):
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("resource")
+    )
     membership = models.ForeignKey(
-        "villages.Membership", on_delete=models.CASCADE, related_name="resource_bookings"
+        "villages.Membership",
+        on_delete=models.CASCADE,
+        related_name="resource_bookings",
+        verbose_name=_("membership"),
     )
     series = models.ForeignKey(
-        BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+        BookingSeries,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+        verbose_name=_("series"),
     )
-    title = models.CharField(max_length=200, blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    title = models.CharField(max_length=200, blank=True, verbose_name=_("title"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
     # ends_at + the resource's buffer when booked: the range nobody else may overlap.
-    blocked_until = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=BookingStatus.choices)
-    price_minutes = models.PositiveIntegerField(default=0)
-    payment_transfer_id = models.BigIntegerField(null=True, blank=True)
-    refund_transfer_id = models.BigIntegerField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "villages.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    blocked_until = models.DateTimeField(verbose_name=_("blocked until"))
+    status = models.CharField(
+        max_length=16, choices=BookingStatus.choices, verbose_name=_("status")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=500, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    price_minutes = models.PositiveIntegerField(default=0, verbose_name=_("price minutes"))
+    payment_transfer_id = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("payment transfer ID")
+    )
+    refund_transfer_id = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("refund transfer ID")
+    )
+    decided_by = models.ForeignKey(
+        "villages.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.CharField(max_length=500, blank=True, verbose_name=_("decision note"))
+    checked_in_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked in at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"

@@ -16,6 +16,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def new_feed_secret() -> str:
@@ -28,15 +29,20 @@ def hash_feed_secret(secret: str) -> str:
 
 class FeedToken(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="feed_tokens",
+        verbose_name=_("user"),
     )
     # Which feed the URL opens, e.g. "clubs" (the owner's events and shifts).
-    scope = models.CharField(max_length=64)
-    token = models.CharField(max_length=64)
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(max_length=64, verbose_name=_("scope"))
+    token = models.CharField(max_length=64, verbose_name=_("token"))
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("feed token")
+        verbose_name_plural = _("feed tokens")
         constraints = [
             models.UniqueConstraint(fields=["user", "scope"], name="feed_token_one_per_scope"),
         ]

@@ -28,27 +28,42 @@ class RoomKind(models.TextChoices):
 
 class Room(models.Model):
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="chat_rooms"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="chat_rooms",
+        verbose_name=_("village"),
     )
-    kind = models.CharField(max_length=16, choices=RoomKind.choices)
-    title = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(max_length=16, choices=RoomKind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=120, blank=True, verbose_name=_("title"))
     # Groups only: an open group is joined at once, a closed one needs an admin's approval.
-    is_open = models.BooleanField(default=True)
+    is_open = models.BooleanField(default=True, verbose_name=_("open"))
     # What the room is about, for rooms owned by another app: ("club", 7), ("posting", 12).
-    subject_type = models.CharField(max_length=32, blank=True)
-    subject_id = models.BigIntegerField(null=True, blank=True)
+    subject_type = models.CharField(max_length=32, blank=True, verbose_name=_("subject type"))
+    subject_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("subject ID"))
     # Direct rooms: "<smaller user id>:<larger user id>", so a pair has one conversation.
-    direct_key = models.CharField(max_length=41, blank=True)
+    direct_key = models.CharField(max_length=41, blank=True, verbose_name=_("direct key"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # Maintained under the room lock by message_send: the room list needs no aggregate.
     last_message = models.ForeignKey(
-        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last message"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("chat room")
+        verbose_name_plural = _("chat rooms")
         constraints = [
             models.UniqueConstraint(
                 fields=["village"], condition=Q(kind="square"), name="room_one_square_per_village"
@@ -86,18 +101,32 @@ class MemberState(models.TextChoices):
 
 
 class RoomMember(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_memberships"
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="members", verbose_name=_("room")
     )
-    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER)
-    state = models.CharField(max_length=16, choices=MemberState.choices, default=MemberState.ACTIVE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(
+        max_length=16, choices=MemberRole.choices, default=MemberRole.MEMBER, verbose_name=_("role")
+    )
+    state = models.CharField(
+        max_length=16,
+        choices=MemberState.choices,
+        default=MemberState.ACTIVE,
+        verbose_name=_("state"),
+    )
     # Id of the newest message the member has read (0: none).
-    last_read_id = models.BigIntegerField(default=0)
-    muted_until = models.DateTimeField(null=True, blank=True)
-    joined_at = models.DateTimeField(auto_now_add=True)
+    last_read_id = models.BigIntegerField(default=0, verbose_name=_("last read ID"))
+    muted_until = models.DateTimeField(null=True, blank=True, verbose_name=_("muted until"))
+    joined_at = models.DateTimeField(auto_now_add=True, verbose_name=_("joined at"))
 
     class Meta:
+        verbose_name = _("room member")
+        verbose_name_plural = _("room members")
         constraints = [
             models.UniqueConstraint(fields=["room", "user"], name="room_member_unique"),
         ]
@@ -108,26 +137,43 @@ class RoomMember(models.Model):
 
 
 class Message(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages"
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="messages", verbose_name=_("room")
     )
-    text = models.TextField(max_length=MAX_MESSAGE_CHARS)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_messages",
+        verbose_name=_("sender"),
+    )
+    text = models.TextField(max_length=MAX_MESSAGE_CHARS, verbose_name=_("text"))
     reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        verbose_name=_("reply to"),
     )
     # Chosen by the client: a retry with the same id returns the stored message.
-    client_msg_id = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    client_msg_id = models.CharField(max_length=64, verbose_name=_("client msg ID"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("edited at"))
     # A deleted or hidden message stays as a tombstone: its text is gone, its id remains.
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("hidden by"),
     )
 
     class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
         constraints = [
             models.UniqueConstraint(
                 fields=["room", "sender", "client_msg_id"], name="message_unique_client_id"
@@ -144,12 +190,18 @@ class Message(models.Model):
 
 
 class Reaction(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    emoji = models.CharField(max_length=32)
-    created_at = models.DateTimeField(auto_now_add=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("message")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    emoji = models.CharField(max_length=32, verbose_name=_("emoji"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [
             models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique"),
         ]
@@ -175,27 +227,55 @@ class Report(models.Model):
     """A resident's report of a message or a user, queued for the village's moderators."""
 
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="chat_reports"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="chat_reports",
+        verbose_name=_("village"),
     )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reports_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_reports_made",
+        verbose_name=_("reporter"),
     )
     reported_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_reports_received"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_reports_received",
+        verbose_name=_("reported user"),
     )
     message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("message"),
     )
-    reason = models.CharField(max_length=1000)
-    state = models.CharField(max_length=16, choices=ReportState.choices, default=ReportState.OPEN)
-    action = models.CharField(max_length=16, choices=ReportAction.choices, blank=True)
+    reason = models.CharField(max_length=1000, verbose_name=_("reason"))
+    state = models.CharField(
+        max_length=16,
+        choices=ReportState.choices,
+        default=ReportState.OPEN,
+        verbose_name=_("state"),
+    )
+    action = models.CharField(
+        max_length=16, choices=ReportAction.choices, blank=True, verbose_name=_("action")
+    )
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("chat report")
+        verbose_name_plural = _("chat reports")
         indexes = [models.Index(fields=["village", "state"])]
 
     def __str__(self) -> str:

@@ -34,12 +34,20 @@ CLUB_SUBJECT = "club"
 
 
 class Club(TimeStampedModel):
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="clubs")
-    name = models.CharField(max_length=120)
-    description = models.TextField(max_length=4000, blank=True)
-    contact = models.CharField(max_length=200, blank=True)
+    village = models.ForeignKey(
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="clubs",
+        verbose_name=_("village"),
+    )
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    description = models.TextField(max_length=4000, blank=True, verbose_name=_("description"))
+    contact = models.CharField(max_length=200, blank=True, verbose_name=_("contact"))
     membership_policy = models.CharField(
-        max_length=16, choices=MembershipPolicy.choices, default=MembershipPolicy.OPEN
+        max_length=16,
+        choices=MembershipPolicy.choices,
+        default=MembershipPolicy.OPEN,
+        verbose_name=_("membership policy"),
     )
     # The club's time-credit account: volunteer shifts are paid from it.
     account = models.OneToOneField(
@@ -48,9 +56,12 @@ class Club(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="club",
+        verbose_name=_("account"),
     )
 
     class Meta:
+        verbose_name = _("club")
+        verbose_name_plural = _("clubs")
         constraints = [
             models.UniqueConstraint(fields=["village", "name"], name="club_unique_name"),
         ]
@@ -70,16 +81,28 @@ class ClubMemberState(models.TextChoices):
 
 
 class ClubMembership(TimeStampedModel):
-    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="club_memberships"
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("club")
     )
-    role = models.CharField(max_length=16, choices=ClubRole.choices, default=ClubRole.MEMBER)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="club_memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(
+        max_length=16, choices=ClubRole.choices, default=ClubRole.MEMBER, verbose_name=_("role")
+    )
     state = models.CharField(
-        max_length=16, choices=ClubMemberState.choices, default=ClubMemberState.ACTIVE
+        max_length=16,
+        choices=ClubMemberState.choices,
+        default=ClubMemberState.ACTIVE,
+        verbose_name=_("state"),
     )
 
     class Meta:
+        verbose_name = _("club membership")
+        verbose_name_plural = _("club memberships")
         constraints = [
             models.UniqueConstraint(fields=["club", "user"], name="club_membership_unique"),
         ]
@@ -94,13 +117,22 @@ class ClubMembership(TimeStampedModel):
 
 
 class Announcement(TimeStampedModel):
-    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="announcements")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    title = models.CharField(max_length=200)
-    text = models.TextField(max_length=4000, blank=True)
-    pinned = models.BooleanField(default=False)
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("club")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    text = models.TextField(max_length=4000, blank=True, verbose_name=_("text"))
+    pinned = models.BooleanField(default=False, verbose_name=_("pinned"))
 
     class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
         indexes = [models.Index(fields=["club", "-pinned", "-id"])]
 
     def __str__(self) -> str:
@@ -113,28 +145,39 @@ class Visibility(models.TextChoices):
 
 
 class ClubEvent(TimeStampedModel):
-    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="events")
-    # Denormalised from the club so every scoped query is one join shorter.
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    title = models.CharField(max_length=200)
-    description = models.TextField(max_length=4000, blank=True)
-    place = models.CharField(max_length=200, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    # The first (or only) occurrence.
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    visibility = models.CharField(
-        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, related_name="events", verbose_name=_("club")
     )
-    capacity = models.PositiveIntegerField(null=True, blank=True)
+    # Denormalised from the club so every scoped query is one join shorter.
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    description = models.TextField(max_length=4000, blank=True, verbose_name=_("description"))
+    place = models.CharField(max_length=200, blank=True, verbose_name=_("place"))
+    latitude = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    longitude = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    # The first (or only) occurrence.
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    visibility = models.CharField(
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        verbose_name=_("visibility"),
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("capacity"))
     # RFC 5545 RRULE value (without "RRULE:"), expanded in the village's time zone.
-    rrule = models.CharField(max_length=500, blank=True)
+    rrule = models.CharField(max_length=500, blank=True, verbose_name=_("recurrence rule"))
     # Feed bookkeeping: bumped on every change so calendar apps pick it up.
-    sequence = models.PositiveIntegerField(default=0)
-    uid = models.CharField(max_length=100, unique=True, default=new_feed_token)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
+    uid = models.CharField(
+        max_length=100, unique=True, default=new_feed_token, verbose_name=_("UID")
+    )
 
     class Meta:
+        verbose_name = _("club event")
+        verbose_name_plural = _("club events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="club_event_ends_after_start"
@@ -157,14 +200,18 @@ class ClubEvent(TimeStampedModel):
 class OccurrenceOverride(models.Model):
     """One occurrence of a recurring event moved or cancelled, keyed by its original start."""
 
-    event = models.ForeignKey(ClubEvent, on_delete=models.CASCADE, related_name="overrides")
-    original_start = models.DateTimeField()
-    cancelled = models.BooleanField(default=False)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
+    event = models.ForeignKey(
+        ClubEvent, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("event")
+    )
+    original_start = models.DateTimeField(verbose_name=_("original start"))
+    cancelled = models.BooleanField(default=False, verbose_name=_("cancelled"))
+    starts_at = models.DateTimeField(null=True, blank=True, verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ends at"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("occurrence override")
+        verbose_name_plural = _("occurrence overrides")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "original_start"], name="occurrence_override_unique"
@@ -188,17 +235,26 @@ class RsvpResponse(models.TextChoices):
 
 
 class Rsvp(TimeStampedModel):
-    event = models.ForeignKey(ClubEvent, on_delete=models.CASCADE, related_name="rsvps")
-    # Which occurrence (its original start); equals event.starts_at for a single event.
-    occurrence_start = models.DateTimeField()
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="club_rsvps"
+    event = models.ForeignKey(
+        ClubEvent, on_delete=models.CASCADE, related_name="RSVPs", verbose_name=_("event")
     )
-    response = models.CharField(max_length=16, choices=RsvpResponse.choices)
+    # Which occurrence (its original start); equals event.starts_at for a single event.
+    occurrence_start = models.DateTimeField(verbose_name=_("occurrence start"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="club_rsvps",
+        verbose_name=_("user"),
+    )
+    response = models.CharField(
+        max_length=16, choices=RsvpResponse.choices, verbose_name=_("response")
+    )
     # Queue position: the earliest waitlisted_at moves up first.
-    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    waitlisted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("waitlisted at"))
 
     class Meta:
+        verbose_name = _("RSVP")
+        verbose_name_plural = _("RSVPs")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "occurrence_start", "user"], name="rsvp_one_per_occurrence"
@@ -213,18 +269,24 @@ class Rsvp(TimeStampedModel):
 class Shift(TimeStampedModel):
     """A volunteer slot ("Helferschicht") at one occurrence of an event."""
 
-    event = models.ForeignKey(ClubEvent, on_delete=models.CASCADE, related_name="shifts")
-    occurrence_start = models.DateTimeField()
-    title = models.CharField(max_length=120)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    helpers_needed = models.PositiveIntegerField()
+    event = models.ForeignKey(
+        ClubEvent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("event")
+    )
+    occurrence_start = models.DateTimeField(verbose_name=_("occurrence start"))
+    title = models.CharField(max_length=120, verbose_name=_("title"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    helpers_needed = models.PositiveIntegerField(verbose_name=_("helpers needed"))
     # Time credits per helper who came.
-    minutes = models.PositiveIntegerField()
-    attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
-    transfer_id = models.BigIntegerField(null=True, blank=True)
+    minutes = models.PositiveIntegerField(verbose_name=_("minutes"))
+    attendance_confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("attendance confirmed at")
+    )
+    transfer_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("transfer ID"))
 
     class Meta:
+        verbose_name = _("club shift")
+        verbose_name_plural = _("club shifts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"
@@ -244,16 +306,26 @@ class SignupStatus(models.TextChoices):
 
 
 class ShiftSignup(models.Model):
-    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
+    shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, related_name="signups", verbose_name=_("shift")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shift_signups"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="shift_signups",
+        verbose_name=_("user"),
     )
     status = models.CharField(
-        max_length=16, choices=SignupStatus.choices, default=SignupStatus.SIGNED_UP
+        max_length=16,
+        choices=SignupStatus.choices,
+        default=SignupStatus.SIGNED_UP,
+        verbose_name=_("status"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("shift signup")
+        verbose_name_plural = _("shift signups")
         constraints = [
             models.UniqueConstraint(fields=["shift", "user"], name="shift_signup_unique"),
         ]

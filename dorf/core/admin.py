@@ -6,6 +6,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+# The operators' admin speaks German like the rest of dorf (see the apps' verbose names).
+admin.site.site_header = _("dorf administration")
+admin.site.site_title = _("dorf administration")
+admin.site.index_title = _("Overview")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):

@@ -26,19 +26,24 @@ class PickupPoint(TimeStampedModel):
     """Where parcels wait to be fetched. Public inside the village (like a shop's address)."""
 
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="pickup_points"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="pickup_points",
+        verbose_name=_("village"),
     )
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=16, choices=PickupPointKind.choices)
-    address = models.CharField(max_length=200, blank=True)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(max_length=16, choices=PickupPointKind.choices, verbose_name=_("kind"))
+    address = models.CharField(max_length=200, blank=True, verbose_name=_("address"))
+    latitude = models.FloatField(verbose_name=_("latitude"))
+    longitude = models.FloatField(verbose_name=_("longitude"))
     # Local opening hours; a pickup must happen inside them. Null: open all day.
-    opens_at = models.TimeField(null=True, blank=True)
-    closes_at = models.TimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    opens_at = models.TimeField(null=True, blank=True, verbose_name=_("opens at"))
+    closes_at = models.TimeField(null=True, blank=True, verbose_name=_("closes at"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("pickup point")
+        verbose_name_plural = _("pickup points")
         constraints = [
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True, closes_at__isnull=True)
@@ -104,8 +109,15 @@ class Parcel(TimeStampedModel):
     PIN, while the recipient can still be shown it at any time.
     """
 
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="parcels")
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    pickup_point = models.ForeignKey(
+        PickupPoint,
+        on_delete=models.PROTECT,
+        related_name="parcels",
+        verbose_name=_("pickup point"),
+    )
     # SET_NULL: when the last resident of a household erases their data the household
     # goes; the parcel's history stays, without an address (it is no longer planned).
     household = models.ForeignKey(
@@ -114,16 +126,20 @@ class Parcel(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="parcels",
+        verbose_name=_("household"),
     )
-    size_units = models.PositiveSmallIntegerField(default=1)
+    size_units = models.PositiveSmallIntegerField(default=1, verbose_name=_("size units"))
     # The local day the parcel is due; a parcel without a window is also planned on
     # later days until it is delivered.
-    delivery_date = models.DateField()
-    window_start_at = models.DateTimeField(null=True, blank=True)
-    window_end_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    delivery_date = models.DateField(verbose_name=_("delivery date"))
+    window_start_at = models.DateTimeField(null=True, blank=True, verbose_name=_("window start at"))
+    window_end_at = models.DateTimeField(null=True, blank=True, verbose_name=_("window end at"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
     status = models.CharField(
-        max_length=16, choices=ParcelStatus.choices, default=ParcelStatus.REGISTERED
+        max_length=16,
+        choices=ParcelStatus.choices,
+        default=ParcelStatus.REGISTERED,
+        verbose_name=_("status"),
     )
     # The shift whose volunteer holds the parcel (set at pickup).
     carrier_shift = models.ForeignKey(
@@ -132,15 +148,22 @@ class Parcel(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("carrier shift"),
     )
-    pin_salt = models.CharField(max_length=32)
-    pin_attempts = models.PositiveSmallIntegerField(default=0)
-    failure_reason = models.CharField(max_length=300, blank=True)
+    pin_salt = models.CharField(max_length=32, verbose_name=_("pin salt"))
+    pin_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("pin attempts"))
+    failure_reason = models.CharField(max_length=300, blank=True, verbose_name=_("failure reason"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("parcel")
+        verbose_name_plural = _("parcels")
         constraints = [
             models.CheckConstraint(condition=Q(size_units__gt=0), name="parcel_size_positive"),
             models.CheckConstraint(
@@ -166,16 +189,29 @@ class Parcel(TimeStampedModel):
 class ParcelEvent(models.Model):
     """One status change of a parcel: when, by whom, why. Never edited."""
 
-    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, choices=ParcelStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=ParcelStatus.choices)
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.CASCADE, related_name="events", verbose_name=_("parcel")
     )
-    note = models.CharField(max_length=300, blank=True)
+    from_status = models.CharField(
+        max_length=16, choices=ParcelStatus.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=16, choices=ParcelStatus.choices, verbose_name=_("to status")
+    )
+    at = models.DateTimeField(verbose_name=_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("parcel event")
+        verbose_name_plural = _("parcel events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["parcel", "at"])]
 
@@ -215,26 +251,36 @@ class DeliveryShift(TimeStampedModel):
     event that members sign up for). Named apart since both apps grew a ``Shift``.
     """
 
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    volunteer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_shifts"
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
     )
-    date = models.DateField()
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    vehicle = models.CharField(max_length=16, choices=Vehicle.choices)
-    capacity_units = models.PositiveSmallIntegerField()
-    start_latitude = models.FloatField()
-    start_longitude = models.FloatField()
-    end_latitude = models.FloatField()
-    end_longitude = models.FloatField()
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delivery_shifts",
+        verbose_name=_("volunteer"),
+    )
+    date = models.DateField(verbose_name=_("date"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    vehicle = models.CharField(max_length=16, choices=Vehicle.choices, verbose_name=_("vehicle"))
+    capacity_units = models.PositiveSmallIntegerField(verbose_name=_("capacity units"))
+    start_latitude = models.FloatField(verbose_name=_("start latitude"))
+    start_longitude = models.FloatField(verbose_name=_("start longitude"))
+    end_latitude = models.FloatField(verbose_name=_("end latitude"))
+    end_longitude = models.FloatField(verbose_name=_("end longitude"))
     status = models.CharField(
-        max_length=16, choices=DeliveryShiftStatus.choices, default=DeliveryShiftStatus.ACTIVE
+        max_length=16,
+        choices=DeliveryShiftStatus.choices,
+        default=DeliveryShiftStatus.ACTIVE,
+        verbose_name=_("status"),
     )
     # Hard limits the planner keeps: the longest round (leaving home to coming back) and,
     # optionally, how many doors (delivery stops).
-    max_work_minutes = models.PositiveSmallIntegerField(default=DEFAULT_MAX_WORK_MINUTES)
-    max_stops = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_work_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_MAX_WORK_MINUTES, verbose_name=_("max work minutes")
+    )
+    max_stops = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("max stops"))
 
     class Meta:
         constraints = [
@@ -278,29 +324,46 @@ class JobTrigger(models.TextChoices):
 class PlanningJob(TimeStampedModel):
     """One planning run for a village and date; its result is the routes it stored."""
 
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    date = models.DateField()
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, verbose_name=_("status")
+    )
     trigger = models.CharField(
-        max_length=16, choices=JobTrigger.choices, default=JobTrigger.REQUEST
+        max_length=16,
+        choices=JobTrigger.choices,
+        default=JobTrigger.REQUEST,
+        verbose_name=_("trigger"),
     )
     policy = models.CharField(
-        max_length=24, choices=PlanningPolicy.choices, default=PlanningPolicy.SPREAD
+        max_length=24,
+        choices=PlanningPolicy.choices,
+        default=PlanningPolicy.SPREAD,
+        verbose_name=_("policy"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    attempt = models.PositiveSmallIntegerField(default=1)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    solve_ms = models.PositiveIntegerField(null=True, blank=True)
-    travel_s = models.PositiveIntegerField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempt"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    solve_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("solve time (ms)"))
+    travel_s = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("travel time (s)"))
     # [{"parcel_id": int, "reason": str, "detail": str}]
-    unassigned = models.JSONField(default=list, blank=True)
-    error_code = models.CharField(max_length=32, blank=True)
-    error = models.CharField(max_length=500, blank=True)
+    unassigned = models.JSONField(default=list, blank=True, verbose_name=_("unassigned"))
+    error_code = models.CharField(max_length=32, blank=True, verbose_name=_("error code"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("planning job")
+        verbose_name_plural = _("planning jobs")
         indexes = [models.Index(fields=["village", "date"])]
 
     def __str__(self) -> str:
@@ -322,30 +385,43 @@ ACTIVE_ROUTE_STATUSES = (RouteStatus.PROPOSED, RouteStatus.ACCEPTED)
 class Route(TimeStampedModel):
     """The stops of one shift in one plan, with ETAs (timezone-aware)."""
 
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    job = models.ForeignKey(PlanningJob, on_delete=models.CASCADE, related_name="routes")
-    shift = models.ForeignKey(DeliveryShift, on_delete=models.CASCADE, related_name="routes")
-    date = models.DateField()
-    status = models.CharField(
-        max_length=16, choices=RouteStatus.choices, default=RouteStatus.PROPOSED
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
     )
-    start_at = models.DateTimeField()
-    end_at = models.DateTimeField()
+    job = models.ForeignKey(
+        PlanningJob, on_delete=models.CASCADE, related_name="routes", verbose_name=_("job")
+    )
+    shift = models.ForeignKey(
+        DeliveryShift, on_delete=models.CASCADE, related_name="routes", verbose_name=_("shift")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    status = models.CharField(
+        max_length=16,
+        choices=RouteStatus.choices,
+        default=RouteStatus.PROPOSED,
+        verbose_name=_("status"),
+    )
+    start_at = models.DateTimeField(verbose_name=_("start at"))
+    end_at = models.DateTimeField(verbose_name=_("end at"))
     # When the volunteer's work on this date began: the start of the first route of the
     # shift that had progress, so a re-plan mid-route does not shorten the payment.
-    work_start_at = models.DateTimeField()
-    travel_s = models.PositiveIntegerField()
-    distance_m = models.PositiveIntegerField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    paid_minutes = models.PositiveIntegerField(null=True, blank=True)
-    transfer_id = models.BigIntegerField(null=True, blank=True)
+    work_start_at = models.DateTimeField(verbose_name=_("work start at"))
+    travel_s = models.PositiveIntegerField(verbose_name=_("travel time (s)"))
+    distance_m = models.PositiveIntegerField(verbose_name=_("distance (m)"))
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    paid_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("paid minutes")
+    )
+    transfer_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("transfer ID"))
     # How paid_minutes came about (see payments.route_payment), shown to the volunteer
     # and the coordinators; and what looked odd about the route when it finished.
-    payment = models.JSONField(default=dict, blank=True)
-    anomalies = models.JSONField(default=list, blank=True)
+    payment = models.JSONField(default=dict, blank=True, verbose_name=_("payment"))
+    anomalies = models.JSONField(default=list, blank=True, verbose_name=_("anomalies"))
 
     class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
         indexes = [models.Index(fields=["village", "date", "status"])]
 
     def __str__(self) -> str:
@@ -364,16 +440,22 @@ class StopKind(models.TextChoices):
 
 
 class Stop(models.Model):
-    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
-    sequence = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=16, choices=StopKind.choices)
-    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="stops")
-    arrival_at = models.DateTimeField()
-    service_start_at = models.DateTimeField()
-    departure_at = models.DateTimeField()
-    load_units = models.PositiveSmallIntegerField()
+    route = models.ForeignKey(
+        Route, on_delete=models.CASCADE, related_name="stops", verbose_name=_("route")
+    )
+    sequence = models.PositiveSmallIntegerField(verbose_name=_("sequence"))
+    kind = models.CharField(max_length=16, choices=StopKind.choices, verbose_name=_("kind"))
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.CASCADE, related_name="stops", verbose_name=_("parcel")
+    )
+    arrival_at = models.DateTimeField(verbose_name=_("arrival at"))
+    service_start_at = models.DateTimeField(verbose_name=_("service start at"))
+    departure_at = models.DateTimeField(verbose_name=_("departure at"))
+    load_units = models.PositiveSmallIntegerField(verbose_name=_("load units"))
 
     class Meta:
+        verbose_name = _("route stop")
+        verbose_name_plural = _("route stops")
         ordering = ["route_id", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["route", "sequence"], name="stop_unique_sequence"),

@@ -58,8 +58,10 @@ class LinkType(models.TextChoices):
 
 
 class Account(models.Model):
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    kind = models.CharField(max_length=16, choices=AccountKind.choices, verbose_name=_("kind"))
     # PROTECT: an account with history must outlive nothing it points at (users are
     # erased, never deleted).
     membership = models.OneToOneField(
@@ -68,12 +70,15 @@ class Account(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_account",
+        verbose_name=_("membership"),
     )
-    name = models.CharField(max_length=120, blank=True)
-    balance_minutes = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=120, blank=True, verbose_name=_("name"))
+    balance_minutes = models.BigIntegerField(default=0, verbose_name=_("balance minutes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("time account")
+        verbose_name_plural = _("time accounts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind=AccountKind.MEMBER, membership__isnull=False)
@@ -97,31 +102,47 @@ class Account(models.Model):
 
 
 class Transfer(models.Model):
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=TransferKind.choices)
-    memo = models.CharField(max_length=MEMO_MAX_LENGTH)
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    kind = models.CharField(max_length=16, choices=TransferKind.choices, verbose_name=_("kind"))
+    memo = models.CharField(max_length=MEMO_MAX_LENGTH, verbose_name=_("memo"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("created by"),
     )
-    idempotency_key = models.CharField(max_length=STORED_KEY_MAX_LENGTH)
+    idempotency_key = models.CharField(
+        max_length=STORED_KEY_MAX_LENGTH, verbose_name=_("idempotency key")
+    )
     # SHA-256 of the canonical request: the same key with a different body is a conflict.
-    request_hash = models.CharField(max_length=64)
-    link_type = models.CharField(max_length=16, choices=LinkType.choices, blank=True)
-    link_id = models.BigIntegerField(null=True, blank=True)
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    link_type = models.CharField(
+        max_length=16, choices=LinkType.choices, blank=True, verbose_name=_("link type")
+    )
+    link_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("link ID"))
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
     )
     # A default rather than auto_now_add so that the demo can book a believable history.
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     # Set by transfer_create on the transfer it just booked (not a column).
     booked_entries: list[Entry] | None = None
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         constraints = [
             models.UniqueConstraint(
                 fields=["village", "idempotency_key"], name="ledger_transfer_idempotency_key"
@@ -142,14 +163,20 @@ class Transfer(models.Model):
 
 
 class Entry(models.Model):
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    minutes = models.BigIntegerField()
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="entries", verbose_name=_("transfer")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
+    minutes = models.BigIntegerField(verbose_name=_("minutes"))
     # The account's balance right after this entry: written under the account's row lock,
     # so a statement's running balance needs no window function and the audit can replay.
-    balance_after_minutes = models.BigIntegerField()
+    balance_after_minutes = models.BigIntegerField(verbose_name=_("balance after minutes"))
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.CheckConstraint(condition=~Q(minutes=0), name="ledger_entry_not_zero"),
             models.UniqueConstraint(
@@ -157,7 +184,6 @@ class Entry(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["account", "-id"])]
-        verbose_name_plural = "entries"
 
     def __str__(self) -> str:
         return f"{self.minutes:+} min on account {self.account_id}"
@@ -173,24 +199,42 @@ class PaymentRequestStatus(models.TextChoices):
 class PaymentRequest(models.Model):
     """The payee asks the payer for minutes; the payer confirms (a payment) or declines."""
 
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
-    payee = models.ForeignKey("villages.Membership", on_delete=models.PROTECT, related_name="+")
-    payer = models.ForeignKey("villages.Membership", on_delete=models.PROTECT, related_name="+")
-    minutes = models.PositiveIntegerField()
-    memo = models.CharField(max_length=MEMO_MAX_LENGTH)
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    payee = models.ForeignKey(
+        "villages.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("payee")
+    )
+    payer = models.ForeignKey(
+        "villages.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("payer")
+    )
+    minutes = models.PositiveIntegerField(verbose_name=_("minutes"))
+    memo = models.CharField(max_length=MEMO_MAX_LENGTH, verbose_name=_("memo"))
     status = models.CharField(
-        max_length=16, choices=PaymentRequestStatus.choices, default=PaymentRequestStatus.PENDING
+        max_length=16,
+        choices=PaymentRequestStatus.choices,
+        default=PaymentRequestStatus.PENDING,
+        verbose_name=_("status"),
     )
-    idempotency_key = models.CharField(max_length=STORED_KEY_MAX_LENGTH)
-    request_hash = models.CharField(max_length=64)
-    expires_at = models.DateTimeField()
+    idempotency_key = models.CharField(
+        max_length=STORED_KEY_MAX_LENGTH, verbose_name=_("idempotency key")
+    )
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     transfer = models.OneToOneField(
-        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Transfer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("transfer"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("payment request")
+        verbose_name_plural = _("payment requests")
         constraints = [
             models.UniqueConstraint(
                 fields=["village", "idempotency_key"],

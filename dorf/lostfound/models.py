@@ -66,7 +66,10 @@ class AfterDeadline(models.TextChoices):
 
 class FoundItem(TimeStampedModel):
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="found_items"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="found_items",
+        verbose_name=_("village"),
     )
     number = models.CharField(_("number"), max_length=20)
     category = models.CharField(_("category"), max_length=20, choices=ItemCategory.choices)
@@ -75,8 +78,8 @@ class FoundItem(TimeStampedModel):
     found_at = models.DateTimeField(_("found at"))
     found_place = models.CharField(_("where found (coarse)"), max_length=200)
     # Rounded to about 100 m before storing: the exact spot may identify a home.
-    found_lat = models.FloatField(null=True, blank=True)
-    found_lon = models.FloatField(null=True, blank=True)
+    found_lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude of the find"))
+    found_lon = models.FloatField(null=True, blank=True, verbose_name=_("longitude of the find"))
     value_cents = models.PositiveIntegerField(_("estimated value (cents)"))
     storage = models.CharField(_("storage"), max_length=20, choices=Storage.choices)
     shelf = models.CharField(_("shelf"), max_length=50, blank=True)
@@ -101,12 +104,16 @@ class FoundItem(TimeStampedModel):
     )
     reported_at = models.DateTimeField(_("reported at"))
     deadline_at = models.DateTimeField(_("owner's rights end"), db_index=True)
-    deadline_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    deadline_reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("deadline reminder sent at")
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=FindState.choices, default=FindState.REPORTED
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    personal_data_erased_at = models.DateTimeField(null=True, blank=True)
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("personal data erased at")
+    )
 
     class Meta:
         verbose_name = _("found item")
@@ -130,18 +137,24 @@ class FoundItem(TimeStampedModel):
 
 class LostReport(TimeStampedModel):
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="lost_reports"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="lost_reports",
+        verbose_name=_("village"),
     )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lost_reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lost_reports",
+        verbose_name=_("reporter"),
     )
     category = models.CharField(_("category"), max_length=20, choices=ItemCategory.choices)
     description = models.CharField(_("description"), max_length=500)
     lost_from = models.DateField(_("lost at the earliest"))
     lost_until = models.DateField(_("lost at the latest"))
     lost_place = models.CharField(_("where lost"), max_length=200, blank=True)
-    lost_lat = models.FloatField(null=True, blank=True)
-    lost_lon = models.FloatField(null=True, blank=True)
+    lost_lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude of the loss"))
+    lost_lon = models.FloatField(null=True, blank=True, verbose_name=_("longitude of the loss"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
@@ -161,9 +174,13 @@ class LostReport(TimeStampedModel):
 class Match(models.Model):
     """A find that fits a lost report; the loser is told once per pair."""
 
-    lost_report = models.ForeignKey(LostReport, on_delete=models.CASCADE, related_name="matches")
-    found_item = models.ForeignKey(FoundItem, on_delete=models.CASCADE, related_name="matches")
-    created_at = models.DateTimeField(auto_now_add=True)
+    lost_report = models.ForeignKey(
+        LostReport, on_delete=models.CASCADE, related_name="matches", verbose_name=_("lost report")
+    )
+    found_item = models.ForeignKey(
+        FoundItem, on_delete=models.CASCADE, related_name="matches", verbose_name=_("found item")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("match")
@@ -184,21 +201,28 @@ class ClaimState(models.TextChoices):
 
 
 class Claim(TimeStampedModel):
-    found_item = models.ForeignKey(FoundItem, on_delete=models.CASCADE, related_name="claims")
+    found_item = models.ForeignKey(
+        FoundItem, on_delete=models.CASCADE, related_name="claims", verbose_name=_("found item")
+    )
     claimant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="lostfound_claims",
+        verbose_name=_("claimant"),
     )
     features = models.TextField(_("the claimant's description of the features"), max_length=2000)
     state = models.CharField(
         _("state"), max_length=20, choices=ClaimState.choices, default=ClaimState.PENDING
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
@@ -227,14 +251,22 @@ class HandoverTo(models.TextChoices):
 class Handover(TimeStampedModel):
     """How a case ended: who got the item, with the identity check, reward and fee."""
 
-    found_item = models.OneToOneField(FoundItem, on_delete=models.CASCADE, related_name="handover")
+    found_item = models.OneToOneField(
+        FoundItem, on_delete=models.CASCADE, related_name="handover", verbose_name=_("found item")
+    )
     to = models.CharField(_("to"), max_length=20, choices=HandoverTo.choices)
-    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL)
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("claim")
+    )
     identity_checked = models.BooleanField(_("identity checked"), default=False)
     reward_cents = models.PositiveIntegerField(_("finder's reward (cents)"), default=0)
     fee_cents = models.PositiveIntegerField(_("fee (cents)"), default=0)
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("staff"),
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
 

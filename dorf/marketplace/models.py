@@ -58,34 +58,52 @@ class PostingStatus(models.TextChoices):
 
 class Posting(TimeStampedModel):
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="postings"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="postings",
+        verbose_name=_("village"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="postings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="postings",
+        verbose_name=_("author"),
     )
-    kind = models.CharField(max_length=16, choices=PostingKind.choices)
-    category = models.CharField(max_length=16, choices=PostingCategory.choices)
-    title = models.CharField(max_length=120)
-    text = models.TextField(max_length=4000, blank=True)
-    estimated_minutes = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=PostingKind.choices, verbose_name=_("kind"))
+    category = models.CharField(
+        max_length=16, choices=PostingCategory.choices, verbose_name=_("category")
+    )
+    title = models.CharField(max_length=120, verbose_name=_("title"))
+    text = models.TextField(max_length=4000, blank=True, verbose_name=_("text"))
+    estimated_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("estimated minutes")
+    )
     # Centre of the author's ~250 m grid cell (never the address); null without a household.
-    approx_lat = models.FloatField(null=True, blank=True)
-    approx_lon = models.FloatField(null=True, blank=True)
+    approx_lat = models.FloatField(null=True, blank=True, verbose_name=_("approximate latitude"))
+    approx_lon = models.FloatField(null=True, blank=True, verbose_name=_("approximate longitude"))
     status = models.CharField(
-        max_length=16, choices=PostingStatus.choices, default=PostingStatus.OPEN
+        max_length=16,
+        choices=PostingStatus.choices,
+        default=PostingStatus.OPEN,
+        verbose_name=_("status"),
     )
-    expires_at = models.DateTimeField()
-    expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    expiry_reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("expiry reminder sent at")
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("hidden by"),
     )
 
     class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
         indexes = [
             models.Index(fields=["village", "status", "-id"]),
             models.Index(fields=["status", "expires_at"]),
@@ -102,27 +120,42 @@ class Posting(TimeStampedModel):
 
 
 class PostingPhoto(models.Model):
-    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="photos")
+    posting = models.ForeignKey(
+        Posting, on_delete=models.CASCADE, related_name="photos", verbose_name=_("posting")
+    )
     # Re-encoded JPEG, at most PHOTO_MAX_EDGE px on the long side, without EXIF.
-    image = models.FileField(upload_to="marketplace/%Y/%m/", max_length=200)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    image = models.FileField(
+        upload_to="marketplace/%Y/%m/", max_length=200, verbose_name=_("image")
+    )
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("posting photo")
+        verbose_name_plural = _("posting photos")
 
     def __str__(self) -> str:
         return str(self.image.name)
 
 
 class PostingReport(models.Model):
-    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    posting = models.ForeignKey(
+        Posting, on_delete=models.CASCADE, related_name="reports", verbose_name=_("posting")
     )
-    reason = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reporter"),
+    )
+    reason = models.CharField(max_length=500, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     class Meta:
+        verbose_name = _("posting report")
+        verbose_name_plural = _("posting reports")
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "reporter"], name="posting_report_once_per_user"
@@ -138,9 +171,14 @@ class Conversation(models.Model):
     on it); the messages live in its chat room (subject "posting_reply", author and replier
     its only members)."""
 
-    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="conversations")
+    posting = models.ForeignKey(
+        Posting, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("posting")
+    )
     replier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posting_conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="posting_conversations",
+        verbose_name=_("replier"),
     )
     # Set by ``conversation_open`` in the transaction that creates the conversation (the
     # room's subject id is the conversation's id, so the room comes second). RESTRICT: the
@@ -151,10 +189,13 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.RESTRICT,
         related_name="posting_conversation",
+        verbose_name=_("room"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         constraints = [
             models.UniqueConstraint(
                 fields=["posting", "replier"], name="conversation_one_per_replier"
@@ -176,24 +217,51 @@ class Agreement(TimeStampedModel):
     """The author accepted ``helper`` for the posting; ``helped`` pays once the minutes are
     proposed by one side and confirmed by the other."""
 
-    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="agreements")
+    posting = models.ForeignKey(
+        Posting, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("posting")
+    )
     conversation = models.OneToOneField(
-        Conversation, on_delete=models.CASCADE, related_name="agreement"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="agreement",
+        verbose_name=_("conversation"),
     )
-    helper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    helped = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("helper"),
+    )
+    helped = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("helped"),
+    )
     status = models.CharField(
-        max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.ACCEPTED
+        max_length=16,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.ACCEPTED,
+        verbose_name=_("status"),
     )
-    proposed_minutes = models.PositiveIntegerField(null=True, blank=True)
+    proposed_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("proposed minutes")
+    )
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("proposed by"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
     # The ledger transfer that paid it (kept as a plain id: the ledger owns its rows).
-    transfer_id = models.BigIntegerField(null=True, blank=True)
+    transfer_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("transfer ID"))
 
     class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(helper=F("helped")), name="agreement_helper_is_not_helped"

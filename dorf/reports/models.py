@@ -31,7 +31,10 @@ class ServiceCategory(TimeStampedModel):
     """An Open311 service: what can be reported in a village, and who handles it."""
 
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="report_categories"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="report_categories",
+        verbose_name=_("village"),
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
@@ -79,7 +82,10 @@ class ServiceAttribute(models.Model):
     """An extra question of a category (Open311 service definition attribute)."""
 
     category = models.ForeignKey(
-        ServiceCategory, on_delete=models.CASCADE, related_name="attributes"
+        ServiceCategory,
+        on_delete=models.CASCADE,
+        related_name="attributes",
+        verbose_name=_("category"),
     )
     code = models.SlugField(_("code"), max_length=40)
     description = models.CharField(_("question"), max_length=300)
@@ -180,16 +186,23 @@ class ApiKey(models.Model):
     """
 
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.CASCADE, related_name="open311_keys"
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="open311_keys",
+        verbose_name=_("village"),
     )
     name = models.CharField(_("client name"), max_length=120)
-    prefix = models.CharField(max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("Open311 API key")
@@ -204,8 +217,15 @@ def new_token() -> str:
 
 
 class Report(TimeStampedModel):
-    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="reports")
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("category"),
+    )
     description = models.TextField(_("description"), max_length=MAX_DESCRIPTION_CHARS)
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
@@ -224,13 +244,19 @@ class Report(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="problem_reports",
+        verbose_name=_("reporter"),
     )
     reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
     reporter_name = models.CharField(_("reporter name"), max_length=120, blank=True)
     api_key = models.ForeignKey(
-        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        ApiKey,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("api key"),
     )
-    token = models.CharField(max_length=32, unique=True, default=new_token)
+    token = models.CharField(max_length=32, unique=True, default=new_token, verbose_name=_("token"))
     external_media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -248,10 +274,10 @@ class Report(TimeStampedModel):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
-    fixed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reopened_count = models.PositiveIntegerField(default=0)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fixed at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    reopened_count = models.PositiveIntegerField(default=0, verbose_name=_("reopened count"))
+    anonymised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("anonymised at"))
 
     class Meta:
         verbose_name = _("problem report")
@@ -290,14 +316,16 @@ class Report(TimeStampedModel):
 
 
 class ReportPhoto(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report")
+    )
     # Re-encoded JPEG without EXIF (dorf.core.photos).
-    image = models.FileField(upload_to="reports/%Y/%m/", max_length=200)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    image = models.FileField(upload_to="reports/%Y/%m/", max_length=200, verbose_name=_("image"))
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
     # Photos become public only after staff approve them (faces, number plates).
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("report photo")
@@ -311,9 +339,13 @@ class ReportPhoto(models.Model):
 class ReportSupporter(models.Model):
     """A resident who has the same problem ("me too"): notified of changes like the reporter."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supporters")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="supporters", verbose_name=_("report")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("supporter")
@@ -341,16 +373,29 @@ class ReportUpdate(models.Model):
     replies are private between staff and reporter.
     """
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="updates", verbose_name=_("report")
     )
-    kind = models.CharField(max_length=8, choices=UpdateKind.choices)
-    old_status = models.CharField(max_length=16, choices=ReportStatus.choices, blank=True)
-    new_status = models.CharField(max_length=16, choices=ReportStatus.choices, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(max_length=8, choices=UpdateKind.choices, verbose_name=_("kind"))
+    old_status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, blank=True, verbose_name=_("old status")
+    )
+    new_status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, blank=True, verbose_name=_("new status")
+    )
     note = models.CharField(_("note"), max_length=1000, blank=True)
-    public = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    public = models.BooleanField(default=True, verbose_name=_("public"))
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("report update")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from dorf.users.models import ApiToken, Block, User
 
@@ -12,9 +13,9 @@ class UserAdmin(BaseUserAdmin[User]):
     list_filter = ["is_staff", "is_active"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profil", {"fields": ("first_name", "last_name", "language")}),
-        ("Rechte", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Zeiten", {"fields": ("last_login", "date_joined", "erased_at")}),
+        (_("Profile"), {"fields": ("first_name", "last_name", "language")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "erased_at")}),
     )
     add_fieldsets = (
         (None, {"fields": ("email", "first_name", "last_name", "password1", "password2")}),

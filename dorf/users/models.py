@@ -35,14 +35,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    language = models.CharField(max_length=5, choices=Language.choices, default=Language.GERMAN)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
-    erased_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        max_length=5, choices=Language.choices, default=Language.GERMAN, verbose_name=_("language")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    is_staff = models.BooleanField(default=False, verbose_name=_("staff status"))
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased at"))
     # Set when the owner followed the link mailed at registration. Unconfirmed accounts
     # get no welcome credit and cannot join a village by its shared invite code.
-    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    email_confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("email confirmed at")
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -70,15 +74,19 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for an app install. Only its SHA-256 is stored; it expires."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12)
-    name = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    prefix = models.CharField(max_length=12, verbose_name=_("prefix"))
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         indexes = [models.Index(fields=["user", "expires_at"])]
 
     def __str__(self) -> str:
@@ -92,11 +100,17 @@ class ApiToken(models.Model):
 class Block(models.Model):
     """``blocker`` no longer sees ``blocked`` (messages, postings) and cannot be contacted by them."""
 
-    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
-    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
-    created_at = models.DateTimeField(auto_now_add=True)
+    blocker = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="blocks_made", verbose_name=_("blocker")
+    )
+    blocked = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="blocks_received", verbose_name=_("blocked")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
         constraints = [
             models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique_pair"),
             models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),

@@ -18,20 +18,30 @@ def new_invite_code() -> str:
 
 class Village(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
     centre_lat = models.FloatField(_("centre latitude"))
     centre_lon = models.FloatField(_("centre longitude"))
     # Households farther than this from the centre are refused as "outside the village".
-    radius_m = models.PositiveIntegerField(default=5000)
-    timezone = models.CharField(max_length=64, default="Europe/Berlin")
-    invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code)
+    radius_m = models.PositiveIntegerField(default=5000, verbose_name=_("radius (m)"))
+    timezone = models.CharField(max_length=64, default="Europe/Berlin", verbose_name=_("timezone"))
+    invite_code = models.CharField(
+        max_length=32, unique=True, default=new_invite_code, verbose_name=_("invite code")
+    )
     # Time-credit settings (minutes). The credit limit is how far below zero a resident may go.
-    credit_limit_minutes = models.IntegerField(default=-600)
-    max_balance_minutes = models.PositiveIntegerField(null=True, blank=True)
-    max_transfer_minutes = models.PositiveIntegerField(default=1200)
-    welcome_credit_minutes = models.PositiveIntegerField(default=0)
+    credit_limit_minutes = models.IntegerField(default=-600, verbose_name=_("credit limit minutes"))
+    max_balance_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("max balance minutes")
+    )
+    max_transfer_minutes = models.PositiveIntegerField(
+        default=1200, verbose_name=_("max transfer minutes")
+    )
+    welcome_credit_minutes = models.PositiveIntegerField(
+        default=0, verbose_name=_("welcome credit minutes")
+    )
 
     class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
         constraints = [
             models.CheckConstraint(
                 condition=Q(credit_limit_minutes__lte=0), name="village_credit_limit_not_positive"
@@ -50,11 +60,11 @@ class Village(TimeStampedModel):
 class PostalAddress(models.Model):
     """A street address with its coordinates (WGS84 degrees)."""
 
-    street = models.CharField(max_length=120)
-    house_number = models.CharField(max_length=12)
-    postcode = models.CharField(max_length=10, blank=True)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
+    street = models.CharField(max_length=120, verbose_name=_("street"))
+    house_number = models.CharField(max_length=12, verbose_name=_("house number"))
+    postcode = models.CharField(max_length=10, blank=True, verbose_name=_("postcode"))
+    latitude = models.FloatField(verbose_name=_("latitude"))
+    longitude = models.FloatField(verbose_name=_("longitude"))
 
     class Meta:
         abstract = True
@@ -66,9 +76,13 @@ class PostalAddress(models.Model):
 class AddressEntry(PostalAddress):
     """The village's own address register: known addresses with coordinates."""
 
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="addresses")
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("village")
+    )
 
     class Meta:
+        verbose_name = _("address entry")
+        verbose_name_plural = _("address entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["village", "street", "house_number"], name="address_entry_unique"
@@ -80,9 +94,13 @@ class AddressEntry(PostalAddress):
 class Household(PostalAddress, TimeStampedModel):
     """One address where residents live; parcels are delivered to households."""
 
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="households")
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="households", verbose_name=_("village")
+    )
 
     class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
         constraints = [
             models.UniqueConstraint(
                 fields=["village", "street", "house_number"], name="household_unique_address"
@@ -112,31 +130,51 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 class Membership(TimeStampedModel):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("village")
+    )
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.RESIDENT, verbose_name=_("role")
+    )
     state = models.CharField(
-        max_length=16, choices=MembershipState.choices, default=MembershipState.PENDING
+        max_length=16,
+        choices=MembershipState.choices,
+        default=MembershipState.PENDING,
+        verbose_name=_("state"),
     )
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        verbose_name=_("household"),
     )
-    request_message = models.CharField(max_length=500, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    request_message = models.CharField(
+        max_length=500, blank=True, verbose_name=_("request message")
+    )
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("verified by"),
     )
-    banned_at = models.DateTimeField(null=True, blank=True)
-    ban_reason = models.CharField(max_length=500, blank=True)
+    banned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("banned at"))
+    ban_reason = models.CharField(max_length=500, blank=True, verbose_name=_("ban reason"))
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "village"], name="membership_unique_user"),
         ]
