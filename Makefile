@@ -14,7 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The backoffice's browser tests drive Debian's Chromium (tests/backoffice/test_browser.py).
+CHROMIUM := /usr/bin/chromium
+
+install: $(STAMP) $(CHROMIUM)
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (needs root)."
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+	  || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 run: install
 	@bash scripts/run.sh

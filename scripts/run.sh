@@ -38,6 +38,7 @@ dorf runs on http://127.0.0.1:${PORT}
   API docs (Swagger UI): http://127.0.0.1:${PORT}/api/docs/
   OpenAPI schema:        http://127.0.0.1:${PORT}/api/schema/
   Admin:                 http://127.0.0.1:${PORT}/admin/
+  Rathaus-Backoffice:    http://127.0.0.1:${PORT}/backoffice/  (Login: rathaus@musterdorf.example / dorf-demo)
   Health:                http://127.0.0.1:${PORT}/healthz
   WebSocket:             ws://127.0.0.1:${PORT}/ws/
 Stop with Ctrl+C.

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from auditlog.models import LogEntry
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import BooleanField, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -28,6 +29,7 @@ from dorf.appointments import services as appointment_services
 from dorf.appointments.models import Appointment, AppointmentStatus
 from dorf.backoffice.access import Access, access_of
 from dorf.backoffice.actions import ServiceCall, service_action
+from dorf.backoffice.labels import FIELD_LABELS
 from dorf.backoffice.site import backoffice_site
 from dorf.bookings import services as booking_services
 from dorf.bookings.models import Booking, BookingStatus
@@ -112,9 +114,41 @@ class ScopedAdmin(ReadOnlyAdmin):
 
     village_field = "village"
     queue_defs: tuple[QueueDef, ...] = ()
+    # The screen's German name (the model's verbose name where it has none).
+    title: StrPromise | None = None
     # Position on the start page.
     start_order = 100
     list_per_page = 50
+
+    def __init__(self, model: type[Any], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        # Fields without a verbose name of their own are shown through a labelled copy.
+        self.list_display = tuple(self._labelled(name) for name in self.list_display)
+        if self.fields:
+            self.fields = tuple(self._labelled(name) for name in self.fields)  # type: ignore[misc]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        labelled = [name for name in vars(self) if name.endswith("__shown")]
+        return (*super().get_readonly_fields(request, obj), *labelled)
+
+    def _labelled(self, name: Any) -> Any:
+        if not isinstance(name, str) or name not in FIELD_LABELS:
+            return name
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        if str(field.verbose_name) != name.replace("_", " "):
+            return name
+        attr = f"{name}__shown"
+        setattr(self, attr, _field_display(field, FIELD_LABELS[name]))
+        return attr
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        context = {"title": self.title} if self.title else {}
+        return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def villages_for(self, access: Access) -> Iterable[int] | None:
         """The villages whose rows this viewer may see; None means every village."""
@@ -144,6 +178,17 @@ class ScopedAdmin(ReadOnlyAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._may_view(request)
+
+
+def _field_display(field: Any, label: StrPromise) -> Callable[[Any], Any]:
+    def show(obj: Any) -> Any:
+        if field.choices:
+            return getattr(obj, f"get_{field.name}_display")()
+        return getattr(obj, field.name)
+
+    return admin.display(
+        description=label, ordering=field.name, boolean=isinstance(field, BooleanField)
+    )(show)
 
 
 def _local_day_bounds(village: Village, now: datetime) -> tuple[datetime, datetime]:
@@ -217,6 +262,7 @@ def _change_report_status(status: ReportStatus) -> ServiceCall:
 
 @admin.register(Membership, site=backoffice_site)
 class MembershipScreen(ScopedAdmin):
+    title = _("Memberships")
     start_order = 10
     list_display = ("person", "email", "village", "state", "role", "request_message", "created_at")
     list_select_related = ("user", "village")
@@ -269,6 +315,7 @@ class MembershipScreen(ScopedAdmin):
 
 @admin.register(Post, site=backoffice_site)
 class PostScreen(ScopedAdmin):
+    title = _("News posts")
     start_order = 20
     list_display = ("title", "publisher", "category", "state", "official", "author", "updated_at")
     list_select_related = ("publisher", "category", "author")
@@ -327,6 +374,7 @@ class PostScreen(ScopedAdmin):
 
 @admin.register(FeedSource, site=backoffice_site)
 class FeedSourceScreen(ScopedAdmin):
+    title = _("News feed sources")
     start_order = 80
     list_display = ("url", "publisher", "category", "active", "last_polled_at", "last_error")
     list_select_related = ("publisher", "category")
@@ -433,6 +481,7 @@ class ReportScreen(ScopedAdmin):
 
 @admin.register(Appointment, site=backoffice_site)
 class AppointmentScreen(ScopedAdmin):
+    title = _("Appointments")
     start_order = 40
     list_display = ("slot_start", "service", "person", "seat", "status", "note")
     list_select_related = ("service", "membership__user")
@@ -469,11 +518,14 @@ class AppointmentScreen(ScopedAdmin):
     actions = [
         service_action(
             name=f"appointment_mark_{outcome.value}",
-            description=format_lazy("{}: {}", _("Mark"), outcome.label),
+            description=label,
             call=_mark(outcome),
             subject_user_id=lambda obj: obj.membership.user_id,
         )
-        for outcome in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW)
+        for outcome, label in (
+            (AppointmentStatus.DONE, _("Mark as done")),
+            (AppointmentStatus.NO_SHOW, _("Mark as no-show")),
+        )
     ]
 
     @admin.display(description=_("name"))
@@ -487,6 +539,7 @@ class AppointmentScreen(ScopedAdmin):
 
 @admin.register(Booking, site=backoffice_site)
 class BookingScreen(ScopedAdmin):
+    title = _("Bookings")
     start_order = 50
     list_display = (
         "resource",
@@ -634,6 +687,7 @@ class ClaimScreen(ScopedAdmin):
 
 @admin.register(ChatReport, site=backoffice_site)
 class ChatReportScreen(ScopedAdmin):
+    title = _("Reported chat content")
     start_order = 70
     list_display = ("created_at", "reason", "message_text", "reported_user", "state", "action")
     list_select_related = ("message", "reported_user")
@@ -677,6 +731,7 @@ class ChatReportScreen(ScopedAdmin):
 
 @admin.register(PostingReport, site=backoffice_site)
 class PostingReportScreen(ScopedAdmin):
+    title = _("Reported marketplace postings")
     start_order = 71
     village_field = "posting__village"
     list_display = ("created_at", "posting", "reason", "resolved_at")
@@ -716,6 +771,7 @@ class PostingReportScreen(ScopedAdmin):
 
 @admin.register(AddressEntry, site=backoffice_site)
 class AddressEntryScreen(ScopedAdmin):
+    title = _("Address register")
     start_order = 90
     list_display = ("street", "house_number", "postcode", "latitude", "longitude", "village")
     search_fields = ("street", "postcode")
@@ -729,13 +785,15 @@ class AddressEntryScreen(ScopedAdmin):
 class AuditLogScreen(ScopedAdmin):
     """Who did what when, with before and after: for the village's staff only."""
 
+    title = _("Audit log")
+
     start_order = 200
-    list_display = ("timestamp", "actor", "verb", "object_repr", "changed")
+    list_display = ("timestamp", "actor", "verb", "object_name", "changed")
     list_select_related = ("actor",)
     search_fields = ("object_repr",)
     ordering = ("-timestamp",)
-    fields = ("timestamp", "actor", "verb", "object_repr", "changed")
-    readonly_fields = ("verb", "changed")
+    fields = ("timestamp", "actor", "verb", "object_name", "changed")
+    readonly_fields = ("verb", "object_name", "changed")
 
     def scope(self, queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
         if access.operator:
@@ -748,6 +806,10 @@ class AuditLogScreen(ScopedAdmin):
     @admin.display(description=_("action"))
     def verb(self, obj: LogEntry) -> str:
         return str((obj.additional_data or {}).get("verb", ""))
+
+    @admin.display(description=_("object"), ordering="object_repr")
+    def object_name(self, obj: LogEntry) -> str:
+        return str(obj.object_repr)
 
     @admin.display(description=_("changes (before → after)"))
     def changed(self, obj: LogEntry) -> Any:

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrPromise
+from django_stubs_ext import StrOrPromise, StrPromise
 
 from dorf.backoffice.access import access_of, compute_access
 from dorf.users.models import User
@@ -56,6 +56,8 @@ class BackofficeSite(admin.AdminSite):
     site_title = _("Rathaus backoffice")
     index_title = _("Start page")
     site_url = None
+    # The navigation sidebar would squeeze the lists on a tablet; the start page links all.
+    enable_nav_sidebar = False
     login_form = BackofficeLoginForm
     index_template = "backoffice/index.html"
 
@@ -77,6 +79,19 @@ class BackofficeSite(admin.AdminSite):
         }
         request.current_app = self.name
         return TemplateResponse(request, self.index_template or "", context)
+
+    def _build_app_dict(self, request: HttpRequest, label: StrOrPromise | None = None) -> Any:
+        """The admin's list of screens, with each screen's own German title."""
+        app_dict = super()._build_app_dict(request, label)
+        apps = [app_dict] if label else list(app_dict.values())
+        for app in apps:
+            if app.get("app_label") == "auditlog":
+                app["name"] = _("Audit log")
+            for entry in app.get("models", []):
+                title = getattr(self._registry.get(entry["model"]), "title", None)
+                if title:
+                    entry["name"] = title
+        return app_dict
 
     def start_page_queues(self, request: HttpRequest) -> list[Queue]:
         """Every screen's queues the viewer may see, one count query each, in the screens'

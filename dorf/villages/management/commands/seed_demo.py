@@ -55,3 +55,7 @@ class Command(BaseCommand):
             ("karl.nachbar@nachbarhausen.example", "Moderator (Nachbarhausen)"),
         ]:
             self.stdout.write(f"  {email:42} {role}")
+        self.stdout.write(
+            "Rathaus-Backoffice (/backoffice/): rathaus@musterdorf.example "
+            f"with the password {DEMO_PASSWORD}."
+        )
