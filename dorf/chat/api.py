@@ -26,10 +26,10 @@ class MessageSerializer(serializers.Serializer[Any]):
         data = message_payload(message)
         viewer_id = self.context.get("viewer_id")
         counts: dict[str, dict[str, Any]] = {}
-        for reaction in message.reactions.all():
-            entry = counts.setdefault(reaction.emoji, {"emoji": reaction.emoji, "count": 0})
+        for emoji, user_id in message.reaction_rows:  # attached by the selector
+            entry = counts.setdefault(emoji, {"emoji": emoji, "count": 0})
             entry["count"] += 1
-            entry["mine"] = entry.get("mine", False) or reaction.user_id == viewer_id
+            entry["mine"] = entry.get("mine", False) or user_id == viewer_id
         data["reactions"] = list(counts.values())
         return data
 

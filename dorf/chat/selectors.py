@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from dorf.chat.models import (
@@ -94,10 +94,25 @@ def my_rooms(*, user: User) -> QuerySet[RoomMember]:
     )
 
 
-def _with_reactions(queryset: QuerySet[Message]) -> QuerySet[Message]:
-    return queryset.select_related("sender").prefetch_related(
-        Prefetch("reactions", queryset=Reaction.objects.order_by("id"))
-    )
+def _with_reactions(messages: list[Message]) -> list[Message]:
+    """Attach each message's reactions as ``reaction_rows`` [(emoji, user_id), …] in the
+    order they were given, with one query for the whole page.
+
+    Not ``prefetch_related``: it builds a QuerySet per message to hold the result, which
+    cost about a quarter of a history request's CPU even with no reactions at all
+    (docs/benchmarks.md, "REST reads").
+    """
+    rows: dict[int, list[tuple[str, int]]] = {message.pk: [] for message in messages}
+    if rows:
+        for message_id, emoji, user_id in (
+            Reaction.objects.filter(message_id__in=rows)
+            .order_by("id")
+            .values_list("message_id", "emoji", "user_id")
+        ):
+            rows[message_id].append((emoji, user_id))
+    for message in messages:
+        message.reaction_rows = rows[message.pk]
+    return messages
 
 
 def message_history(
@@ -114,14 +129,16 @@ def message_history(
     the newest page.
     """
     room_member(user=user, room_id=room_id)
-    queryset = _with_reactions(
-        Message.objects.filter(room_id=room_id).exclude(sender_id__in=blocked_user_ids(user))
+    queryset = (
+        Message.objects.filter(room_id=room_id)
+        .exclude(sender_id__in=blocked_user_ids(user))
+        .select_related("sender")
     )
     if after is not None:
-        return list(queryset.filter(pk__gt=after).order_by("pk")[:limit])
+        return _with_reactions(list(queryset.filter(pk__gt=after).order_by("pk")[:limit]))
     if before is not None:
         queryset = queryset.filter(pk__lt=before)
-    return list(reversed(queryset.order_by("-pk")[:limit]))
+    return _with_reactions(list(reversed(queryset.order_by("-pk")[:limit])))
 
 
 def messages_missed(*, user: User, last_seen: dict[int, int]) -> list[dict[str, Any]]:
