@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,3 +67,32 @@ def test_the_finders_reward(value_cents, animal, reward_cents) -> None:
 def test_a_negative_value_has_no_reward() -> None:
     with pytest.raises(ValueError, match="negative"):
         law.finders_reward_cents(-1, animal=False)
+
+
+@pytest.mark.parametrize(
+    ("reported_utc", "end_utc", "last_day_hours"),
+    [
+        # The period's last day is the spring change (28 March 2027): a day of 23 hours.
+        (datetime(2026, 9, 28, 8, tzinfo=UTC), datetime(2027, 3, 28, 22, tzinfo=UTC), 23),
+        # Reported on the autumn change (25 October 2026, 25 hours): it ends in summer time.
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), datetime(2027, 4, 25, 22, tzinfo=UTC), 24),
+        # The last day is the autumn change (25 October 2026): 25 hours long.
+        (datetime(2026, 4, 25, 8, tzinfo=UTC), datetime(2026, 10, 25, 23, tzinfo=UTC), 25),
+        # 23:30 UTC is already the next day in Berlin: the local date decides.
+        (datetime(2026, 4, 25, 23, 30, tzinfo=UTC), datetime(2026, 10, 26, 23, tzinfo=UTC), 24),
+    ],
+)
+def test_the_deadline_is_local_midnight_across_the_clock_changes(
+    reported_utc, end_utc, last_day_hours
+) -> None:
+    # given: an item worth more than 10 EUR, reported at this instant
+    end = law.owner_rights_end(
+        found_at=reported_utc, reported_at=reported_utc, value_cents=50_00, tz=BERLIN
+    )
+    # then: the rights end at local midnight after the last day, whatever the offset, and
+    # the last day counts whole, however many hours it has
+    assert end == end_utc
+    local_end = end.astimezone(BERLIN)
+    assert (local_end.hour, local_end.minute) == (0, 0)
+    last_day_start = datetime.combine(local_end.date() - timedelta(days=1), time.min, BERLIN)
+    assert (end - last_day_start.astimezone(UTC)) == timedelta(hours=last_day_hours)
