@@ -8,7 +8,15 @@ A malformed problem raises ``InvalidProblem``; parcels that cannot be served are
 listed in ``plan.unassigned`` with a reason.
 """
 
+import os
 from typing import TYPE_CHECKING, Any
+
+# NumPy (matrices, day splitting) starts OpenBLAS's thread pool on import unless told
+# not to; once a process has run a second thread, glibc's malloc takes its locking path
+# for good, and OR-Tools allocates on every move: ~12 % fewer search rounds in the same
+# time (docs/benchmarks.md, "Route optimiser"). The planner does no linear algebra.
+# Only effective before NumPy's first import, which in a planning process is ours.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .budget import TimeLimitTooShort, minimum_time_limit_s
 from .matrix import (

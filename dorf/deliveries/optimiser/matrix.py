@@ -15,7 +15,6 @@ import math
 import threading
 import urllib.error
 import urllib.request
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -70,34 +69,45 @@ _CACHE_ENTRIES = 4
 _CACHE_MAX_CELLS = 2_500 * 2_500
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key_hash: int
+    locations: tuple[Location, ...]
+    index: dict[Location, int]
+    distances: Any
+
+
 class _DistanceCache:
     """Straight-line distance matrices per set of places, shared by every provider.
 
     The planning service makes a provider per run; a re-plan of the same day asks for
-    the same places again (or fewer: a volunteer declined), so a matrix whose places
-    include all the asked ones is cut to size instead of computed anew.
+    the same places again (or fewer: a volunteer declined), and the parts of a split
+    day ask for theirs: a matrix whose places include all the asked ones is cut to size
+    instead of computed anew. Keys are hashed once (hashing 2,000 places on every look-up
+    cost more than cutting the matrix).
     """
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[Location, ...], tuple[dict[Location, int], Any]] = (
-            OrderedDict()
-        )
+        self._entries: list[_Entry] = []  # least recently used first
         self._lock = threading.Lock()
 
     def get(self, locations: tuple[Location, ...]) -> Any | None:
         import numpy as np
 
+        key_hash = hash(locations)
         with self._lock:
-            exact = self._entries.get(locations)
-            if exact is not None:
-                self._entries.move_to_end(locations)
-                return exact[1]
-            for key, (index, distances) in reversed(self._entries.items()):
-                rows = [index.get(location) for location in locations]
+            for k in range(len(self._entries) - 1, -1, -1):
+                entry = self._entries[k]
+                if entry.key_hash == key_hash and entry.locations == locations:
+                    self._entries.append(self._entries.pop(k))
+                    return entry.distances
+            for k in range(len(self._entries) - 1, -1, -1):
+                entry = self._entries[k]
+                rows = [entry.index.get(location) for location in locations]
                 if all(row is not None for row in rows):
-                    self._entries.move_to_end(key)
+                    self._entries.append(self._entries.pop(k))
                     picked = np.asarray(rows, dtype=np.intp)
-                    return distances[np.ix_(picked, picked)]
+                    return entry.distances[np.ix_(picked, picked)]
         return None
 
     def put(self, locations: tuple[Location, ...], distances: Any) -> None:
@@ -107,10 +117,8 @@ class _DistanceCache:
         for i, location in enumerate(locations):
             index.setdefault(location, i)
         with self._lock:
-            self._entries[locations] = (index, distances)
-            self._entries.move_to_end(locations)
-            while len(self._entries) > _CACHE_ENTRIES:
-                self._entries.popitem(last=False)
+            self._entries.append(_Entry(hash(locations), locations, index, distances))
+            del self._entries[:-_CACHE_ENTRIES]
 
     def clear(self) -> None:
         with self._lock:
@@ -216,6 +224,20 @@ class GeodesicProvider:
         seconds = self.distances_m(locations) * factor
         np.ceil(seconds, out=seconds)
         return seconds.astype(np.int32)
+
+    def travel_times_arrays(
+        self, locations: Sequence[Location], modes: Sequence[TravelMode]
+    ) -> dict[TravelMode, npt.NDArray[np.int32]]:
+        """``travel_times_array`` for several modes, looking the distances up once."""
+        import numpy as np
+
+        distances = self.distances_m(locations)
+        arrays: dict[TravelMode, npt.NDArray[np.int32]] = {}
+        for mode in modes:
+            seconds = distances * (self.detour_factors[mode] / self.speeds_m_per_s[mode])
+            np.ceil(seconds, out=seconds)
+            arrays[mode] = seconds.astype(np.int32)
+        return arrays
 
     def travel_times_s(self, locations: Sequence[Location], mode: TravelMode) -> list[list[int]]:
         """Return whole seconds per pair of places for ``mode`` (lists; see ``travel_times_array``)."""

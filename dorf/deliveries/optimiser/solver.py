@@ -33,7 +33,12 @@ from .cluster import Part, global_routes, split_day, subproblem
 from .construct import build_trips, day_figures
 from .matrix import UNREACHABLE_S, GeodesicProvider, TravelTimeProvider
 from .problem import Matrix, Policy, Problem, Settings, TimeWindow, TravelMode
-from .reasons import capable_volunteers, no_capacity_left, parcel_visits
+from .reasons import (
+    capable_volunteers,
+    earliest_end_and_duration,
+    no_capacity_left,
+    parcel_visits,
+)
 from .solution import Plan, Route, Stop, StopKind, Timing, Unassigned, UnassignedReason
 from .validation import InvalidProblem, check_matrix, validate
 
@@ -210,6 +215,8 @@ def _solve_whole(
                 problem, matrices, screen.allowed, model.stops_of(routes), until=deadline
             )
             clock.lap("construction")
+            if time.monotonic() + _model_cost_s(screen.stop_count) >= deadline:
+                return _plan_from_trips(problem, matrices, screen, trips)
             model, routes = _trips_model(problem, settings, matrices, screen, trips)
         model.improve(routes, deadline)
         return model.plan()
@@ -229,6 +236,9 @@ def _solve_whole(
             problem, matrices, screen.allowed, until=time.monotonic() + budget_s / 2
         )
         clock.lap("construction")
+        if time.monotonic() + _model_cost_s(screen.stop_count) >= first_phase_ends:
+            # No time left for a model and a search: the trips are the plan.
+            return _plan_from_trips(problem, matrices, screen, trips)
         model, routes = _trips_model(problem, settings, matrices, screen, trips)
         model.improve(routes, first_phase_ends)
     else:
@@ -246,6 +256,79 @@ def _solve_whole(
     return _with_one_volunteer_fewer(model, deadline).plan()
 
 
+def _model_cost_s(stops: int) -> float:
+    """Roughly what building a model of ``stops`` stops and reading a plan back costs.
+
+    Measured on the village generator's parts (500 stops, a handful of volunteers):
+    0.1 s with the machine to itself, 0.3-0.5 s at a load of 17-23 on its 2 cores.
+    """
+    return 0.05 + 4e-4 * stops
+
+
+def _plan_from_trips(
+    problem: Problem,
+    matrices: Mapping[TravelMode, Matrix],
+    screen: _Screen,
+    trips: list[list[tuple[int, bool]]],
+) -> Plan:
+    """The trip builder's days as a plan, scheduled here without OR-Tools.
+
+    For a part of a large day that has no time left for a model and a search (a busy
+    machine): every route leaves as late as its windows allow, as the solver's plans do.
+    """
+    routes: list[Route] = []
+    served: set[int] = set()
+    for v, day in enumerate(trips):
+        if not day:
+            continue
+        volunteer = problem.volunteers[v]
+        matrix = matrices[volunteer.mode]
+        visits = []
+        for p, is_pickup in day:
+            both = parcel_visits(problem.parcels[p])
+            visits.append(both[0] if is_pickup else both[-1])
+        timing = earliest_end_and_duration(volunteer, visits, matrix)
+        if timing is None:  # pragma: no cover - the builder only makes days that fit
+            continue
+        end_s, duration_s = timing
+        start_s = end_s - duration_s
+        on_board = {p for p, _ in day} - {p for p, is_pickup in day if is_pickup}
+        load = sum(problem.parcels[p].size_units for p in on_board)
+        here, time_s, travel_s = volunteer.start, start_s, 0
+        stops: list[Stop] = []
+        for (p, is_pickup), visit in zip(day, visits, strict=True):
+            parcel = problem.parcels[p]
+            leg_s = matrix[here][visit.location]
+            travel_s += leg_s
+            arrival_s = time_s + leg_s
+            service_start_s = arrival_s
+            if visit.window is not None:
+                service_start_s = max(service_start_s, visit.window.start_s)
+            load += parcel.size_units if is_pickup else -parcel.size_units
+            time_s = service_start_s + visit.service_s
+            stops.append(
+                Stop(
+                    kind=StopKind.PICKUP if is_pickup else StopKind.DELIVERY,
+                    parcel_id=parcel.id,
+                    location=visit.location,
+                    arrival_s=arrival_s,
+                    service_start_s=service_start_s,
+                    departure_s=time_s,
+                    load_units=load,
+                )
+            )
+            served.add(p)
+            here = visit.location
+        travel_s += matrix[here][volunteer.end]
+        routes.append(Route(volunteer.id, tuple(stops), start_s, end_s, travel_s))
+    unassigned = [
+        screen.unassigned.get(p) or no_capacity_left(parcel)
+        for p, parcel in enumerate(problem.parcels)
+        if p not in served
+    ]
+    return Plan(tuple(routes), tuple(unassigned), sum(route.travel_s for route in routes))
+
+
 #: Share of a split day's time kept for giving the parcels no part could serve to the
 #: volunteers no part used.
 _REPAIR_SHARE = 0.1
@@ -255,9 +338,10 @@ class _PartMatrices:
     """Travel times for the parts of a split day.
 
     Given matrices are cut to each part's places. Modes to compute come from the
-    provider per part when it can (``travel_times_array``): the day's distances are
-    computed once (and cached), each part's times are cut from them, so no square
-    matrix of the whole day exists for any mode. Other providers give the whole day's.
+    provider per part when it can (``travel_times_arrays``): each part's distances
+    only (an eighth of the day's cells at 2,000 parcels), or cut from the day's when
+    they are cached (a re-plan); no square matrix of the whole day exists for any mode.
+    Other providers give the whole day's.
     """
 
     def __init__(self, problem: Problem, provider: TravelTimeProvider | None) -> None:
@@ -269,12 +353,8 @@ class _PartMatrices:
             if mode in used
         }
         self.missing = sorted(used - set(self.arrays))
-        self.per_part = bool(self.missing) and hasattr(self.source, "travel_times_array")
-        if self.per_part:
-            distances = getattr(self.source, "distances_m", None)
-            if distances is not None:
-                distances(problem.locations)  # the whole day's once: parts cut from it
-        else:
+        self.per_part = bool(self.missing) and hasattr(self.source, "travel_times_arrays")
+        if not self.per_part:
             for mode, matrix in _matrices(problem, self.source).items():
                 self.arrays.setdefault(mode, np.asarray(matrix))
             self.missing = []
@@ -283,11 +363,12 @@ class _PartMatrices:
         """``part`` as a problem of its own with its matrices (``cluster.subproblem``)."""
         sub, places = subproblem(problem, part, self.arrays)
         modes = {v.mode for v in sub.volunteers}
-        computed = {
-            mode: self.source.travel_times_array(sub.locations, mode)  # type: ignore[attr-defined]
-            for mode in self.missing
-            if mode in modes
-        }
+        wanted = [mode for mode in self.missing if mode in modes]
+        computed: dict[TravelMode, Any] = (
+            self.source.travel_times_arrays(sub.locations, wanted)  # type: ignore[attr-defined]
+            if wanted
+            else {}
+        )
         for mode, matrix in computed.items():
             check_matrix(mode, matrix, len(sub.locations))
         if computed:

@@ -22,6 +22,7 @@ from dorf.deliveries.optimiser import (
     UnassignedReason,
     minimum_time_limit_s,
     solve,
+    solver,
 )
 from dorf.deliveries.optimiser.checks import plan_violations
 from dorf.deliveries.optimiser.cluster import split_day
@@ -156,3 +157,19 @@ def test_a_replan_of_a_split_day_keeps_volunteers_with_their_parcels() -> None:
     replanned = solve(fewer, Settings(time_limit_s=4.0), previous=plan)
     _accounted(fewer, replanned)
     assert len(replanned.unassigned) <= len(plan.unassigned)
+
+
+def test_a_part_with_no_time_left_for_a_search_gets_its_trips_as_the_plan() -> None:
+    # given a large part (300 stops) whose time is up once its trips are built
+    problem = village_problem(parcels=150, volunteers=25, seed=19)
+    matrices = {mode: matrix.tolist() for mode, matrix in _matrices(problem).items()}
+    clock = solver._Clock(5.0, None)
+    clock.deadline = time.monotonic()
+    # when
+    plan = solver._solve_whole(problem, Settings(), matrices, None, clock)  # type: ignore[arg-type]
+    # then no model was built and no search ran, and the trips keep every rule
+    assert "model" not in clock.phases
+    assert "search" not in clock.phases
+    _accounted(problem, plan)
+    assert plan.routes
+    assert plan.travel_s == sum(route.travel_s for route in plan.routes)
