@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from dorf.deliveries.optimiser import (
     Problem,
     Settings,
     TimeLimitTooShort,
+    TravelMode,
     UnassignedReason,
     minimum_time_limit_s,
     solve,
@@ -31,7 +33,7 @@ from dorf.deliveries.optimiser.cluster import split_day
 PRE_SEARCH = ("before", "matrix", "screen", "clusters", "construction", "model")
 
 
-def _matrices(problem: Problem) -> dict[object, object]:
+def _matrices(problem: Problem) -> dict[TravelMode, Any]:
     provider = GeodesicProvider()
     return {
         v.mode: provider.travel_times_array(problem.locations, v.mode) for v in problem.volunteers
@@ -40,7 +42,7 @@ def _matrices(problem: Problem) -> dict[object, object]:
 
 def _accounted(problem: Problem, plan: Plan) -> None:
     """Every parcel is on exactly one route or reported unassigned, and no rule is broken."""
-    assert plan_violations(problem, plan, _matrices(problem)) == []  # type: ignore[arg-type]
+    assert plan_violations(problem, plan, _matrices(problem)) == []
     routed = [p for route in plan.routes for p in route.parcel_ids]
     unassigned = [item.parcel_id for item in plan.unassigned]
     assert sorted(routed + unassigned) == sorted(p.id for p in problem.parcels)
