@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "dorf.warnings",
     "dorf.bookings",
     "dorf.backoffice",
+    "dorf.waste",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,9 @@ DORF_FETCH_TIMEOUT_S = float(os.environ.get("DORF_FETCH_TIMEOUT_S", "10"))
 DORF_FETCH_USER_AGENT = os.environ.get(
     "DORF_FETCH_USER_AGENT", "dorf-backend (+https://dorf.example)"
 )
+# The Müllkalender's plan import (dorf.waste): a collection company's iCalendar or CSV
+# file, uploaded or fetched. A real plan is a few hundred kilobytes at most.
+DORF_WASTE_IMPORT_MAX_BYTES = int(os.environ.get("DORF_WASTE_IMPORT_MAX_BYTES", str(1024 * 1024)))
 # Official warnings (dorf.warnings): the Bund's NINA API and, optionally, the DWD's CAP feed.
 DORF_NINA_BASE_URL = os.environ.get("DORF_NINA_BASE_URL", "https://warnung.bund.de/api31").rstrip(
     "/"

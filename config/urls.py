@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("dorf.news.urls")),
     path("", include("dorf.warnings.urls")),
     path("", include("dorf.bookings.urls")),
+    path("", include("dorf.waste.urls")),
 ]
 
 urlpatterns = [

@@ -50,6 +50,9 @@ POLICIES: dict[str, CategoryPolicy] = {
     # Official warnings are stale soon (callers pass expires_at when they know it);
     # severe ones are sent with urgency HIGH, which also ignores quiet hours.
     Category.WARNING: CategoryPolicy(email=True, ttl_s=3 * HOUR_S),
+    # Collection reminders and "Termin verschoben": pointless after the collection day
+    # (callers pass expires_at); push by default, e-mail when the resident chooses it.
+    Category.WASTE: CategoryPolicy(ttl_s=DAY_S),
 }
 
 

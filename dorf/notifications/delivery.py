@@ -179,8 +179,8 @@ def _due_at(
     notification: Notification, quiet: QuietHours | None, tz: ZoneInfo, now: datetime
 ) -> datetime:
     """Now, or the end of the recipient's quiet hours; urgency HIGH (severe warnings only)
-    never waits."""
-    if notification.urgency == Urgency.HIGH:
+    never waits, nor does a notification at a time its recipient chose inside them."""
+    if notification.urgency == Urgency.HIGH or notification.ignore_quiet_hours:
         return now
     if quiet is not None and not quiet.enabled:
         return now

@@ -19,6 +19,7 @@ class Category(models.TextChoices):
     VILLAGE = "village", _("Village")
     NEWS = "news", _("News from the town hall and clubs")
     WARNING = "warning", _("Official warning")
+    WASTE = "waste", _("Waste collection")
 
 
 class Urgency(models.TextChoices):
@@ -74,6 +75,9 @@ class Notification(models.Model):
     )
     topic = models.CharField(max_length=32, blank=True, verbose_name=_("topic"))
     expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    # Push and e-mail even in the recipient's quiet hours: set when the recipient chose a
+    # time inside them themselves (a waste reminder at 05:30), never for severity.
+    ignore_quiet_hours = models.BooleanField(default=False, verbose_name=_("ignores quiet hours"))
 
     class Meta:
         verbose_name = _("notification")

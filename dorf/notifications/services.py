@@ -106,6 +106,9 @@ class Notice:
     urgency: Urgency | None = None
     topic: str = ""
     expires_at: datetime | None = None
+    # The recipient chose this time inside their own quiet hours (a reminder they set for
+    # 05:30): push and e-mail do not wait for the quiet hours to end.
+    ignore_quiet_hours: bool = False
 
 
 def user_language(user: User) -> str:
@@ -145,6 +148,7 @@ def notify_each(*, notices: Sequence[Notice]) -> list[Notification]:
                 urgency=notice.urgency or policy_of(notice.category).urgency,
                 topic=notice.topic,
                 expires_at=notice.expires_at,
+                ignore_quiet_hours=notice.ignore_quiet_hours,
             )
         )
     socket_choice = {
