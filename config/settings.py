@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "dorf.news",
     "dorf.warnings",
     "dorf.bookings",
+    "dorf.participation",
     "dorf.backoffice",
     "dorf.waste",
 ]
@@ -292,6 +293,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "PostingCategoryEnum": "dorf.marketplace.models.PostingCategory",
         "LostFoundItemCategoryEnum": "dorf.lostfound.models.ItemCategory",
         "NotificationCategoryEnum": "dorf.notifications.models.Category",
+        "ProposalCategoryEnum": "dorf.participation.models.ProposalCategory",
     },
 }
 

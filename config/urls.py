@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("dorf.warnings.urls")),
     path("", include("dorf.bookings.urls")),
     path("", include("dorf.waste.urls")),
+    path("", include("dorf.participation.urls")),
 ]
 
 urlpatterns = [

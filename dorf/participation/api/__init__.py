@@ -1,0 +1,1 @@
+"""The participation API, one module per part."""

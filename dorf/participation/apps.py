@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from dorf.core.registry import DorfAppConfig, PeriodicTask
+
+
+class ParticipationConfig(DorfAppConfig):
+    name = "dorf.participation"
+    label = "participation"
+    verbose_name = _("Participation")
+    personal_data = "dorf.participation.privacy"
+    demo_seeder = "dorf.participation.demo.seed"
+    demo_order = 100
+    periodic_tasks = (
+        # Support deadlines are days long; hourly is precise enough and a missed run is
+        # made up by the next one (the expiry is a guarded update, safe to repeat).
+        PeriodicTask(
+            name="participation-expire-proposals",
+            task="participation.expire_proposals",
+            schedule=crontab(minute=12),
+        ),
+    )
+
+    def ready(self) -> None:
+        from dorf.participation import receivers  # noqa: F401

@@ -1,0 +1,12 @@
+"""Periodic participation work; the schedule is declared in dorf.participation.apps. Thin."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from dorf.participation.services import proposals
+
+
+@shared_task(name="participation.expire_proposals")
+def expire_proposals() -> int:
+    return proposals.proposals_expire()
