@@ -7,6 +7,7 @@ from dorf.core.health import healthz
 api_v1 = [
     path("", include("dorf.users.urls")),
     path("", include("dorf.villages.urls")),
+    path("", include("dorf.calendar.urls")),
     path("", include("dorf.ledger.urls")),
     path("", include("dorf.chat.urls")),
     path("", include("dorf.notifications.urls")),

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any
+
+from dorf.villages.models import Village
+from tests.cross_village import Case, register
+
+
+def _slug(village: Village) -> dict[str, Any]:
+    return {"slug": village.slug}
+
+
+register(Case("calendar:village-calendar", _slug))
