@@ -386,10 +386,11 @@ def _solve_split(
 ) -> Plan:
     """Plan a large day in parts (``cluster.split_day``), each in its share of the time.
 
-    Each part gets the time left (less a reserve for the repair) in proportion to its
-    parcels, so a part that took longer shortens only the parts after it. Then the
-    parcels no part could serve go, with the volunteers no part used, into one more
-    part (the repair), if there are both. Only one part's model exists at a time.
+    Each part gets the time left in proportion to its parcels, so a part that took
+    longer shortens only the parts after it; once a part left parcels out, a tenth of
+    the time is kept back. Then the parcels no part could serve go, with the volunteers
+    no part used, into one more part (the repair), if there are both. Only one part's
+    model exists at a time.
     """
     matrices = _PartMatrices(problem, provider)
     clock.lap("matrix")
@@ -397,7 +398,7 @@ def _solve_split(
     clock.parts = len(parts)
     clock.lap("clusters")
     final_deadline = clock.deadline
-    reserve_s = _REPAIR_SHARE * max(final_deadline - time.monotonic(), 0.0)
+    repair_s = _REPAIR_SHARE * max(final_deadline - time.monotonic(), 0.0)
     routes: dict[int, Route] = {}
     unassigned: dict[int, Unassigned] = {}
     parcel_index = {parcel.id: p for p, parcel in enumerate(problem.parcels)}
@@ -407,6 +408,8 @@ def _solve_split(
             now = time.monotonic()
             share = len(part.parcels) / left if left else 0.0
             left -= len(part.parcels)
+            # Time is kept for the repair only once a part left parcels out.
+            reserve_s = repair_s if unassigned else 0.0
             clock.deadline = now + max(final_deadline - reserve_s - now, 0.0) * share
             _solve_part(problem, settings, matrices, previous, clock, part, routes, unassigned)
         # The repair: what no part could serve, with whoever no part used.
