@@ -48,11 +48,19 @@ def test_swagger_ui_is_served_without_a_cdn() -> None:
     assert b"cdn.jsdelivr.net" not in response.content
 
 
-def test_seed_demo_is_deterministic_and_idempotent() -> None:
+def test_seed_demo_is_deterministic_and_idempotent(django_capture_on_commit_callbacks) -> None:
+    from django.core import mail
+
+    from dorf.notifications.models import Delivery, Notification
     from dorf.users.models import User
     from dorf.villages.models import Household, Membership
 
-    call_command("seed_demo", "--residents", "30", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--residents", "30", stdout=StringIO())
+    # the demo's history is in the feeds, but nobody is pushed or mailed about it
+    assert Notification.objects.exists()
+    assert not Delivery.objects.exists()
+    assert mail.outbox == []
     counts = (User.objects.count(), Household.objects.count(), Membership.objects.count())
     emails = sorted(User.objects.values_list("email", flat=True))
     out = StringIO()

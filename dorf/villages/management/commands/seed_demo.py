@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from dorf.core.registry import demo_seeders
+from dorf.core.seeding import seeding
 from dorf.users.models import User
 from dorf.villages.demo import seed_village
 from dorf.villages.demo_context import DEMO_PASSWORD
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         if Village.objects.filter(slug="musterdorf").exists():
             self.stdout.write("Musterdorf exists already: nothing changed.")
         else:
-            with transaction.atomic():
+            # One transaction; the history it writes is not pushed or mailed (core.seeding).
+            with seeding(), transaction.atomic():
                 self._seed(residents=residents, seed=seed)
         self._print_logins()
 
