@@ -15,3 +15,6 @@ class CalendarConfig(DorfAppConfig):
     demo_seeder = None
     demo_order = 5
     periodic_tasks = ()
+
+    def ready(self) -> None:
+        from dorf.calendar import digest  # noqa: F401 - registers the events of the digest

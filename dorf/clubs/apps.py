@@ -16,7 +16,6 @@ class ClubsConfig(DorfAppConfig):
 
     def ready(self) -> None:
         from dorf.calendar import sources
-        from dorf.clubs import digest  # noqa: F401 - registers the clubs' section of the digest
         from dorf.clubs.calendar_source import ClubEventSource
 
         sources.register(ClubEventSource())

@@ -112,7 +112,7 @@ def test_the_digest_lists_the_weeks_public_club_events_with_series_expanded(
     )
     # then
     text = _text(response.content)
-    assert "Vereinstermine" in text
+    assert "Veranstaltungen im Dorf" in text
     assert "Chorprobe" in text
     assert "Di 01.12. 19:30" in text  # local wall-clock time, German weekday
     assert "Gesangverein Harmonie · Gemeindehaus" in text
