@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dorf.participation",
     "dorf.backoffice",
     "dorf.waste",
+    "dorf.events",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "LostFoundItemCategoryEnum": "dorf.lostfound.models.ItemCategory",
         "NotificationCategoryEnum": "dorf.notifications.models.Category",
         "ProposalCategoryEnum": "dorf.participation.models.ProposalCategory",
+        "CalendarCategoryEnum": "dorf.calendar.sources.CalendarCategory",
     },
 }
 

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("dorf.bookings.urls")),
     path("", include("dorf.waste.urls")),
     path("", include("dorf.participation.urls")),
+    path("", include("dorf.events.urls")),
 ]
 
 urlpatterns = [

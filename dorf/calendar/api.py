@@ -10,20 +10,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.calendar.sources import CalendarCategory, CalendarQuery, calendar_page
-from dorf.core.exceptions import ValidationFailed
+from dorf.calendar.ics import render_calendar
+from dorf.calendar.sources import CalendarCategory, CalendarQuery, calendar_page, feed_entries
+from dorf.core.exceptions import NotFound, ValidationFailed
+from dorf.core.throttling import AnonThrottle
 from dorf.users.requests import AuthedRequest
+from dorf.villages.models import Village
 from dorf.villages.scoping import require_member_by_slug
 
 # The longest window one request may ask for, and the default when ``to`` is missing.
@@ -216,3 +221,53 @@ class VillageCalendarView(APIView):
             "results": CalendarItemSerializer(page.items, many=True).data,
         }
         return Response(body)
+
+
+class FeedParams(serializers.Serializer[Any]):
+    organizer = serializers.CharField(
+        required=False,
+        max_length=60,
+        help_text="Only this organizer's events, e.g. publisher:3 or external:5.",
+    )
+
+
+ICS_RESPONSE = {(200, "text/calendar"): OpenApiResponse(description="RFC 5545 calendar")}
+# Calendar apps are asked to fetch the feed again after this long.
+FEED_REFRESH = timedelta(hours=1)
+
+
+class VillageFeedView(APIView):
+    """The village's public calendar at a stable URL, for calendar apps: no login (they
+    cannot send one), public events of every source only, series with RRULE and EXDATE."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [AnonThrottle]
+
+    @extend_schema(parameters=[FeedParams], responses=ICS_RESPONSE, tags=["calendar"], auth=[])
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        village = Village.objects.filter(slug=slug).first()
+        if village is None:
+            raise NotFound()
+        params = FeedParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        organizer = str(params.validated_data.get("organizer", "")).strip()
+        if organizer and not _ORGANIZER.match(organizer):
+            raise ValidationFailed(
+                fields={"organizer": [_("Give an organizer as kind:id, e.g. club:12.")]}
+            )
+        body = render_calendar(
+            name=village.name,
+            tz=ZoneInfo(village.timezone),
+            entries=feed_entries(village=village, organizer=organizer),
+            refresh=FEED_REFRESH,
+        )
+        return public_ics(body, f"{village.slug}.ics")
+
+
+def public_ics(body: bytes, filename: str) -> HttpResponse:
+    """A public feed's response: cacheable by proxies for five minutes."""
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -53,7 +53,7 @@ class Entry:
     location: str = ""
     geo: tuple[float, float] | None = None
     rrule: str = ""
-    exdates: Sequence[datetime] = ()
+    exdates: Sequence[datetime | date] = ()  # dates for an all-day series
     recurrence_id: datetime | None = None
     sequence: int = 0
     updated_at: datetime | None = None
@@ -61,6 +61,9 @@ class Entry:
     status: str = ""  # CONFIRMED, TENTATIVE or CANCELLED; empty: not written
     categories: Sequence[str] = ()
     alarms: Sequence[Alarm] = field(default_factory=tuple)
+    # The zone this entry's wall clock (and RRULE) follows when it is not the calendar's:
+    # written with its own TZID and VTIMEZONE.
+    tz: ZoneInfo | None = None
     # An invitation (METHOD:REQUEST/CANCEL, RFC 5546): who invites and who is invited,
     # as mailto: addresses; attendees have accepted (a booked appointment).
     organizer: str = ""
@@ -173,11 +176,13 @@ def render_calendar(
     if refresh is not None:
         cal.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
         cal.add("X-PUBLISHED-TTL", icalendar.vDuration(refresh))
-    if not _is_utc(tz):
-        first, last = _years(items, stamp.date())
-        cal.add_component(vtimezone(tz, first_year=first, last_year=last))
+    zones = [tz, *sorted({e.tz for e in items if e.tz is not None} - {tz}, key=lambda z: z.key)]
+    for zone in zones:
+        if not _is_utc(zone):
+            first, last = _years([e for e in items if (e.tz or tz) == zone], stamp.date())
+            cal.add_component(vtimezone(zone, first_year=first, last_year=last))
     for entry in items:
-        cal.add_component(_event(entry, tz=tz, stamp=stamp))
+        cal.add_component(_event(entry, tz=entry.tz or tz, stamp=stamp))
     return bytes(cal.to_ical())
 
 

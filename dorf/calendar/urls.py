@@ -8,4 +8,5 @@ urlpatterns = [
     path(
         "villages/<slug:slug>/calendar/", api.VillageCalendarView.as_view(), name="village-calendar"
     ),
+    path("villages/<slug:slug>/calendar.ics", api.VillageFeedView.as_view(), name="village-feed"),
 ]

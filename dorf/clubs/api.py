@@ -571,22 +571,24 @@ class ShiftAttendanceView(APIView):
 
 
 class ClubFeedView(APIView):
-    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"])
-    def get(self, request: AuthedRequest, club_id: int) -> HttpResponse:
-        club = _club_or_404(request, club_id)
+    """A club's public events at a stable URL for calendar apps: no login (they cannot
+    send one), public events only, no personal data; series keep RRULE and EXDATE. The
+    village's merged feed is ``calendar:village-feed``."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    throttle_classes = [AnonThrottle]
+
+    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"], auth=[])
+    def get(self, request: Request, club_id: int) -> HttpResponse:
+        club = Club.objects.select_related("village").filter(pk=club_id).first()
+        if club is None:
+            raise NotFound()
         events = selectors.public_events(village_id=club.village_id, club=club)
         feed = feeds.events_feed(name=club.name, tz=ZoneInfo(club.village.timezone), events=events)
-        return _ics(feed, f"club-{club.pk}.ics")
-
-
-class VillageFeedView(APIView):
-    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"])
-    def get(self, request: AuthedRequest, slug: str) -> HttpResponse:
-        membership = require_member_by_slug(request.user, slug)
-        village = membership.village
-        events = selectors.public_events(village_id=village.pk)
-        feed = feeds.events_feed(name=village.name, tz=ZoneInfo(village.timezone), events=events)
-        return _ics(feed, f"{village.slug}.ics")
+        response = _ics(feed, f"club-{club.pk}.ics")
+        response["Cache-Control"] = "public, max-age=300"
+        return response
 
 
 class UserFeedView(APIView):

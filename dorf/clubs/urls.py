@@ -11,7 +11,6 @@ urlpatterns = [
         api.VillageOccurrenceListView.as_view(),
         name="village-events",
     ),
-    path("villages/<slug:slug>/calendar.ics", api.VillageFeedView.as_view(), name="village-feed"),
     path("clubs/<int:club_id>/", api.ClubDetailView.as_view(), name="club-detail"),
     path("clubs/<int:club_id>/join/", api.ClubJoinView.as_view(), name="club-join"),
     path("clubs/<int:club_id>/leave/", api.ClubLeaveView.as_view(), name="club-leave"),

@@ -29,3 +29,7 @@ class NewsConfig(DorfAppConfig):
 
     def ready(self) -> None:
         from dorf.news import digest  # noqa: F401 - registers the news section of the digest
+        from dorf.news.directory import NewsPublisherDirectory
+        from dorf.villages.publishers import register_directory
+
+        register_directory(NewsPublisherDirectory())

@@ -146,13 +146,29 @@ def test_an_event_across_the_autumn_dst_night_has_its_real_four_hours_in_the_fee
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=4)
 
 
-def test_the_village_feed_has_only_public_events(village, club, member, client_for) -> None:
+def test_the_village_feed_has_only_public_events_and_needs_no_login(
+    village, club, api_client
+) -> None:
     ClubEventFactory(club=club, title="Offen")
     ClubEventFactory(club=club, title="Intern", visibility="members")
     _raw, calendar = _get(
-        client_for(member.user), reverse("clubs:village-feed", kwargs={"slug": village.slug})
+        api_client, reverse("calendar:village-feed", kwargs={"slug": village.slug})
     )
     assert [str(e["SUMMARY"]) for e in _events(calendar)] == ["Offen (Sportverein)"]
+    assert [str(c) for e in _events(calendar) for c in e["CATEGORIES"].cats] == ["club"]
+
+
+def test_the_club_feed_answers_a_calendar_app_without_login_with_public_events_only(
+    club, api_client
+) -> None:
+    ClubEventFactory(club=club, title="Offen")
+    ClubEventFactory(club=club, title="Intern", visibility="members")
+    response = api_client.get(reverse("clubs:club-feed", kwargs={"club_id": club.pk}))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=300"
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert [str(e["SUMMARY"]) for e in _events(calendar)] == ["Offen (Sportverein)"]
+    assert api_client.get(reverse("clubs:club-feed", kwargs={"club_id": 999999})).status_code == 404
 
 
 def test_the_personal_feed_lists_my_events_and_shifts_by_token_and_rotation_kills_the_old_url(
