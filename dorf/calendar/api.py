@@ -36,6 +36,7 @@ MAX_WINDOW = timedelta(days=400)
 DEFAULT_WINDOW = timedelta(days=31)
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2100
 _ORGANIZER = re.compile(r"^[a-z_]{1,32}:\d{1,18}$")
 
 
@@ -60,6 +61,9 @@ class DateOrDateTimeField(serializers.Field[Any, Any, Any, Any]):
         if when is None or (isinstance(when, datetime) and timezone.is_naive(when)):
             self.fail("invalid")
         assert when is not None
+        # Far-off years overflow the window arithmetic (and mean nothing in a village).
+        if not EARLIEST_YEAR <= when.year <= LATEST_YEAR:
+            self.fail("invalid")
         return when
 
     def to_representation(self, value: Any) -> str:

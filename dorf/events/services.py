@@ -32,6 +32,8 @@ MAX_EXDATES = 500
 MAX_TAGS = 20
 # An event longer than this is a mistake (a festival week is fine, a year is not).
 MAX_DURATION = timedelta(days=31)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 EVENT_FIELDS = (
     "title",
@@ -91,6 +93,10 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     if ends_at <= starts_at:
         raise ValidationFailed(
             fields={"ends_at": [_("The end must come after the start.")]}, code="invalid_window"
+        )
+    if starts_at < EARLIEST or ends_at >= LATEST:
+        raise ValidationFailed(
+            fields={"starts_at": [_("Give a date between 1970 and 2099.")]}, code="invalid_window"
         )
     if ends_at - starts_at > MAX_DURATION:
         raise ValidationFailed(fields={"ends_at": [_("An event may last at most 31 days.")]})

@@ -135,6 +135,7 @@ def test_an_event_follows_its_own_time_zone_not_the_villages(town) -> None:
         ({"rrule": "FREQ=SECONDLY"}, "rrule"),
         ({"exdates": [berlin(2030, 3, 12, 17)]}, "exdates"),  # without a rule
         ({"category": "raves"}, "category"),
+        ({"starts_at": berlin(2200, 3, 5, 16), "ends_at": berlin(2200, 3, 5, 17)}, "starts_at"),
     ],
 )
 def test_bad_events_are_refused_with_the_field_named(town, changes, field) -> None:
