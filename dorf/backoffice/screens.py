@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 from auditlog.models import LogEntry
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -29,7 +28,6 @@ from dorf.appointments import services as appointment_services
 from dorf.appointments.models import Appointment, AppointmentStatus
 from dorf.backoffice.access import Access, access_of
 from dorf.backoffice.actions import ServiceCall, service_action
-from dorf.backoffice.labels import FIELD_LABELS
 from dorf.backoffice.site import backoffice_site
 from dorf.bookings import services as booking_services
 from dorf.bookings.models import Booking, BookingStatus
@@ -114,41 +112,9 @@ class ScopedAdmin(ReadOnlyAdmin):
 
     village_field = "village"
     queue_defs: tuple[QueueDef, ...] = ()
-    # The screen's German name (the model's verbose name where it has none).
-    title: StrPromise | None = None
     # Position on the start page.
     start_order = 100
     list_per_page = 50
-
-    def __init__(self, model: type[Any], admin_site: admin.AdminSite) -> None:
-        super().__init__(model, admin_site)
-        # Fields without a verbose name of their own are shown through a labelled copy.
-        self.list_display = tuple(self._labelled(name) for name in self.list_display)
-        if self.fields:
-            self.fields = tuple(self._labelled(name) for name in self.fields)  # type: ignore[misc]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        labelled = [name for name in vars(self) if name.endswith("__shown")]
-        return (*super().get_readonly_fields(request, obj), *labelled)
-
-    def _labelled(self, name: Any) -> Any:
-        if not isinstance(name, str) or name not in FIELD_LABELS:
-            return name
-        try:
-            field = self.model._meta.get_field(name)
-        except FieldDoesNotExist:
-            return name
-        if str(field.verbose_name) != name.replace("_", " "):
-            return name
-        attr = f"{name}__shown"
-        setattr(self, attr, _field_display(field, FIELD_LABELS[name]))
-        return attr
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> Any:
-        context = {"title": self.title} if self.title else {}
-        return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def villages_for(self, access: Access) -> Iterable[int] | None:
         """The villages whose rows this viewer may see; None means every village."""
@@ -178,17 +144,6 @@ class ScopedAdmin(ReadOnlyAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._may_view(request)
-
-
-def _field_display(field: Any, label: StrPromise) -> Callable[[Any], Any]:
-    def show(obj: Any) -> Any:
-        if field.choices:
-            return getattr(obj, f"get_{field.name}_display")()
-        return getattr(obj, field.name)
-
-    return admin.display(
-        description=label, ordering=field.name, boolean=isinstance(field, BooleanField)
-    )(show)
 
 
 def _local_day_bounds(village: Village, now: datetime) -> tuple[datetime, datetime]:
@@ -262,7 +217,6 @@ def _change_report_status(status: ReportStatus) -> ServiceCall:
 
 @admin.register(Membership, site=backoffice_site)
 class MembershipScreen(ScopedAdmin):
-    title = _("Memberships")
     start_order = 10
     list_display = ("person", "email", "village", "state", "role", "request_message", "created_at")
     list_select_related = ("user", "village")
@@ -315,7 +269,6 @@ class MembershipScreen(ScopedAdmin):
 
 @admin.register(Post, site=backoffice_site)
 class PostScreen(ScopedAdmin):
-    title = _("News posts")
     start_order = 20
     list_display = ("title", "publisher", "category", "state", "official", "author", "updated_at")
     list_select_related = ("publisher", "category", "author")
@@ -374,7 +327,6 @@ class PostScreen(ScopedAdmin):
 
 @admin.register(FeedSource, site=backoffice_site)
 class FeedSourceScreen(ScopedAdmin):
-    title = _("News feed sources")
     start_order = 80
     list_display = ("url", "publisher", "category", "active", "last_polled_at", "last_error")
     list_select_related = ("publisher", "category")
@@ -481,7 +433,6 @@ class ReportScreen(ScopedAdmin):
 
 @admin.register(Appointment, site=backoffice_site)
 class AppointmentScreen(ScopedAdmin):
-    title = _("Appointments")
     start_order = 40
     list_display = ("slot_start", "service", "person", "seat", "status", "note")
     list_select_related = ("service", "membership__user")
@@ -539,7 +490,6 @@ class AppointmentScreen(ScopedAdmin):
 
 @admin.register(Booking, site=backoffice_site)
 class BookingScreen(ScopedAdmin):
-    title = _("Bookings")
     start_order = 50
     list_display = (
         "resource",
@@ -687,7 +637,6 @@ class ClaimScreen(ScopedAdmin):
 
 @admin.register(ChatReport, site=backoffice_site)
 class ChatReportScreen(ScopedAdmin):
-    title = _("Reported chat content")
     start_order = 70
     list_display = ("created_at", "reason", "message_text", "reported_user", "state", "action")
     list_select_related = ("message", "reported_user")
@@ -731,7 +680,6 @@ class ChatReportScreen(ScopedAdmin):
 
 @admin.register(PostingReport, site=backoffice_site)
 class PostingReportScreen(ScopedAdmin):
-    title = _("Reported marketplace postings")
     start_order = 71
     village_field = "posting__village"
     list_display = ("created_at", "posting", "reason", "resolved_at")
@@ -771,7 +719,6 @@ class PostingReportScreen(ScopedAdmin):
 
 @admin.register(AddressEntry, site=backoffice_site)
 class AddressEntryScreen(ScopedAdmin):
-    title = _("Address register")
     start_order = 90
     list_display = ("street", "house_number", "postcode", "latitude", "longitude", "village")
     search_fields = ("street", "postcode")
@@ -785,15 +732,13 @@ class AddressEntryScreen(ScopedAdmin):
 class AuditLogScreen(ScopedAdmin):
     """Who did what when, with before and after: for the village's staff only."""
 
-    title = _("Audit log")
-
     start_order = 200
-    list_display = ("timestamp", "actor", "verb", "object_name", "changed")
+    list_display = ("time", "actor", "verb", "object_name", "changed")
     list_select_related = ("actor",)
     search_fields = ("object_repr",)
     ordering = ("-timestamp",)
-    fields = ("timestamp", "actor", "verb", "object_name", "changed")
-    readonly_fields = ("verb", "object_name", "changed")
+    fields = ("time", "actor", "verb", "object_name", "changed")
+    readonly_fields = ("time", "verb", "object_name", "changed")
 
     def scope(self, queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
         if access.operator:
@@ -806,6 +751,10 @@ class AuditLogScreen(ScopedAdmin):
     @admin.display(description=_("action"))
     def verb(self, obj: LogEntry) -> str:
         return str((obj.additional_data or {}).get("verb", ""))
+
+    @admin.display(description=_("time"), ordering="timestamp")
+    def time(self, obj: LogEntry) -> Any:
+        return obj.timestamp
 
     @admin.display(description=_("object"), ordering="object_repr")
     def object_name(self, obj: LogEntry) -> str:

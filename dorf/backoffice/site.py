@@ -81,16 +81,13 @@ class BackofficeSite(admin.AdminSite):
         return TemplateResponse(request, self.index_template or "", context)
 
     def _build_app_dict(self, request: HttpRequest, label: StrOrPromise | None = None) -> Any:
-        """The admin's list of screens, with each screen's own German title."""
+        """The admin's list of screens; the audit log's app gets a German name (the
+        package's catalogue has none for it)."""
         app_dict = super()._build_app_dict(request, label)
         apps = [app_dict] if label else list(app_dict.values())
         for app in apps:
-            if app.get("app_label") == "auditlog":
+            if app and app.get("app_label") == "auditlog":
                 app["name"] = _("Audit log")
-            for entry in app.get("models", []):
-                title = getattr(self._registry.get(entry["model"]), "title", None)
-                if title:
-                    entry["name"] = title
         return app_dict
 
     def start_page_queues(self, request: HttpRequest) -> list[Queue]:

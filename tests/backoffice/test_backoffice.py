@@ -254,3 +254,26 @@ def test_address_register_import_reports_bad_lines(client, world) -> None:
         {"village": world.village.pk, "file": SimpleUploadedFile("adressen.csv", csv)},
     )
     assert refused.context["form"].errors["village"]
+
+
+def test_moderators_and_news_writers_see_only_their_queues(client, world) -> None:
+    # given: a moderator of Musterdorf, and a resident who only writes the news
+    from dorf.news.models import PublisherRoleKind
+    from tests.news.factories import PublisherRoleFactory
+
+    moderator = MembershipFactory(village=world.village, role="moderator").user
+    writer = MembershipFactory(village=world.village).user
+    PublisherRoleFactory(publisher=world.post.publisher, user=writer, role=PublisherRoleKind.EDITOR)
+
+    # when
+    _login(client, moderator.email)
+    moderator_queues = set(_counts(client))
+    reports_page = client.get(reverse("backoffice:reports_report_changelist"))
+    writer_client = Client()
+    _login(writer_client, writer.email)
+    writer_queues = _counts(writer_client)
+
+    # then
+    assert moderator_queues == {"membership-pending", "report-open", "postingreport-open"}
+    assert reports_page.status_code == 403
+    assert writer_queues == {"post-in_review": 1}
