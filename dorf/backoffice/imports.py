@@ -1,4 +1,4 @@
-"""Import screens: the address register (CSV) and the news feed sources.
+"""Import screens: the address register (CSV), the news feed sources and the waste plan.
 
 The views parse and validate the upload, then call the owning app's service; the result
 (with an error line per refused row) is shown on the same page.
@@ -28,6 +28,8 @@ from dorf.news.importing import feed_source_create
 from dorf.news.models import NewsCategory, Publisher
 from dorf.villages.models import Village
 from dorf.villages.services import AddressImportResult, AddressRow, address_register_import
+from dorf.waste.models import Tour
+from dorf.waste.services import collections_import, import_limit
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 # Column names we accept (German first), each mapped to the row's field.
@@ -226,3 +228,89 @@ def feed_source_add(request: HttpRequest) -> HttpResponse:
         "form": form,
     }
     return TemplateResponse(request, "backoffice/feed_source_form.html", context)
+
+
+class WastePlanForm(forms.Form):
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
+    format = forms.ChoiceField(
+        choices=[("ics", "iCalendar (.ics)"), ("csv", "CSV")], label=gettext_lazy("Format")
+    )
+    file = forms.FileField(required=False, label=gettext_lazy("File"))
+    url = forms.URLField(
+        required=False,
+        label=gettext_lazy("or the plan's web address"),
+        assume_scheme="https",
+        max_length=500,
+    )
+    tour = forms.ModelChoiceField(
+        queryset=Tour.objects.none(),
+        required=False,
+        label=gettext_lazy("Tour (for a plan of a single tour)"),
+    )
+
+    def __init__(self, *args: Any, villages: list[Village], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [v.pk for v in villages]
+        for name, queryset in (
+            ("village", Village.objects.filter(pk__in=ids)),
+            ("tour", Tour.objects.filter(village_id__in=ids).order_by("name")),
+        ):
+            choice = self.fields[name]
+            assert isinstance(choice, forms.ModelChoiceField)
+            choice.queryset = queryset
+        if len(villages) == 1:
+            self.fields["village"].initial = ids[0]
+
+
+def waste_plan_import(request: HttpRequest) -> HttpResponse:
+    """Upload the collection company's plan: all or nothing, the faulty lines listed."""
+    access = access_of(request)
+    villages = _staff_villages(access)
+    form = WastePlanForm(request.POST or None, request.FILES or None, villages=villages)
+    report = None
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        village = data["village"]
+        upload = data["file"]
+        user = acting_user(request)
+        try:
+            report = collections_import(
+                user=user,
+                village_id=village.pk,
+                fmt=data["format"],
+                content=upload.read(import_limit() + 1) if upload else None,
+                url=data["url"] or "",
+                tour_id=data["tour"].pk if data["tour"] else None,
+            )
+        except DomainError as exc:
+            problems = [str(exc.message)]
+            for values in (exc.fields or {}).values():
+                problems.extend(str(value) for value in values)
+        else:
+            audit.record(
+                actor=user,
+                instance=village,
+                before={},
+                verb="collections_import",
+                village_id=village.pk,
+                changes={
+                    "waste_plan": [
+                        None,
+                        _("%(created)d new, %(shifted)d shifted, %(cancelled)d cancelled")
+                        % {
+                            "created": report.created,
+                            "shifted": report.shifted,
+                            "cancelled": report.cancelled,
+                        },
+                    ]
+                },
+            )
+    context = {
+        **backoffice_site.each_context(request),
+        "title": _("Upload the waste plan"),
+        "form": form,
+        "report": report,
+        "problems": problems,
+    }
+    return TemplateResponse(request, "backoffice/waste_import.html", context)

@@ -46,6 +46,7 @@ from dorf.reports.models import OPEN_STATUSES, Report, ReportStatus
 from dorf.users.models import User
 from dorf.villages import services as village_services
 from dorf.villages.models import AddressEntry, Membership, MembershipState, Village
+from dorf.waste.models import Collection
 
 # A problem report still open after two weeks is overdue (the start page shows it apart).
 REPORT_OVERDUE_AFTER = timedelta(days=14)
@@ -712,6 +713,26 @@ class PostingReportScreen(ScopedAdmin):
 
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         return [QueueFilter]
+
+
+# --- waste calendar -------------------------------------------------------------------------
+
+
+@admin.register(Collection, site=backoffice_site)
+class CollectionScreen(ScopedAdmin):
+    """The imported collection dates; they change only by an import (``imports.py``)."""
+
+    start_order = 85
+    village_field = "tour__village"
+    list_display = ("date", "tour", "original_date", "shift_reason", "holiday", "cancelled")
+    list_select_related = ("tour",)
+    search_fields = ("tour__name", "note")
+    ordering = ("date", "tour__name")
+    date_hierarchy = "date"
+    fields = ("date", "tour", "original_date", "shift_reason", "note", "holiday", "cancelled")
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        return ["cancelled"]
 
 
 # --- address register ------------------------------------------------------------------------

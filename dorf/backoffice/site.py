@@ -144,6 +144,10 @@ def _import_links(request: HttpRequest) -> list[dict[str, str]]:
             "title": gettext("Add a news feed source"),
             "url": reverse("backoffice_import_feed_source"),
         },
+        {
+            "title": gettext("Upload the waste plan (iCalendar or CSV)"),
+            "url": reverse("backoffice_import_waste_plan"),
+        },
     ]
 
 

@@ -19,5 +19,10 @@ urlpatterns = [
         backoffice_site.admin_view(imports.feed_source_add),
         name="backoffice_import_feed_source",
     ),
+    path(
+        "import/abfuhrplan/",
+        backoffice_site.admin_view(imports.waste_plan_import),
+        name="backoffice_import_waste_plan",
+    ),
     path("", backoffice_site.urls),
 ]

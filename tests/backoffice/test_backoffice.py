@@ -277,3 +277,46 @@ def test_moderators_and_news_writers_see_only_their_queues(client, world) -> Non
     assert moderator_queues == {"membership-pending", "report-open", "postingreport-open"}
     assert reports_page.status_code == 403
     assert writer_queues == {"post-in_review": 1}
+
+
+def test_the_waste_plan_upload_lists_faulty_lines_then_imports(client, world) -> None:
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from dorf.waste.models import Collection
+    from tests.waste.factories import csv_plan, plan_in
+
+    plan = plan_in(world.village)
+    day = (timezone.now() + timedelta(days=10)).date().isoformat()
+    _login(client, world.staff.email)
+    url = reverse("backoffice_import_waste_plan")
+
+    def upload(*rows: str):
+        data = {
+            "village": world.village.pk,
+            "format": "csv",
+            "file": SimpleUploadedFile("plan.csv", csv_plan(*rows)),
+        }
+        return client.post(url, data)
+
+    # a plan with a faulty line: every problem listed, nothing imported
+    refused = upload(f"Rest A;Restmüll;{day};;", f"Rest Z;Restmüll;{day};;")
+    assert refused.status_code == 200
+    assert any(p.startswith("Zeile 3") for p in refused.context["problems"])
+    assert not Collection.objects.exists()
+
+    # the corrected plan is imported and shown on the collections screen
+    imported = upload(f"Rest A;Restmüll;{day};;", f"Papier;Papier;{day};;")
+    assert imported.context["report"].created == 2
+    listing = client.get(reverse("backoffice:waste_collection_changelist"))
+    assert listing.context["cl"].result_count == 2
+    assert LogEntry.objects.filter(additional_data__verb="collections_import").count() == 1
+    # the neighbour's staff see none of it
+    assert plan.rest_a.village_id == world.village.pk
+    other = Client()
+    _login(other, world.neighbour_staff.email)
+    assert (
+        other.get(reverse("backoffice:waste_collection_changelist")).context["cl"].result_count == 0
+    )
