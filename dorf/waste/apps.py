@@ -26,4 +26,6 @@ class WasteConfig(DorfAppConfig):
     )
 
     def ready(self) -> None:
-        from dorf.waste import digest  # noqa: F401 - registers the digest section
+        # The digest section registers itself; the tasks must be known by name to the
+        # import's on-commit hand-off (services cannot import tasks: tasks import them).
+        from dorf.waste import digest, tasks  # noqa: F401
