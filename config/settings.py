@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_prometheus",
     "auditlog",
     "dorf.core",
     "dorf.users",
@@ -82,6 +83,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the metrics and the request log line cover every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "dorf.core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dorf.core.middleware.BodySizeLimitMiddleware",
@@ -92,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -232,6 +237,10 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DORF_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Uploads are answered by dorf.core.media after an access check. Set to the reverse proxy's
+# `internal` location (e.g. "/protected-media/") to let it send the bytes (X-Accel-Redirect);
+# empty: Django streams the file itself (development, `make run`).
+DORF_MEDIA_ACCEL_PREFIX = os.environ.get("DORF_MEDIA_ACCEL_PREFIX", "")
 
 # --- Request limits ---------------------------------------------------------------------
 # Bodies above this answer 413 before any view parses them.
@@ -390,11 +399,45 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
 
+# "text": human-readable lines; "json": one JSON object per line (for a log collector).
+# Either way dorf.core.observability writes one line per request on "dorf.request".
+DORF_LOG_FORMAT = os.environ.get("DORF_LOG_FORMAT", "text")
+if DORF_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("DORF_LOG_FORMAT is 'text' or 'json'.")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "dorf.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": DORF_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DORF_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Error reporting (optional): unhandled errors of requests and Celery tasks go to Sentry.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from dorf.core.observability import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+# Prometheus metrics at /metrics: for this bearer token (the scraper) or a signed-in
+# operator; without a token only operators. Nobody else learns the endpoint exists (404).
+DORF_METRICS_TOKEN = os.environ.get("DORF_METRICS_TOKEN", "")

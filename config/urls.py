@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dorf.core.health import healthz
+from dorf.core.media import MediaView
+from dorf.core.observability import metrics
 
 api_v1 = [
     path("", include("dorf.users.urls")),
@@ -32,6 +34,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
+    # Prometheus metrics: the scraper's bearer token or an operator's login (else 404).
+    path("metrics", metrics, name="metrics"),
+    # Uploaded files: only to those allowed to see them (dorf.core.media).
+    path("media/<path:name>", MediaView.as_view(), name="media"),
     path("admin/", admin.site.urls),
     # The Rathaus backoffice: a second, village-scoped admin site for staff (docs/backoffice.md).
     path("backoffice/", include("dorf.backoffice.urls")),

@@ -12,6 +12,7 @@ from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, R
 from dorf.chat.realtime import message_payload
 from dorf.chat.tickets import TICKET_TTL_S, ticket_issue
 from dorf.core.exceptions import ValidationFailed
+from dorf.core.pagination import IdCursorPagination
 from dorf.core.serializers import InputSerializer
 from dorf.users.requests import AuthedRequest
 from dorf.villages.scoping import require_member_by_slug
@@ -42,6 +43,14 @@ class RoomSerializer(serializers.Serializer[Any]):
     subject_type = serializers.CharField()
     subject_id = serializers.IntegerField(allow_null=True)
     village = serializers.SlugField(source="village.slug")
+
+
+class GroupSerializer(RoomSerializer):
+    """A group in the village's list of open groups."""
+
+    member_count = serializers.IntegerField(help_text="Active members.")
+    is_member = serializers.BooleanField(help_text="Whether you are already in it.")
+    created_at = serializers.DateTimeField()
 
 
 class MyRoomSerializer(serializers.Serializer[Any]):
@@ -168,6 +177,20 @@ class MyRoomListView(APIView):
 
 
 class GroupCreateView(APIView):
+    @extend_schema(
+        summary="The open groups of the village",
+        description="Residents' groups anyone in the village may join at once, newest first, "
+        "with their member counts.",
+        responses=GroupSerializer(many=True),
+        tags=["chat"],
+    )
+    def get(self, request: AuthedRequest, slug: str) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        groups = selectors.open_group_list(user=request.user, village_id=membership.village_id)
+        paginator = IdCursorPagination()
+        page = paginator.paginate_queryset(groups, request, view=self)
+        return paginator.get_paginated_response(GroupSerializer(page, many=True).data)
+
     @extend_schema(request=GroupCreateSerializer, responses={201: RoomSerializer}, tags=["chat"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)

@@ -45,6 +45,27 @@ def visible_rooms(*, user: User) -> QuerySet[Room]:
     )
 
 
+def open_group_list(*, user: User, village_id: int) -> QuerySet[Room]:
+    """The open groups of a village the user belongs to, with member counts: residents'
+    own groups anyone may join at once (not the rooms other apps own, e.g. clubs')."""
+    active = RoomMember.objects.filter(room=OuterRef("pk"), state=MemberState.ACTIVE)
+    member_count = active.order_by().values("room").annotate(n=Count("pk")).values("n")
+    return (
+        Room.objects.filter(
+            village_id__in=member_village_ids(user),
+            village_id=village_id,
+            kind=RoomKind.GROUP,
+            is_open=True,
+            subject_type="",
+        )
+        .select_related("village")
+        .annotate(
+            member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0),
+            is_member=Exists(active.filter(user=user)),
+        )
+    )
+
+
 def room_visible(*, user: User, room_id: int) -> Room:
     room = visible_rooms(user=user).select_related("village").filter(pk=room_id).first()
     if room is None:

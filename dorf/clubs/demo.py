@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from dorf.chat.services import room_member_add
 from dorf.clubs import services
-from dorf.clubs.models import Club, ClubMembership, MembershipPolicy, ShiftSignup, Visibility
+from dorf.clubs.models import (
+    Club,
+    ClubMembership,
+    MembershipPolicy,
+    Shift,
+    ShiftSignup,
+    Visibility,
+)
 from dorf.ledger.services import club_grant
 from dorf.villages.demo_context import DemoContext
 from dorf.villages.models import Membership
@@ -181,8 +188,9 @@ def _paid_cleanup(
 ) -> None:
     """Last week's village clean-up: its shift was staffed and the helpers were paid.
 
-    The signups are inserted directly because the service (rightly) refuses signing up
-    for a shift that is over; everything else goes through the services.
+    The shift and its signups are inserted directly because the services (rightly)
+    refuse a shift that starts in the past and signing up for one that is over; the
+    payment goes through the service.
     """
     club, founder = heimat
     day = timezone.now() - timedelta(days=6)
@@ -194,9 +202,9 @@ def _paid_cleanup(
         starts_at=_at(day, 9),
         ends_at=_at(day, 13),
     )
-    shift = services.shift_create(
-        user=founder.user,
-        event_id=event.pk,
+    shift = Shift.objects.create(
+        event=event,
+        occurrence_start=event.starts_at,
         title="Müll sammeln",
         starts_at=event.starts_at,
         ends_at=event.ends_at,

@@ -1,8 +1,8 @@
 """GDPR for clubs: export memberships, answers and shifts; erasure replaces free texts.
 
-RSVPs, shift signups and club memberships stay as records of what happened (a paid
-shift is part of the books); the erased person's announcements lose their words and
-the personal calendar URL stops working.
+RSVPs and shift signups stay as records of what happened (a paid shift is part of the
+books); the erased person leaves their clubs (no longer counted as a member), their
+announcements lose their words and the personal calendar URL stops working.
 """
 
 from __future__ import annotations
@@ -51,4 +51,4 @@ def export_personal_data(user: User) -> dict[str, Any]:
 def erase_personal_data(user: User) -> None:
     Announcement.objects.filter(author=user).update(title=ERASED_TEXT, text="")
     calendar_services.feed_token_revoke(user=user, scope=FEED_SCOPE)
-    ClubMembership.objects.filter(user=user, state="pending").delete()
+    ClubMembership.objects.filter(user=user).delete()

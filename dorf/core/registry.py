@@ -47,6 +47,10 @@ class DorfAppConfig(AppConfig):
     - ``demo_seeder``: dotted path of ``seed(ctx)`` for ``manage.py seed_demo`` or ``None``;
       ``demo_order``: seeders run in ascending order, each may rely on the ones before;
     - ``periodic_tasks``: the app's entries of the beat schedule;
+    - ``media_access``: dotted path of ``can_view_media(*, user, name) -> bool`` deciding
+      who may fetch an uploaded file stored under ``<app label>/`` (``dorf.core.media``);
+      optional, ``None`` (the default) for an app that stores no uploads: its files are
+      then served to nobody;
     - signals are connected in ``ready()`` by importing the app's ``receivers`` module.
     """
 
@@ -54,6 +58,7 @@ class DorfAppConfig(AppConfig):
     demo_seeder: ClassVar[str | None]
     demo_order: ClassVar[int]
     periodic_tasks: ClassVar[tuple[PeriodicTask, ...]]
+    media_access: ClassVar[str | None] = None
 
     # Django picks the AppConfig of an apps.py by itself only when the module holds exactly
     # one candidate; this imported base must not count as one, its subclasses must.
@@ -109,6 +114,16 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
                 raise ImproperlyConfigured(f"Periodic task {entry.name!r} is declared twice.")
             schedule[entry.name] = entry.beat_entry()
     return schedule
+
+
+def media_access_check(app_label: str) -> Callable[..., bool] | None:
+    """The ``can_view_media`` of the app whose uploads live under ``app_label/``, if any."""
+    for config in dorf_apps():
+        if config.label == app_label and config.media_access is not None:
+            module_name, _, attribute = config.media_access.rpartition(".")
+            check: Callable[..., bool] = getattr(importlib.import_module(module_name), attribute)
+            return check
+    return None
 
 
 def _import_callable(dotted: str) -> Callable[[Any], None]:

@@ -11,6 +11,7 @@ class MarketplaceConfig(DorfAppConfig):
     label = "marketplace"
     verbose_name = _("Marketplace")
     personal_data = "dorf.marketplace.privacy"
+    media_access = "dorf.marketplace.media.can_view_media"
     demo_seeder = "dorf.marketplace.demo.seed"
     demo_order = 40
     periodic_tasks = (

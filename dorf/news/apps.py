@@ -11,6 +11,7 @@ class NewsConfig(DorfAppConfig):
     label = "news"
     verbose_name = _("News")
     personal_data = "dorf.news.privacy"
+    media_access = "dorf.news.media.can_view_media"
     demo_seeder = "dorf.news.demo.seed"
     demo_order = 70
     periodic_tasks = (

@@ -11,6 +11,7 @@ class ReportsConfig(DorfAppConfig):
     label = "reports"
     verbose_name = _("Problem reports")
     personal_data = "dorf.reports.privacy"
+    media_access = "dorf.reports.media.can_view_media"
     demo_seeder = "dorf.reports.demo.seed"
     demo_order = 75
     periodic_tasks = (

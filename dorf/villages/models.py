@@ -118,6 +118,8 @@ class MembershipState(models.TextChoices):
     PENDING = "pending", _("Pending")
     VERIFIED = "verified", _("Verified")
     BANNED = "banned", _("Banned")
+    # The account was erased (GDPR): the row stays for the books, the person is gone.
+    LEFT = "left", _("Left")
 
 
 MODERATING_ROLES = (Role.MODERATOR, Role.STAFF)

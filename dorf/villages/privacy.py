@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from dorf.users.models import User
-from dorf.villages.models import Membership
+from dorf.villages.models import Membership, MembershipState
 from dorf.villages.services import household_delete_if_empty
 
 
@@ -41,4 +41,8 @@ def erase_personal_data(user: User) -> None:
         Membership.objects.filter(pk=membership.pk).update(household=None, request_message="")
         assert household_id is not None
         household_delete_if_empty(household_id=household_id)
-    Membership.objects.filter(user=user).update(request_message="", ban_reason="")
+    # The erased person leaves every village: no longer verified, not counted as a member,
+    # invisible to village scoping (the row stays: the ledger's accounts point to it).
+    Membership.objects.filter(user=user).update(
+        request_message="", ban_reason="", state=MembershipState.LEFT
+    )

@@ -80,6 +80,8 @@ def membership_verify(*, actor: Membership, membership_id: int) -> Membership:
         raise Conflict(_("This member is already verified."), code="already_verified")
     if membership.state == MembershipState.BANNED:
         raise Conflict(_("This member is banned."), code="banned")
+    if membership.state == MembershipState.LEFT:
+        raise Conflict(_("This account has been erased."), code="erased")
     _verify(membership, by=actor.user)
     return membership
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -34,6 +35,13 @@ def past_shift(funded_club):
     start = timezone.now() - timedelta(days=1)
     event = ClubEventFactory(club=funded_club, starts_at=start, ends_at=start + timedelta(hours=5))
     return ShiftFactory(event=event, helpers_needed=3, minutes=120)
+
+
+def _local(*, days: int, hour: int) -> datetime:
+    """``hour`` o'clock in the village's zone, ``days`` from today."""
+    tz = ZoneInfo("Europe/Berlin")
+    day = (timezone.now() + timedelta(days=days)).astimezone(tz).date()
+    return datetime.combine(day, time(hour), tzinfo=tz)
 
 
 def _helpers(village, shift, n):
@@ -158,7 +166,7 @@ def test_members_cannot_confirm_attendance(
 def test_the_board_creates_shifts_and_the_list_runs_a_constant_number_of_queries(
     village, club, board, member, client_for, django_assert_num_queries
 ) -> None:
-    event = ClubEventFactory(club=club)
+    event = ClubEventFactory(club=club, starts_at=_local(days=7, hour=15))
     url = reverse("clubs:shift-list", kwargs={"event_id": event.pk})
     body = {
         "title": "Aufbau",
@@ -181,3 +189,65 @@ def test_the_board_creates_shifts_and_the_list_runs_a_constant_number_of_queries
     assert len(rows) == 5
     assert sum(1 for r in rows if r["signed_up"]) == 4
     assert Shift.objects.count() == 5
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "code"),
+    [
+        # the evening before the festival: not the event's day
+        (
+            lambda e: e.starts_at - timedelta(hours=16),
+            lambda e: e.starts_at - timedelta(hours=14),
+            400,
+        ),
+        # clearing away past midnight: the next day
+        (lambda e: e.ends_at, lambda e: e.ends_at + timedelta(hours=8), 400),
+        # setting up in the morning and clearing away until midnight: within the day
+        (lambda e: e.starts_at - timedelta(hours=4), lambda e: e.starts_at, 201),
+        (lambda e: e.ends_at, lambda e: e.ends_at + timedelta(hours=3), 201),
+    ],
+)
+def test_a_shift_lies_within_its_events_day(
+    village, club, board, client_for, start, end, code
+) -> None:
+    # given a festival from 12:00 to 21:00 local time next week
+    event = ClubEventFactory(
+        club=club, starts_at=_local(days=7, hour=12), ends_at=_local(days=7, hour=21)
+    )
+    url = reverse("clubs:shift-list", kwargs={"event_id": event.pk})
+    body = {
+        "title": "Helfen",
+        "starts_at": start(event).isoformat(),
+        "ends_at": end(event).isoformat(),
+        "helpers_needed": 2,
+        "minutes": 60,
+    }
+    # when the board adds a shift
+    response = client_for(board.user).post(url, body)
+    # then
+    assert response.status_code == code, response.content
+    if code == 400:
+        assert response.json()["error"]["code"] == "outside_event_day"
+
+
+def test_a_shift_cannot_be_created_after_it_began_and_paid_minutes_later(
+    village, funded_club, board, client_for
+) -> None:
+    # given an event that runs today, started an hour ago
+    start = timezone.now() - timedelta(hours=1)
+    event = ClubEventFactory(club=funded_club, starts_at=start, ends_at=start + timedelta(hours=2))
+    url = reverse("clubs:shift-list", kwargs={"event_id": event.pk})
+    body = {
+        "title": "Schnell bezahlt",
+        "starts_at": (timezone.now() - timedelta(minutes=50)).isoformat(),
+        "ends_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "helpers_needed": 1,
+        "minutes": 49,
+    }
+    # when the board enters a shift that already happened
+    response = client_for(board.user).post(url, body)
+    # then it is refused, so nothing can be confirmed and paid
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "past"
+    assert not Shift.objects.filter(event=event).exists()
+    assert not Transfer.objects.filter(kind=TransferKind.SHIFT).exists()

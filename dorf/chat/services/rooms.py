@@ -50,8 +50,12 @@ def room_member_add(
     state: MemberState = MemberState.ACTIVE,
 ) -> RoomMember:
     """Add ``user`` to ``room`` (idempotent); an active member's socket joins the room at once."""
+    # A newcomer's unread count starts at their arrival, not at the room's first message
+    # (the village square's whole history would be "unread" to every new resident).
     member, created = RoomMember.objects.get_or_create(
-        room=room, user=user, defaults={"role": role, "state": state}
+        room=room,
+        user=user,
+        defaults={"role": role, "state": state, "last_read_id": room.last_message_id or 0},
     )
     if not created and member.state != state and state == MemberState.ACTIVE:
         member.state = MemberState.ACTIVE

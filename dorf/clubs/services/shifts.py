@@ -6,12 +6,14 @@ Lock order: a shift row before its signups.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.calendar.recurrence import Occurrence
 from dorf.clubs import locks, payments
 from dorf.clubs.models import (
     Shift,
@@ -47,6 +49,15 @@ def shift_create(
     require_board(user, event.club)
     _validate_times(starts_at, ends_at)
     occurrence = _resolve_occurrence(event, occurrence_start)
+    _require_within_event_days(
+        starts_at, ends_at, occurrence=occurrence, time_zone=event.village.timezone
+    )
+    if starts_at <= timezone.now():
+        # A shift entered after it began could be confirmed and paid minutes later,
+        # without anyone having been able to sign up for it.
+        raise ValidationFailed(
+            fields={"starts_at": [_("A shift cannot start in the past.")]}, code="past"
+        )
     if minutes > event.village.max_transfer_minutes:
         raise ValidationFailed(fields={"minutes": [_("More minutes than one transfer may move.")]})
     return Shift.objects.create(
@@ -58,6 +69,24 @@ def shift_create(
         helpers_needed=helpers_needed,
         minutes=minutes,
     )
+
+
+def _require_within_event_days(
+    starts_at: datetime, ends_at: datetime, *, occurrence: Occurrence, time_zone: str
+) -> None:
+    """A shift lies within the calendar day(s) of its occurrence, in the village's zone:
+    setting up in the morning and clearing away at night belong to the event, a shift
+    on another day does not."""
+    tz = ZoneInfo(time_zone)
+    first_day = occurrence.starts_at.astimezone(tz).date()
+    last_day = (occurrence.ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    day_starts = datetime.combine(first_day, time(0), tzinfo=tz)
+    day_ends = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    if starts_at < day_starts or ends_at > day_ends:
+        raise ValidationFailed(
+            fields={"starts_at": [_("A shift must lie within its event's day.")]},
+            code="outside_event_day",
+        )
 
 
 @transaction.atomic
