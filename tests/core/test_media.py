@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -139,3 +141,21 @@ def test_news_files_for_the_villages_members_and_drafts_for_their_writers(
     # not an image: offered as a download, never shown as a page of dorf's origin
     assert download["Content-Disposition"] == "attachment"
     assert _body(download) == b"%PDF"
+
+
+def test_every_app_with_uploads_declares_who_may_see_them() -> None:
+    # given every upload field of dorf
+    uploads = [
+        (model, field)
+        for model in apps.get_models()
+        if model.__module__.startswith("dorf.")
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.FileField)
+    ]
+    assert len(uploads) >= 4
+    for model, field in uploads:
+        config = apps.get_app_config(model._meta.app_label)
+        # then its files live under the app's label and the app says who may fetch them
+        # (without a declaration dorf.core.media serves them to nobody)
+        assert str(field.upload_to).startswith(f"{config.label}/"), model
+        assert getattr(config, "media_access", None), model
