@@ -11,6 +11,7 @@ class ParticipationConfig(DorfAppConfig):
     label = "participation"
     verbose_name = _("Participation")
     personal_data = "dorf.participation.privacy"
+    media_access = "dorf.participation.media.can_view_media"
     demo_seeder = "dorf.participation.demo.seed"
     demo_order = 100
     periodic_tasks = (

@@ -19,6 +19,7 @@ from dorf.reports.models import ReportPhoto
 from tests.factories import MembershipFactory
 from tests.marketplace.factories import PostingFactory
 from tests.news.factories import PostFactory, PublisherRoleFactory
+from tests.participation.factories import proposal_in
 from tests.reports.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,12 @@ def test_every_app_with_uploads_declares_who_may_see_them() -> None:
         # (without a declaration dorf.core.media serves them to nobody)
         assert str(field.upload_to).startswith(f"{config.label}/"), model
         assert getattr(config, "media_access", None), model
+
+
+def test_a_proposal_photo_for_the_villages_members_only(village, outsider, client_for) -> None:
+    proposal = proposal_in(village)
+    proposal.photo.save("vorschlag.jpg", ContentFile(_jpeg()))
+    member = client_for(MembershipFactory(village=village).user)
+
+    assert member.get(proposal.photo.url).status_code == 200
+    assert client_for(outsider.user).get(proposal.photo.url).status_code == 404
