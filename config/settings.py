@@ -305,6 +305,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "NotificationCategoryEnum": "dorf.notifications.models.Category",
         "ProposalCategoryEnum": "dorf.participation.models.ProposalCategory",
         "CalendarCategoryEnum": "dorf.calendar.sources.CalendarCategory",
+        "PollKindEnum": "dorf.participation.models.PollKind",
     },
 }
 

@@ -22,6 +22,14 @@ class ParticipationConfig(DorfAppConfig):
             task="participation.expire_proposals",
             schedule=crontab(minute=12),
         ),
+        # Polls and budget votes close at a minute the staff chose: every five minutes the
+        # voters are told and the budget's result is stored (both guarded, safe to repeat;
+        # votes are refused from the closing minute on, whatever the task does).
+        PeriodicTask(
+            name="participation-close-votes",
+            task="participation.close_votes",
+            schedule=crontab(minute="*/5"),
+        ),
     )
 
     def ready(self) -> None:

@@ -18,6 +18,8 @@ Rules the models carry (the services enforce them, the tests prove them):
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -282,3 +284,278 @@ class CommentReport(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.pk} ({self.state})"
+
+
+# --- polls ------------------------------------------------------------------------------------
+
+
+class PollKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+
+
+class Poll(TimeStampedModel):
+    """A question for the village or a club's members, open from-to. Drafts are published
+    by staff (or, for a club's poll, by the club's board)."""
+
+    village = models.ForeignKey(
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="polls",
+        verbose_name=_("village"),
+    )
+    # A club's poll is for the club's active members (a reference only: participation does
+    # not import clubs, it asks the model registry).
+    club = models.ForeignKey(
+        "clubs.Club",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("club"),
+    )
+    question = models.CharField(_("question"), max_length=300)
+    description = models.TextField(_("description"), max_length=3000, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=PollKind.choices)
+    max_choices = models.PositiveSmallIntegerField(_("at most this many choices"), default=1)
+    allow_free_text = models.BooleanField(_("free text allowed"), default=False)
+    results_live = models.BooleanField(_("results shown while open"), default=False)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"), db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    closed_notified_at = models.DateTimeField(_("close announced at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="poll_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_choices__gte=1), name="poll_max_choices_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="single") | Q(max_choices=1), name="poll_single_means_one"
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "published_at", "closes_at"])]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(
+        Poll, on_delete=models.CASCADE, related_name="options", verbose_name=_("poll")
+    )
+    label = models.CharField(_("label"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("poll option")
+        verbose_name_plural = _("poll options")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "position"], name="poll_option_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PollParticipation(models.Model):
+    """That someone voted (never what). The unique constraint is the "one vote per
+    member" rule; an erased person's row loses its user and stays (the count of voters)."""
+
+    poll = models.ForeignKey(
+        Poll, on_delete=models.CASCADE, related_name="participations", verbose_name=_("poll")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="poll_participations",
+        verbose_name=_("voter"),
+    )
+    voted_on = models.DateField(_("voted on"))
+
+    class Meta:
+        verbose_name = _("poll participation")
+        verbose_name_plural = _("poll participations")
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="poll_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} voted in {self.poll_id}"
+
+
+class PollBallot(models.Model):
+    """What was voted, by nobody in particular: a random key (no sequence to match against
+    the participations), no user and no timestamp."""
+
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    poll = models.ForeignKey(
+        Poll, on_delete=models.CASCADE, related_name="ballots", verbose_name=_("poll")
+    )
+    options = models.ManyToManyField(
+        PollOption, related_name="ballots", blank=True, verbose_name=_("options")
+    )
+    free_text = models.CharField(_("free text"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("poll ballot")
+        verbose_name_plural = _("poll ballots")
+
+    def __str__(self) -> str:
+        return f"ballot of {self.poll_id}"
+
+
+# --- participatory budget -------------------------------------------------------------------
+
+
+class BudgetPhase(models.TextChoices):
+    COLLECT = "collect", _("Collecting items")
+    REVIEW = "review", _("Review by the town hall")
+    VOTE = "vote", _("Voting")
+    RESULTS = "results", _("Results")
+
+
+BUDGET_PHASE_ORDER = [
+    BudgetPhase.COLLECT,
+    BudgetPhase.REVIEW,
+    BudgetPhase.VOTE,
+    BudgetPhase.RESULTS,
+]
+
+
+class ParticipatoryBudget(TimeStampedModel):
+    village = models.ForeignKey(
+        "villages.Village",
+        on_delete=models.CASCADE,
+        related_name="participatory_budgets",
+        verbose_name=_("village"),
+    )
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    amount_cents = models.PositiveBigIntegerField(_("amount (cents)"))
+    phase = models.CharField(
+        _("phase"), max_length=10, choices=BudgetPhase.choices, default=BudgetPhase.COLLECT
+    )
+    vote_closes_at = models.DateTimeField(_("voting closes at"), null=True, blank=True)
+    results_at = models.DateTimeField(_("results computed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("participatory budget")
+        verbose_name_plural = _("participatory budgets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_cents__gte=1), name="participatory_budget_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(phase="vote") | Q(vote_closes_at__isnull=False),
+                name="participatory_budget_vote_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Feasibility(models.TextChoices):
+    PENDING = "pending", _("Not reviewed yet")
+    FEASIBLE = "feasible", _("Feasible")
+    INFEASIBLE = "infeasible", _("Not feasible")
+
+
+class BudgetItem(TimeStampedModel):
+    budget = models.ForeignKey(
+        ParticipatoryBudget,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("budget"),
+    )
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="budget_items",
+        verbose_name=_("proposed by"),
+    )
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("description"), max_length=5000)
+    cost_cents = models.PositiveBigIntegerField(_("cost (cents)"))
+    feasibility = models.CharField(
+        _("feasibility"), max_length=12, choices=Feasibility.choices, default=Feasibility.PENDING
+    )
+    feasibility_reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    # The stored result (filled when the vote closes; reproducible from the ballots).
+    approvals = models.PositiveIntegerField(_("approvals"), null=True, blank=True)
+    selected = models.BooleanField(_("funded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("budget item")
+        verbose_name_plural = _("budget items")
+        constraints = [
+            models.CheckConstraint(condition=Q(cost_cents__gte=1), name="budget_item_cost"),
+            models.CheckConstraint(
+                condition=~Q(feasibility="infeasible") | ~Q(feasibility_reason=""),
+                name="budget_item_infeasible_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BudgetBallot(TimeStampedModel):
+    """A member's approvals; changeable until the vote closes, so it is theirs (one per
+    member and budget, by the database)."""
+
+    budget = models.ForeignKey(
+        ParticipatoryBudget,
+        on_delete=models.CASCADE,
+        related_name="ballots",
+        verbose_name=_("budget"),
+    )
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="budget_ballots",
+        verbose_name=_("voter"),
+    )
+    items = models.ManyToManyField(
+        BudgetItem, related_name="ballots", blank=True, verbose_name=_("approved items")
+    )
+
+    class Meta:
+        verbose_name = _("budget ballot")
+        verbose_name_plural = _("budget ballots")
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "voter"], name="budget_ballot_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"ballot of {self.voter_id} for {self.budget_id}"

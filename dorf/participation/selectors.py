@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dorf.participation.models import (
+    BudgetBallot,
+    BudgetItem,
+    BudgetPhase,
     CommentReport,
+    Feasibility,
+    ParticipatoryBudget,
+    Poll,
+    PollParticipation,
     Proposal,
     ProposalComment,
     ProposalState,
@@ -13,7 +20,7 @@ from dorf.participation.models import (
     ReportState,
 )
 from dorf.users.selectors import blocked_user_ids
-from dorf.villages.models import Membership
+from dorf.villages.models import Membership, Role
 
 
 def proposal_list(
@@ -59,3 +66,57 @@ def comment_report_list(*, membership: Membership) -> QuerySet[CommentReport]:
     return CommentReport.objects.filter(
         comment__proposal__village_id=membership.village_id, state=ReportState.OPEN
     ).select_related("comment__author", "reporter")
+
+
+# --- polls ------------------------------------------------------------------------------------
+
+
+def poll_list(*, membership: Membership) -> QuerySet[Poll]:
+    """Published polls of the village (club polls too: their question is public, the vote
+    is for the club's members); managers also see the drafts they may publish."""
+    polls = Poll.objects.filter(village_id=membership.village_id)
+    if membership.role != Role.STAFF:
+        polls = polls.filter(Q(published_at__isnull=False) | Q(created_by_id=membership.user_id))
+    mine = PollParticipation.objects.filter(poll=OuterRef("pk"), user_id=membership.user_id)
+    return polls.annotate(voted_by_me=Exists(mine)).prefetch_related("options")
+
+
+def poll_get(*, membership: Membership, poll_id: int) -> Poll | None:
+    return poll_list(membership=membership).filter(pk=poll_id).first()
+
+
+def polls_to_publish(*, membership: Membership) -> QuerySet[Poll]:
+    return poll_list(membership=membership).filter(published_at=None).order_by("opens_at", "pk")
+
+
+# --- budget -----------------------------------------------------------------------------------
+
+
+def budget_list(*, membership: Membership) -> QuerySet[ParticipatoryBudget]:
+    return ParticipatoryBudget.objects.filter(village_id=membership.village_id)
+
+
+def budget_get(*, membership: Membership, budget_id: int) -> ParticipatoryBudget | None:
+    return budget_list(membership=membership).filter(pk=budget_id).first()
+
+
+def budget_item_list(
+    *, membership: Membership, budget: ParticipatoryBudget
+) -> QuerySet[BudgetItem]:
+    return BudgetItem.objects.filter(budget=budget).select_related("proposer")
+
+
+def budget_items_to_review(*, membership: Membership) -> QuerySet[BudgetItem]:
+    return BudgetItem.objects.filter(
+        budget__village_id=membership.village_id,
+        budget__phase__in=(BudgetPhase.COLLECT, BudgetPhase.REVIEW),
+        feasibility=Feasibility.PENDING,
+    ).select_related("proposer")
+
+
+def my_ballot_item_ids(*, membership: Membership, budget: ParticipatoryBudget) -> list[int]:
+    return sorted(
+        BudgetBallot.items.through.objects.filter(
+            budgetballot__budget=budget, budgetballot__voter_id=membership.user_id
+        ).values_list("budgetitem_id", flat=True)
+    )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from dorf.participation.services import proposals
 from tests.factories import MembershipFactory
@@ -140,3 +144,24 @@ def test_the_proposal_list_costs_the_same_queries_for_one_or_many(
         )
     with django_assert_num_queries(3):
         assert len(client.get(url).json()["results"]) == 6
+
+
+def _png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, format="PNG")
+    return SimpleUploadedFile("bank.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_the_author_adds_a_photo_others_may_not(village, client_for, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    author = MembershipFactory(village=village)
+    proposal = proposal_in(village, author=author)
+    url = f"{_base(village)}proposals/{proposal.pk}/photo/"
+    other = client_for(MembershipFactory(village=village).user)
+    assert other.post(url, {"image": _png()}, format="multipart").status_code == 403
+    answer = client_for(author.user).post(url, {"image": _png()}, format="multipart")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["photo_url"].endswith(".jpg")
+    junk = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    bad = client_for(author.user).post(url, {"image": junk}, format="multipart")
+    assert bad.status_code == 400

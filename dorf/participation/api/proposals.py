@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -222,6 +223,25 @@ class ProposalAnswerView(APIView):
         _proposal_or_404(membership, proposal_id)
         data = AnswerInputSerializer.parse(request.data)
         services.proposal_answer(actor=request.user, proposal_id=proposal_id, **data)
+        return Response(_proposal_body(membership, proposal_id))
+
+
+class PhotoInput(InputSerializer):
+    image = serializers.FileField()
+
+
+class ProposalPhotoView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=PhotoInput, responses=ProposalSerializer, tags=TAGS)
+    def post(self, request: AuthedRequest, slug: str, proposal_id: int) -> Response:
+        """The author adds or replaces the photo (JPEG, PNG or WebP; stored without EXIF)."""
+        membership = require_member_by_slug(request.user, slug)
+        _proposal_or_404(membership, proposal_id)
+        upload = PhotoInput.parse(request.data)["image"]
+        services.proposal_photo_set(
+            user=request.user, proposal_id=proposal_id, upload=upload, size=upload.size
+        )
         return Response(_proposal_body(membership, proposal_id))
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import partial
+from typing import IO
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from dorf.chat.ratelimit import check_send_rate
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
+from dorf.core.photos import photo_prepare
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify_many, notify_moderators
 from dorf.participation import locks
@@ -128,6 +132,33 @@ def proposal_create(
         support_threshold=threshold_for(village_id),
         supports_until=timezone.now() + timedelta(days=rules.proposal_support_days),
     )
+
+
+def proposal_photo_set(*, user: User, proposal_id: int, upload: IO[bytes], size: int) -> Proposal:
+    """The author adds (or replaces) the proposal's photo: re-encoded, bounded, no EXIF
+    (the marketplace's rules, ``dorf.core.photos``). The slow re-encoding runs outside
+    the transaction; the author is checked before and after it."""
+    with transaction.atomic():
+        _own_proposal(user, proposal_id)
+    prepared = photo_prepare(upload, size=size)
+    with transaction.atomic():
+        proposal = _own_proposal(user, proposal_id)
+        old = str(proposal.photo.name) if proposal.photo else ""
+        proposal.photo.save(prepared.content.name or "photo.jpg", prepared.content, save=False)
+        proposal.save(update_fields=["photo", "updated_at"])
+        if old:
+            transaction.on_commit(partial(default_storage.delete, old))
+    return proposal
+
+
+def _own_proposal(user: User, proposal_id: int) -> Proposal:
+    proposal = locks.proposal_for(user, proposal_id)
+    locks.membership_for(user, proposal.village_id)
+    if proposal.author_id != user.pk:
+        raise Forbidden()
+    if proposal.hidden_at is not None:
+        raise Conflict(_("This proposal was hidden."), code="proposal_hidden")
+    return proposal
 
 
 def _open_for_supports(proposal: Proposal, now: datetime) -> None:
