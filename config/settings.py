@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "dorf.warnings",
     "dorf.bookings",
     "dorf.participation",
+    "dorf.council",
     "dorf.backoffice",
     "dorf.waste",
     "dorf.events",

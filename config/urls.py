@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("dorf.waste.urls")),
     path("", include("dorf.participation.urls")),
     path("", include("dorf.events.urls")),
+    path("", include("dorf.council.urls")),
 ]
 
 urlpatterns = [
