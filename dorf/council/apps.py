@@ -22,3 +22,9 @@ class CouncilConfig(DorfAppConfig):
             schedule=crontab(minute=23, hour="*/3"),
         ),
     )
+
+    def ready(self) -> None:
+        from dorf.calendar import sources
+        from dorf.council.calendar_source import CouncilMeetingSource
+
+        sources.register(CouncilMeetingSource())
