@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "dorf.backoffice",
     "dorf.waste",
     "dorf.events",
+    "dorf.directory",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "ProposalCategoryEnum": "dorf.participation.models.ProposalCategory",
         "CalendarCategoryEnum": "dorf.calendar.sources.CalendarCategory",
         "PollKindEnum": "dorf.participation.models.PollKind",
+        "DirectoryEntryCategoryEnum": "dorf.directory.models.EntryCategory",
     },
 }
 

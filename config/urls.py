@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("dorf.participation.urls")),
     path("", include("dorf.events.urls")),
     path("", include("dorf.council.urls")),
+    path("", include("dorf.directory.urls")),
 ]
 
 urlpatterns = [

@@ -32,6 +32,7 @@ class VillageSerializer(serializers.Serializer[Any]):
     centre_lon = serializers.FloatField()
     radius_m = serializers.IntegerField()
     timezone = serializers.CharField()
+    bundesland = serializers.CharField()
     member_count = serializers.IntegerField()
     my_membership = serializers.SerializerMethodField()
 

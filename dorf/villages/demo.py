@@ -13,6 +13,7 @@ from dorf.users.models import User
 from dorf.villages.demo_context import DEMO_PASSWORD, DemoContext
 from dorf.villages.models import (
     AddressEntry,
+    Bundesland,
     Household,
     Membership,
     MembershipState,
@@ -174,6 +175,7 @@ def seed_village(*, residents: int, rng: random.Random, out: Any) -> DemoContext
         centre_lat=CENTRE[0],
         centre_lon=CENTRE[1],
         radius_m=4000,
+        bundesland=Bundesland.NW,
         invite_code=INVITE_CODE,
         welcome_credit_minutes=60,
     )

@@ -16,6 +16,27 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(9)
 
 
+class Bundesland(models.TextChoices):
+    """The German states as ISO 3166-2:DE codes, the names the ``holidays`` package uses."""
+
+    BW = "BW", "Baden-Württemberg"
+    BY = "BY", "Bayern"
+    BE = "BE", "Berlin"
+    BB = "BB", "Brandenburg"
+    HB = "HB", "Bremen"
+    HH = "HH", "Hamburg"
+    HE = "HE", "Hessen"
+    MV = "MV", "Mecklenburg-Vorpommern"
+    NI = "NI", "Niedersachsen"
+    NW = "NW", "Nordrhein-Westfalen"
+    RP = "RP", "Rheinland-Pfalz"
+    SL = "SL", "Saarland"
+    SN = "SN", "Sachsen"
+    ST = "ST", "Sachsen-Anhalt"
+    SH = "SH", "Schleswig-Holstein"
+    TH = "TH", "Thüringen"
+
+
 class Village(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(unique=True, verbose_name=_("slug"))
@@ -24,6 +45,11 @@ class Village(TimeStampedModel):
     # Households farther than this from the centre are refused as "outside the village".
     radius_m = models.PositiveIntegerField(default=5000, verbose_name=_("radius (m)"))
     timezone = models.CharField(max_length=64, default="Europe/Berlin", verbose_name=_("timezone"))
+    # Whose public holidays apply (e.g. to "PH off" in a shop's opening hours); blank: the
+    # nationwide holidays only.
+    bundesland = models.CharField(
+        _("federal state"), max_length=2, choices=Bundesland.choices, blank=True
+    )
     invite_code = models.CharField(
         max_length=32, unique=True, default=new_invite_code, verbose_name=_("invite code")
     )
