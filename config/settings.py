@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dorf.waste",
     "dorf.events",
     "dorf.directory",
+    "dorf.jobs",
 ]
 
 MIDDLEWARE = [
@@ -309,6 +310,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "CalendarCategoryEnum": "dorf.calendar.sources.CalendarCategory",
         "PollKindEnum": "dorf.participation.models.PollKind",
         "DirectoryEntryCategoryEnum": "dorf.directory.models.EntryCategory",
+        "JobPublisherKindEnum": "dorf.jobs.models.PublisherKind",
+        "OpeningHoursStateEnum": "dorf.directory.hours.STATES",
     },
 }
 

@@ -27,12 +27,15 @@ api_v1 = [
     path("", include("dorf.events.urls")),
     path("", include("dorf.council.urls")),
     path("", include("dorf.directory.urls")),
+    path("", include("dorf.jobs.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     # Open311 GeoReport v2 (problem reports), outside the dorf API: the spec fixes its shape.
     path("open311/v2/", include("dorf.reports.open311.urls")),
+    # Public pages of job offers with schema.org JSON-LD, for people and search engines.
+    path("jobs/", include("dorf.jobs.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),

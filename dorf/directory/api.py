@@ -24,6 +24,7 @@ from dorf.core.geo import geodesic_m
 from dorf.core.pagination import IdCursorPagination
 from dorf.core.serializers import EmailAddressField, InputSerializer
 from dorf.directory import selectors, services
+from dorf.directory.hours import STATES
 from dorf.directory.models import DirectoryEntry, EntryCategory, OwnershipClaim
 from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership, Role
@@ -34,21 +35,21 @@ TAGS = ["directory"]
 # --- serializers ----------------------------------------------------------------------------
 
 
-class HoursSerializer(serializers.Serializer[Any]):
-    state = serializers.ChoiceField(choices=["open", "closed", "unknown"])
+class OpeningHoursStateSerializer(serializers.Serializer[Any]):
+    state = serializers.ChoiceField(choices=STATES)
     comment = serializers.CharField()
     next_change_at = serializers.DateTimeField(
         allow_null=True, help_text="In the village's time zone; null: no change within a year."
     )
-    next_state = serializers.ChoiceField(choices=["open", "closed", "unknown"], allow_null=True)
+    next_state = serializers.ChoiceField(choices=STATES, allow_null=True)
 
 
-class PickupPointBriefSerializer(serializers.Serializer[Any]):
+class DirectoryPickupPointSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class EntrySerializer(serializers.Serializer[Any]):
+class DirectoryEntrySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     category = serializers.ChoiceField(choices=EntryCategory.choices)
@@ -68,13 +69,13 @@ class EntrySerializer(serializers.Serializer[Any]):
     distance_m = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField()
 
-    @extend_schema_field(HoursSerializer(allow_null=True))
+    @extend_schema_field(OpeningHoursStateSerializer(allow_null=True))
     def get_hours(self, entry: DirectoryEntry) -> dict[str, Any] | None:
         membership: Membership = self.context["membership"]
         state = selectors.hours_at(entry, membership.village, self.context["at"])
-        return None if state is None else HoursSerializer(state).data
+        return None if state is None else OpeningHoursStateSerializer(state).data
 
-    @extend_schema_field(PickupPointBriefSerializer(allow_null=True))
+    @extend_schema_field(DirectoryPickupPointSerializer(allow_null=True))
     def get_pickup_point(self, entry: DirectoryEntry) -> dict[str, Any] | None:
         point = entry.pickup_point
         return None if point is None else {"id": point.pk, "name": point.name}
@@ -89,7 +90,7 @@ class EntrySerializer(serializers.Serializer[Any]):
         return geodesic_m(self.context.get("origin"), entry.latitude, entry.longitude)
 
 
-class EntryFilterSerializer(serializers.Serializer[Any]):
+class DirectoryEntryFilterSerializer(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=EntryCategory.choices, required=False)
     q = serializers.CharField(max_length=100, required=False)
     delivers = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -114,7 +115,7 @@ class EntryFilterSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-class EntryWriteSerializer(InputSerializer):
+class DirectoryEntryWriteSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     category = serializers.ChoiceField(choices=EntryCategory.choices)
     description = serializers.CharField(max_length=2000, allow_blank=True, default="")
@@ -135,15 +136,15 @@ class EntryWriteSerializer(InputSerializer):
     pickup_point_id = serializers.IntegerField(min_value=1, allow_null=True, default=None)
 
 
-class ClaimCreateSerializer(InputSerializer):
+class OwnershipClaimCreateSerializer(InputSerializer):
     message = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
-class ClaimDecisionSerializer(InputSerializer):
+class OwnershipClaimDecisionSerializer(InputSerializer):
     confirm = serializers.BooleanField()
 
 
-class ClaimSerializer(serializers.Serializer[Any]):
+class OwnershipClaimSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     entry_id = serializers.IntegerField()
     claimant_name = serializers.SerializerMethodField()
@@ -156,7 +157,7 @@ class ClaimSerializer(serializers.Serializer[Any]):
         return claim.claimant.display_name
 
 
-class HistorySerializer(serializers.Serializer[Any]):
+class DirectoryHistorySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     at = serializers.DateTimeField(source="timestamp")
     action = serializers.SerializerMethodField()
@@ -222,14 +223,14 @@ def _origin(membership: Membership, params: dict[str, Any]) -> tuple[float, floa
 def _detail(membership: Membership, entry: DirectoryEntry, *, code: int = 200) -> Response:
     context = {"membership": membership, "at": timezone.now()}
     with timezone.override(_tz(membership)):
-        body = EntrySerializer(entry, context=context).data
+        body = DirectoryEntrySerializer(entry, context=context).data
     return Response(body, status=code)
 
 
 class EntryListView(APIView):
     @extend_schema(
-        parameters=[EntryFilterSerializer],
-        responses=EntrySerializer(many=True),
+        parameters=[DirectoryEntryFilterSerializer],
+        responses=DirectoryEntrySerializer(many=True),
         tags=TAGS,
         description=(
             "The village's businesses and services, by name (cursor) or nearest first "
@@ -242,7 +243,7 @@ class EntryListView(APIView):
         membership = require_member_by_slug(request.user, slug)
         tz = _tz(membership)
         with timezone.override(tz):  # an open_at without offset is the village's time
-            params = EntryFilterSerializer(data=request.query_params)
+            params = DirectoryEntryFilterSerializer(data=request.query_params)
             params.is_valid(raise_exception=True)
         f = params.validated_data
         wants_distance = "max_distance_m" in f or f["order"] == "nearest" or "lat" in f
@@ -272,28 +273,34 @@ class EntryListView(APIView):
         page = paginator.paginate_queryset(entries, request, view=self)
         context = {"membership": membership, "at": at, "origin": origin}
         with timezone.override(tz):
-            data = EntrySerializer(page, many=True, context=context).data
+            data = DirectoryEntrySerializer(page, many=True, context=context).data
         return paginator.get_paginated_response(data)
 
-    @extend_schema(request=EntryWriteSerializer, responses={201: EntrySerializer}, tags=TAGS)
+    @extend_schema(
+        request=DirectoryEntryWriteSerializer, responses={201: DirectoryEntrySerializer}, tags=TAGS
+    )
     def post(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        data = EntryWriteSerializer.parse(request.data)
+        data = DirectoryEntryWriteSerializer.parse(request.data)
         entry = services.entry_create(actor=request.user, village_id=membership.village_id, **data)
         return _detail(membership, _entry_or_404(membership, entry.pk), code=201)
 
 
 class EntryDetailView(APIView):
-    @extend_schema(responses=EntrySerializer, tags=TAGS)
+    @extend_schema(responses=DirectoryEntrySerializer, tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, entry_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         return _detail(membership, _entry_or_404(membership, entry_id))
 
-    @extend_schema(request=EntryWriteSerializer(partial=True), responses=EntrySerializer, tags=TAGS)
+    @extend_schema(
+        request=DirectoryEntryWriteSerializer(partial=True),
+        responses=DirectoryEntrySerializer,
+        tags=TAGS,
+    )
     def patch(self, request: AuthedRequest, slug: str, entry_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         _entry_or_404(membership, entry_id)
-        data = EntryWriteSerializer.parse(request.data, partial=True)
+        data = DirectoryEntryWriteSerializer.parse(request.data, partial=True)
         services.entry_update(actor=request.user, entry_id=entry_id, **data)
         return _detail(membership, _entry_or_404(membership, entry_id))
 
@@ -306,33 +313,37 @@ class EntryDetailView(APIView):
 
 
 class ClaimListView(APIView):
-    @extend_schema(responses=ClaimSerializer(many=True), tags=TAGS)
+    @extend_schema(responses=OwnershipClaimSerializer(many=True), tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, entry_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         entry = _entry_or_404(membership, entry_id)
         claims = selectors.claim_list(membership=membership, entry=entry)
-        return Response(ClaimSerializer(claims, many=True).data)
+        return Response(OwnershipClaimSerializer(claims, many=True).data)
 
-    @extend_schema(request=ClaimCreateSerializer, responses={201: ClaimSerializer}, tags=TAGS)
+    @extend_schema(
+        request=OwnershipClaimCreateSerializer, responses={201: OwnershipClaimSerializer}, tags=TAGS
+    )
     def post(self, request: AuthedRequest, slug: str, entry_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         _entry_or_404(membership, entry_id)
-        data = ClaimCreateSerializer.parse(request.data)
+        data = OwnershipClaimCreateSerializer.parse(request.data)
         claim = services.claim_create(user=request.user, entry_id=entry_id, **data)
-        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+        return Response(OwnershipClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
 
 class ClaimDecisionView(APIView):
-    @extend_schema(request=ClaimDecisionSerializer, responses=ClaimSerializer, tags=TAGS)
+    @extend_schema(
+        request=OwnershipClaimDecisionSerializer, responses=OwnershipClaimSerializer, tags=TAGS
+    )
     def post(self, request: AuthedRequest, slug: str, claim_id: int) -> Response:
         require_member_by_slug(request.user, slug)
-        data = ClaimDecisionSerializer.parse(request.data)
+        data = OwnershipClaimDecisionSerializer.parse(request.data)
         claim = services.claim_decide(actor=request.user, claim_id=claim_id, **data)
-        return Response(ClaimSerializer(claim).data)
+        return Response(OwnershipClaimSerializer(claim).data)
 
 
 class EntryHistoryView(APIView):
-    @extend_schema(responses=HistorySerializer(many=True), tags=TAGS)
+    @extend_schema(responses=DirectoryHistorySerializer(many=True), tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, entry_id: int) -> Response:
         """Who changed what and when: for the town hall and the entry's owner."""
         membership = require_member_by_slug(request.user, slug)
@@ -343,5 +354,5 @@ class EntryHistoryView(APIView):
         history: QuerySet[LogEntry] = selectors.entry_history(entry)
         page = paginator.paginate_queryset(history, request, view=self)
         with timezone.override(_tz(membership)):
-            data = HistorySerializer(page, many=True).data
+            data = DirectoryHistorySerializer(page, many=True).data
         return paginator.get_paginated_response(data)

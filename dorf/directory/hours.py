@@ -47,6 +47,10 @@ _PH = re.compile(r"\bPH\b")
 _PH_OFFSET = re.compile(r"\bPH\s*[+-]")
 
 
+# What a place is at a moment, as the API names it.
+STATES = ["open", "closed", "unknown"]
+
+
 class InvalidOpeningHours(ValueError):
     """The expression does not parse; the message is the parser's (or says which form is
     not supported)."""
