@@ -17,8 +17,11 @@ from django.utils.translation import trans_real
 from tests.factories import UserFactory
 
 # Choices whose labels are proper names, the same in every language.
-PROPER_NAME_CHOICES = {"appointments.TownHall.bundesland", "waste.WasteSettings.bundesland"}
-PROPER_NAME_CHOICES = {"appointments.TownHall.bundesland", "villages.Village.bundesland"}
+PROPER_NAME_CHOICES = {
+    "appointments.TownHall.bundesland",
+    "waste.WasteSettings.bundesland",
+    "villages.Village.bundesland",
+}
 
 
 def _dorf_models() -> list[type[models.Model]]:
