@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('chat', '0002_verbose_names'),
-        ('villages', '0003_village_bundesland'),
+        ('villages', '0004_village_bundesland'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

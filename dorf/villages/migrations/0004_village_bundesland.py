@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('villages', '0002_verbose_names'),
+        ('villages', '0003_membership_left'),
     ]
 
     operations = [
