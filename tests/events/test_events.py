@@ -281,14 +281,15 @@ def test_the_merged_calendar_costs_a_fixed_number_of_queries(
     url = reverse("calendar:village-calendar", kwargs={"slug": town.village.slug})
     _create(town.chief, town, starts_at=berlin(2030, 3, 5, 17), rrule="FREQ=DAILY")
     client.get(url, {"from": "2030-03-01"})
-    # token, membership, club events (no overrides query: no events), village events
-    with django_assert_num_queries(4):
+    # token, membership, club events (no overrides query: no events), village events,
+    # council meetings
+    with django_assert_num_queries(5):
         first = client.get(url, {"from": "2030-03-01"})
     for n in range(5):
         start = berlin(2030, 3, 6, 9 + n)
         _create(
             town.staff, town, title=f"T{n}", starts_at=start, ends_at=start + timedelta(hours=1)
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         more = client.get(url, {"from": "2030-03-01"})
     assert len(more.json()["results"]) == len(first.json()["results"]) + 5
