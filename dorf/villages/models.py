@@ -46,9 +46,15 @@ class Village(TimeStampedModel):
     radius_m = models.PositiveIntegerField(default=5000, verbose_name=_("radius (m)"))
     timezone = models.CharField(max_length=64, default="Europe/Berlin", verbose_name=_("timezone"))
     # Whose public holidays apply (e.g. to "PH off" in a shop's opening hours); blank: the
-    # nationwide holidays only.
+    # nationwide holidays only. The database default lets rows written without the field
+    # (older migrations' historical models, raw inserts) get the blank.
     bundesland = models.CharField(
-        _("federal state"), max_length=2, choices=Bundesland.choices, blank=True
+        _("federal state"),
+        max_length=2,
+        choices=Bundesland.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     invite_code = models.CharField(
         max_length=32, unique=True, default=new_invite_code, verbose_name=_("invite code")
