@@ -20,10 +20,8 @@ are renewed each run), ``--clean`` deletes them.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -34,32 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # The server side of the run: a fresh VAPID key, the fake on 127.0.0.1 allowed.
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from py_vapid import Vapid  # noqa: E402
+from benchmarks.push_stack import configure_push_environment, start_workers  # noqa: E402
 
-_vapid = Vapid()
-_vapid.generate_keys()
-VAPID_PRIVATE = (
-    base64.urlsafe_b64encode(_vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
-    .rstrip(b"=")
-    .decode()
-)
-VAPID_PUBLIC = (
-    base64.urlsafe_b64encode(
-        _vapid.public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-    .rstrip(b"=")
-    .decode()
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret")
-os.environ["DORF_VAPID_PRIVATE_KEY"] = VAPID_PRIVATE
-os.environ["DORF_PUSH_ALLOW_PRIVATE_ENDPOINTS"] = "1"
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
-# A queue of its own: tests with their own workers may share the Redis.
-os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", "dorf-push-benchmark")
+VAPID_PRIVATE, VAPID_PUBLIC = configure_push_environment(queue="dorf-push-benchmark")
 
 if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
     sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the real stack.")
@@ -135,33 +110,6 @@ def subscribe_all(users: list[User], service: FakePushService) -> dict[str, Devi
         )
     PushSubscription.objects.bulk_create(rows, batch_size=1000)
     return devices
-
-
-def start_workers(concurrency: int) -> subprocess.Popen[bytes]:
-    celery_app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            f"--concurrency={concurrency}",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if celery_app.control.ping(timeout=1.0):
-            return process
-    process.terminate()
-    sys.exit("the Celery worker did not start")
 
 
 def wait_for(service: FakePushService, count: int, timeout_s: float) -> None:
@@ -251,7 +199,7 @@ def main() -> None:
     village, users = seed(args.residents)
     service = FakePushService(server_public_key=VAPID_PUBLIC).start()
     devices = subscribe_all(users, service)
-    workers = start_workers(args.concurrency)
+    workers = start_workers(celery_app, args.concurrency)
     try:
         stack = stack_run(village, users, service, args.timeout)
     finally:

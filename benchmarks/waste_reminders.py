@@ -30,10 +30,8 @@ Prints one JSON line; ``--clean`` deletes the seeded village and its users.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -45,32 +43,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from py_vapid import Vapid  # noqa: E402
+from benchmarks.push_stack import configure_push_environment, start_workers  # noqa: E402
 
-_vapid = Vapid()
-_vapid.generate_keys()
-VAPID_PRIVATE = (
-    base64.urlsafe_b64encode(_vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
-    .rstrip(b"=")
-    .decode()
-)
-VAPID_PUBLIC = (
-    base64.urlsafe_b64encode(
-        _vapid.public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-    .rstrip(b"=")
-    .decode()
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret")
-os.environ["DORF_VAPID_PRIVATE_KEY"] = VAPID_PRIVATE
-os.environ["DORF_PUSH_ALLOW_PRIVATE_ENDPOINTS"] = "1"
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
-# A queue of its own: tests with their own workers may share the Redis.
-os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", "dorf-waste-benchmark")
+VAPID_PRIVATE, VAPID_PUBLIC = configure_push_environment(queue="dorf-waste-benchmark")
 
 if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
     sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the real stack.")
@@ -267,33 +242,6 @@ def add_collections(village: Village, count: int) -> None:
         cursor.execute("ANALYZE waste_collection; ANALYZE waste_remindersetting")
 
 
-def start_workers(concurrency: int) -> subprocess.Popen[bytes]:
-    celery_app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            f"--concurrency={concurrency}",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if celery_app.control.ping(timeout=1.0):
-            return process
-    process.terminate()
-    sys.exit("the Celery worker did not start")
-
-
 def run(
     village: Village,
     fire_local: datetime,
@@ -371,7 +319,7 @@ def main() -> None:
     }
     service = FakePushService(server_public_key=VAPID_PUBLIC).start()
     subscribe_all(village, service)
-    workers = start_workers(args.concurrency)
+    workers = start_workers(celery_app, args.concurrency)
     load_before = load_average()
     try:
         result = run(village, fire_local, due, service, args.timeout)
