@@ -9,19 +9,15 @@ geodesic one (geopy), rounded to 100 m, computed only for the rows of the page.
 
 from __future__ import annotations
 
-import math
-
 from django.db import connection
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from geopy.distance import geodesic
 
+from dorf.core.geo import distance_sq_m2
 from dorf.marketplace.models import Agreement, Conversation, Posting, PostingReport
 from dorf.users.models import User
 from dorf.users.selectors import blocked_user_ids
 from dorf.villages.scoping import scope_to_member_villages
-
-METRES_PER_DEG_LAT = 110_574.0
-METRES_PER_DEG_LON_EQUATOR = 111_320.0
 
 
 def posting_visible(*, user: User) -> QuerySet[Posting]:
@@ -54,13 +50,8 @@ def posting_list(
     if text:
         postings = _text_search(postings, text)
     if origin is not None:
-        lat0, lon0 = origin
-        kx = METRES_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat0))
-        ky = METRES_PER_DEG_LAT
-        dx = (F("approx_lon") - Value(lon0)) * Value(kx)
-        dy = (F("approx_lat") - Value(lat0)) * Value(ky)
         postings = postings.exclude(approx_lat=None).annotate(
-            distance_sq=ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())
+            distance_sq=distance_sq_m2(origin, lat_field="approx_lat", lon_field="approx_lon")
         )
         if max_distance_m is not None:
             postings = postings.filter(distance_sq__lte=float(max_distance_m) ** 2)
@@ -81,6 +72,7 @@ def _text_search(postings: QuerySet[Posting], text: str) -> QuerySet[Posting]:
 
 
 def geodesic_distance_m(origin: tuple[float, float] | None, posting: Posting) -> int | None:
+    """The geodesic distance rounded to 100 m (postings are placed on a ~250 m grid)."""
     if origin is None or posting.approx_lat is None or posting.approx_lon is None:
         return None
     metres = geodesic(origin, (posting.approx_lat, posting.approx_lon)).meters
