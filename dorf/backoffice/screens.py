@@ -18,6 +18,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
@@ -329,6 +330,7 @@ class PostScreen(ScopedAdmin):
 @admin.register(FeedSource, site=backoffice_site)
 class FeedSourceScreen(ScopedAdmin):
     start_order = 80
+    change_list_template = "backoffice/change_list.html"
     list_display = ("url", "publisher", "category", "active", "last_polled_at", "last_error")
     list_select_related = ("publisher", "category")
     search_fields = ("url",)
@@ -340,6 +342,15 @@ class FeedSourceScreen(ScopedAdmin):
             call=lambda _user, _m, obj: _import_feed(obj),
         )
     ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        extra = {"add_url": "", **(extra_context or {})}
+        if access_of(request).staff_village_ids:
+            extra["add_url"] = reverse("backoffice_import_feed_source")
+            extra["add_title"] = _("Add a news feed source")
+        return super().changelist_view(request, extra)
 
 
 def _import_feed(source: FeedSource) -> None:

@@ -145,6 +145,14 @@ def _import_links(request: HttpRequest) -> list[dict[str, str]]:
             "url": reverse("backoffice_import_feed_source"),
         },
         {
+            "title": gettext("News feed sources (import status)"),
+            "url": reverse("backoffice:news_feedsource_changelist"),
+        },
+        {
+            "title": gettext("External calendars (add, edit, import)"),
+            "url": reverse("backoffice:events_externalcalendar_changelist"),
+        },
+        {
             "title": gettext("Upload the waste plan (iCalendar or CSV)"),
             "url": reverse("backoffice_import_waste_plan"),
         },

@@ -42,13 +42,17 @@ def proposal_get(*, membership: Membership, proposal_id: int) -> Proposal | None
     return proposal_list(membership=membership).filter(pk=proposal_id).first()
 
 
-def proposals_awaiting_answer(*, membership: Membership) -> QuerySet[Proposal]:
-    """The staff's queue: past the threshold, not answered yet, oldest first."""
-    return (
-        proposal_list(membership=membership, state=ProposalState.ANSWER_DUE)
-        .filter(hidden_at=None)
-        .order_by("threshold_reached_at", "pk")
+def awaiting_answer(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """The staff's queue among ``proposals``: past the threshold, not answered yet, not
+    hidden, oldest first. The API's queue and the backoffice's both narrow through here."""
+    return proposals.filter(state=ProposalState.ANSWER_DUE, hidden_at=None).order_by(
+        "threshold_reached_at", "pk"
     )
+
+
+def proposals_awaiting_answer(*, membership: Membership) -> QuerySet[Proposal]:
+    """The staff's queue of the membership's village."""
+    return awaiting_answer(proposal_list(membership=membership))
 
 
 def comment_list(*, membership: Membership, proposal: Proposal) -> QuerySet[ProposalComment]:
@@ -61,10 +65,15 @@ def comment_list(*, membership: Membership, proposal: Proposal) -> QuerySet[Prop
     return comments
 
 
+def open_comment_reports(reports: QuerySet[CommentReport]) -> QuerySet[CommentReport]:
+    """The moderators' queue among ``reports``: still open."""
+    return reports.filter(state=ReportState.OPEN)
+
+
 def comment_report_list(*, membership: Membership) -> QuerySet[CommentReport]:
     """The moderators' queue of open comment reports of the village."""
-    return CommentReport.objects.filter(
-        comment__proposal__village_id=membership.village_id, state=ReportState.OPEN
+    return open_comment_reports(
+        CommentReport.objects.filter(comment__proposal__village_id=membership.village_id)
     ).select_related("comment__author", "reporter")
 
 
@@ -85,8 +94,13 @@ def poll_get(*, membership: Membership, poll_id: int) -> Poll | None:
     return poll_list(membership=membership).filter(pk=poll_id).first()
 
 
+def unpublished(polls: QuerySet[Poll]) -> QuerySet[Poll]:
+    """The publishing queue among ``polls``: drafts, the earliest opening first."""
+    return polls.filter(published_at=None).order_by("opens_at", "pk")
+
+
 def polls_to_publish(*, membership: Membership) -> QuerySet[Poll]:
-    return poll_list(membership=membership).filter(published_at=None).order_by("opens_at", "pk")
+    return unpublished(poll_list(membership=membership))
 
 
 # --- budget -----------------------------------------------------------------------------------
@@ -106,11 +120,18 @@ def budget_item_list(
     return BudgetItem.objects.filter(budget=budget).select_related("proposer")
 
 
-def budget_items_to_review(*, membership: Membership) -> QuerySet[BudgetItem]:
-    return BudgetItem.objects.filter(
-        budget__village_id=membership.village_id,
+def awaiting_review(items: QuerySet[BudgetItem]) -> QuerySet[BudgetItem]:
+    """The review queue among ``items``: not reviewed while their budget still collects
+    or is under review."""
+    return items.filter(
         budget__phase__in=(BudgetPhase.COLLECT, BudgetPhase.REVIEW),
         feasibility=Feasibility.PENDING,
+    )
+
+
+def budget_items_to_review(*, membership: Membership) -> QuerySet[BudgetItem]:
+    return awaiting_review(
+        BudgetItem.objects.filter(budget__village_id=membership.village_id)
     ).select_related("proposer")
 
 

@@ -12,6 +12,9 @@ from dorf.appointments.models import Appointment, AppointmentStatus
 from dorf.bookings.models import Booking
 from dorf.lostfound.models import FoundItem
 from dorf.news.models import Post, PostState, PublisherRoleKind
+from dorf.participation.models import BudgetItem, CommentReport, Poll, Proposal
+from dorf.participation.services import budget as budget_services
+from dorf.participation.services import proposals as proposal_services
 from dorf.reports.models import Report
 from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState, Role, Village
@@ -20,6 +23,7 @@ from tests.bookings.factories import booking_in
 from tests.factories import MembershipFactory, UserFactory, VillageFactory
 from tests.lostfound.factories import find_in
 from tests.news.factories import PostFactory, PublisherRoleFactory
+from tests.participation.factories import comment_on, poll_in, proposal_in, set_threshold
 from tests.reports.factories import ReportFactory
 
 
@@ -36,6 +40,11 @@ class World:
     appointment: Appointment
     booking: Booking
     found_item: FoundItem
+    proposal: Proposal
+    supporter: User
+    comment_report: CommentReport
+    poll: Poll
+    budget_item: BudgetItem
 
 
 def _begun_today(village: Village) -> datetime:
@@ -99,6 +108,34 @@ def build_world() -> World:
         deadline_at=timezone.now() + timedelta(days=5)
     )
     found_item.refresh_from_db()
+    # Beteiligung: a proposal past its threshold of two, a reported comment under it, a
+    # draft poll and a budget item nobody reviewed yet.
+    set_threshold(village, 2)
+    proposal = proposal_in(
+        village,
+        title="Bank am Weiher",
+        author=MembershipFactory(village=village, user=UserFactory(last_name="Planer")),
+    )
+    supporter = MembershipFactory(village=village).user
+    for user in (supporter, MembershipFactory(village=village).user):
+        proposal_services.proposal_support(user=user, proposal_id=proposal.pk)
+    proposal.refresh_from_db()
+    comment = comment_on(proposal)
+    comment_report = proposal_services.comment_report(
+        user=supporter, comment_id=comment.pk, reason="Beleidigend"
+    )
+    staff_membership = Membership.objects.get(user=staff, village=village)
+    poll = poll_in(village, by=staff_membership, publish=False, question="Wann ist Dorffest?")
+    budget = budget_services.budget_create(
+        actor=staff, village_id=village.pk, title="Bürgerhaushalt 2027", amount_cents=10_000_00
+    )
+    budget_item = budget_services.budget_item_create(
+        user=supporter,
+        budget_id=budget.pk,
+        title="Spielplatz am Anger",
+        description="Neue Schaukeln.",
+        cost_cents=4_000_00,
+    )
     # The neighbour has its own queue items, which Musterdorf's staff must not see either.
     ReportFactory(village=neighbour, description="Laterne am Feldweg dunkel")
     return World(
@@ -113,4 +150,9 @@ def build_world() -> World:
         appointment=appointment,
         booking=booking,
         found_item=found_item,
+        proposal=proposal,
+        supporter=supporter,
+        comment_report=comment_report,
+        poll=poll,
+        budget_item=budget_item,
     )

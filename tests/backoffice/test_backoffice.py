@@ -68,6 +68,10 @@ def test_staff_see_every_queue_of_their_village_with_counts(client, world) -> No
         "claim-pending": 0,
         "report-open": 0,
         "postingreport-open": 0,
+        "commentreport-open": 1,
+        "proposal-answer_due": 1,
+        "poll-to_publish": 1,
+        "budgetitem-to_review": 1,
     }
 
 
@@ -274,7 +278,12 @@ def test_moderators_and_news_writers_see_only_their_queues(client, world) -> Non
     writer_queues = _counts(writer_client)
 
     # then
-    assert moderator_queues == {"membership-pending", "report-open", "postingreport-open"}
+    assert moderator_queues == {
+        "membership-pending",
+        "report-open",
+        "postingreport-open",
+        "commentreport-open",
+    }
     assert reports_page.status_code == 403
     assert writer_queues == {"post-in_review": 1}
 

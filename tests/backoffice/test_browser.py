@@ -11,8 +11,10 @@ import pytest
 from django.conf import settings
 
 from dorf.appointments.models import AppointmentStatus
+from dorf.events.models import ExternalCalendar, VillageEvent
 from dorf.news.models import PostState
 from dorf.notifications.models import Notification
+from dorf.participation.models import AnswerStatus, ProposalState
 from dorf.reports.models import ReportStatus
 from dorf.villages.models import MembershipState
 from tests.backoffice.scenario import World, build_world
@@ -183,3 +185,51 @@ def test_neighbour_staff_see_nothing_of_musterdorf(page, world: World) -> None:
     assert "Laterne am Feldweg dunkel" in seen[0]
     # a Musterdorf object's address leads back to the start page, as an unknown id does
     assert page.url.endswith("/backoffice/")
+
+
+def test_staff_answer_a_proposal_and_import_an_external_calendar(
+    page, world: World, recorded_server
+) -> None:
+    church = (Path(settings.BASE_DIR) / "dorf/events/demo_data/kirche-st-martin.ics").read_bytes()
+    ics_url = recorded_server.serve("/kirche.ics", church, content_type="text/calendar")
+    _login(page, world.staff.email)
+    assert page.locator('[data-queue="proposal-answer_due"] .count').inner_text() == "1"
+
+    # answer the proposal past its threshold: rejected, with the reason
+    _open_queue(page, "Vorschläge, die auf Antwort warten")
+    _shot(page, "20-vorschlaege-antwort-faellig")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Bank am Weiher beantworten").click()
+    page.get_by_label("Abgelehnt").check()
+    page.get_by_label("Text der Antwort").fill("Der Weiher ist Naturschutzgebiet.")
+    _shot(page, "21-vorschlag-beantworten")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Antwort veröffentlichen").click()
+    assert page.locator(".messagelist .success").count() == 1
+    world.proposal.refresh_from_db()
+    assert world.proposal.state == ProposalState.ANSWERED
+    assert world.proposal.answer_status == AnswerStatus.REJECTED
+    assert Notification.objects.filter(user=world.supporter).exists()
+
+    # add the parish's calendar: saved and imported at once, counts on the list
+    page.goto("/backoffice/")
+    with page.expect_navigation():
+        page.get_by_role(
+            "link", name="Externe Kalender (hinzufügen, bearbeiten, importieren)"
+        ).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Externen Kalender hinzufügen").click()
+    page.get_by_label("Name:", exact=True).fill("Pfarrei St. Martin")
+    page.get_by_label("Adresse des Kalenders (iCalendar, .ics)").fill(ics_url)
+    page.get_by_label("Kategorie:", exact=True).select_option(label="Kirche")
+    _shot(page, "22-kalender-hinzufuegen")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Speichern und importieren").click()
+    assert "6 neu" in page.locator(".messagelist .success").inner_text()
+    assert VillageEvent.objects.filter(village=world.village).count() == 6
+    _shot(page, "23-externe-kalender")
+
+    # import again now: the source says nothing changed
+    calendar = ExternalCalendar.objects.get(village=world.village)
+    _run_action(page, calendar.pk, "Jetzt importieren")
+    assert "unverändert" in page.locator(".messagelist .success").inner_text()

@@ -1,0 +1,351 @@
+"""External calendar sources (ICS by address) of the village calendar: the staff list them,
+add and edit them, pause and activate them and import one now, through dorf.events'
+services (the same as the API's), each change audited.
+
+An import fetches over the network, so it runs outside any transaction (the import owns
+its own) and is audited afterwards with its counts; a refused file is stored on the
+calendar (``last_error``) and the previous import kept, as in the periodic task.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dorf.backoffice import audit
+from dorf.backoffice.access import Access, access_of
+from dorf.backoffice.actions import AdminAction, service_action
+from dorf.backoffice.pages import form_page, show_refusal
+from dorf.backoffice.screens import ScopedAdmin
+from dorf.backoffice.site import acting_user, backoffice_site
+from dorf.calendar.sources import CalendarCategory
+from dorf.core.exceptions import Conflict, DomainError
+from dorf.events import importing
+from dorf.events import services as event_services
+from dorf.events.importing import ImportResult
+from dorf.events.models import ExternalCalendar
+from dorf.users.models import User
+from dorf.villages.models import Membership, Village
+from dorf.villages.scoping import require_staff
+
+
+def import_summary(result: ImportResult) -> str:
+    if result.error:
+        return _("refused: %(error)s (the previous import is kept)") % {"error": result.error}
+    if result.not_modified:
+        return _("unchanged since the last import")
+    return _(
+        "%(created)d new, %(updated)d changed, %(deleted)d removed, %(unchanged)d unchanged, "
+        "%(skipped)d skipped, %(filtered)d filtered out"
+    ) % {
+        "created": result.created,
+        "updated": result.updated,
+        "deleted": result.deleted,
+        "unchanged": result.unchanged,
+        "skipped": result.skipped,
+        "filtered": result.filtered,
+    }
+
+
+def calendar_import(
+    *, user: User, membership: Membership, calendar: ExternalCalendar
+) -> ImportResult:
+    """Import one calendar now for a staff member. The fetch runs outside a transaction;
+    the audit entry records the counts."""
+    require_staff(membership)
+    if not calendar.active:
+        raise Conflict(_("This calendar is paused; activate it first."))
+    result = importing.external_calendar_import(calendar_id=calendar.pk)
+    summary = import_summary(result)
+    audit.record(
+        actor=user,
+        instance=calendar,
+        before={},
+        verb="external_calendar_import",
+        village_id=calendar.village_id,
+        changes={"import": [None, summary]},
+    )
+    return result
+
+
+def external_calendar_import(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
+) -> None:
+    access = access_of(request)
+    user = acting_user(request)
+    for calendar in queryset.order_by("pk"):
+        membership = access.membership(calendar.village_id)
+        try:
+            if membership is None:
+                raise DomainError(_("You do not work for this village."))
+            result = calendar_import(user=user, membership=membership, calendar=calendar)
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{calendar}: {exc.message}", messages.ERROR)
+            continue
+        level = messages.WARNING if result.error else messages.SUCCESS
+        modeladmin.message_user(request, f"{calendar}: {import_summary(result)}", level)
+
+
+def _set_active(active: bool) -> Any:
+    def call(user: User, _membership: Membership, obj: ExternalCalendar) -> object:
+        return event_services.external_calendar_update(
+            actor=user, calendar_id=obj.pk, active=active
+        )
+
+    return call
+
+
+@admin.register(ExternalCalendar, site=backoffice_site)
+class ExternalCalendarScreen(ScopedAdmin):
+    """The village calendar's imported ICS sources, with the state of their last import."""
+
+    start_order = 82
+    change_list_template = "backoffice/change_list.html"
+    list_display = (
+        "name",
+        "category",
+        "active",
+        "events",
+        "last_imported_at",
+        "status",
+        "edit",
+    )
+    search_fields = ("name", "url")
+    ordering = ("name",)
+    fields = (
+        "name",
+        "url",
+        "village",
+        "category",
+        "tag_filter",
+        "active",
+        "events",
+        "last_imported_at",
+        "last_polled_at",
+        "last_error",
+    )
+    readonly_fields = ("events",)
+    actions: list[AdminAction] = [
+        admin.action(description=gettext_lazy("Import now"))(external_calendar_import),
+        service_action(
+            name="external_calendar_pause",
+            description=gettext_lazy("Pause"),
+            call=_set_active(False),
+        ),
+        service_action(
+            name="external_calendar_activate",
+            description=gettext_lazy("Activate"),
+            call=_set_active(True),
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        calendars: QuerySet[Any] = super().get_queryset(request)
+        annotated: QuerySet[Any] = calendars.annotate(event_total=Count("events"))
+        return annotated
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        extra = {"add_url": "", **(extra_context or {})}
+        if access_of(request).staff_village_ids:
+            extra["add_url"] = reverse("backoffice_calendar_add")
+            extra["add_title"] = _("Add an external calendar")
+        return super().changelist_view(request, extra)
+
+    @admin.display(description=gettext_lazy("imported events"), ordering="event_total")
+    def events(self, obj: ExternalCalendar) -> int:
+        return int(getattr(obj, "event_total", 0))
+
+    @admin.display(description=gettext_lazy("last import"))
+    def status(self, obj: ExternalCalendar) -> str:
+        if obj.last_error:
+            return _("Error: %(error)s") % {"error": obj.last_error}
+        if obj.last_polled_at is None:
+            return _("not imported yet")
+        return _("OK")
+
+    @admin.display(description=gettext_lazy("edit"))
+    def edit(self, obj: ExternalCalendar) -> str:
+        url = reverse("backoffice_calendar_edit", args=[obj.pk])
+        return format_html(
+            '<a href="{}" aria-label="{}">{}</a>',
+            url,
+            _("Edit %(name)s") % {"name": obj.name},
+            _("Edit"),
+        )
+
+
+# --- the form pages ------------------------------------------------------------------------
+
+
+def _tags(value: str) -> list[str]:
+    return [tag.strip() for tag in value.split(",") if tag.strip()]
+
+
+class CalendarForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=CalendarCategory.choices, initial="other"
+    )
+    tag_filter = forms.CharField(
+        label=gettext_lazy("Only events with these categories"),
+        required=False,
+        max_length=1300,
+        help_text=gettext_lazy(
+            "Comma-separated CATEGORIES of the calendar, e.g. Gottesdienst, Konzert; "
+            "empty: every event."
+        ),
+    )
+
+
+class CalendarAddForm(CalendarForm):
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
+    url = forms.URLField(
+        label=gettext_lazy("Calendar address (iCalendar, .ics)"),
+        max_length=500,
+        assume_scheme="https",
+    )
+    field_order = ("village", "name", "url", "category", "tag_filter")
+
+    def __init__(self, *args: Any, villages: list[Village], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["village"]
+        assert isinstance(choice, forms.ModelChoiceField)
+        choice.queryset = Village.objects.filter(pk__in=[v.pk for v in villages])
+        if len(villages) == 1:
+            choice.initial = villages[0].pk
+
+
+class CalendarEditForm(CalendarForm):
+    active = forms.BooleanField(
+        label=gettext_lazy("Active (imported every hour)"),
+        required=False,
+    )
+
+
+def _list_url() -> str:
+    return reverse("backoffice:events_externalcalendar_changelist")
+
+
+def calendar_add(request: HttpRequest) -> HttpResponse:
+    access = access_of(request)
+    if not access.staff_village_ids:
+        # Operators act through a staff membership like everybody else.
+        raise Http404
+    villages = list(Village.objects.filter(pk__in=access.staff_village_ids).order_by("name"))
+    form = CalendarAddForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = acting_user(request)
+        try:
+            with transaction.atomic():
+                calendar = event_services.external_calendar_create(
+                    actor=user,
+                    village_id=data["village"].pk,
+                    name=data["name"],
+                    url=data["url"],
+                    category=data["category"],
+                    tag_filter=_tags(data["tag_filter"]),
+                )
+                audit.record(
+                    actor=user,
+                    instance=calendar,
+                    before={},
+                    verb="external_calendar_create",
+                    village_id=calendar.village_id,
+                )
+        except DomainError as exc:
+            show_refusal(form, exc)
+        else:
+            membership = access.membership(calendar.village_id)
+            assert membership is not None  # the form offers the staff's own villages only
+            # The first import right away, so the staff see at once whether it works.
+            result = calendar_import(user=user, membership=membership, calendar=calendar)
+            messages.add_message(
+                request,
+                messages.WARNING if result.error else messages.SUCCESS,
+                _("The calendar %(name)s was saved. First import: %(summary)s")
+                % {"name": calendar.name, "summary": import_summary(result)},
+            )
+            return redirect(_list_url())
+    return form_page(
+        request,
+        title=_("Add an external calendar"),
+        form=form,
+        submit=_("Save and import"),
+        back_url=_list_url(),
+        back_title=_("External calendars"),
+    )
+
+
+def _calendar_or_404(access: Access, calendar_id: int) -> ExternalCalendar:
+    calendars = ExternalCalendar.objects.select_related("village")
+    if not access.operator:
+        calendars = calendars.filter(village_id__in=list(access.staff_village_ids))
+    calendar = calendars.filter(pk=calendar_id).first()
+    if calendar is None:
+        raise Http404
+    return calendar
+
+
+def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
+    access = access_of(request)
+    calendar = _calendar_or_404(access, calendar_id)
+    initial = {
+        "name": calendar.name,
+        "category": calendar.category,
+        "tag_filter": ", ".join(calendar.tag_filter),
+        "active": calendar.active,
+    }
+    form = CalendarEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        new = {**data, "tag_filter": _tags(data["tag_filter"])}
+        old = {**initial, "tag_filter": list(calendar.tag_filter)}
+        changes = {name: value for name, value in new.items() if value != old[name]}
+        user = acting_user(request)
+        before = audit.snapshot(calendar)
+        try:
+            with transaction.atomic():
+                event_services.external_calendar_update(
+                    actor=user, calendar_id=calendar.pk, **changes
+                )
+                audit.record(
+                    actor=user,
+                    instance=calendar,
+                    before=before,
+                    verb="external_calendar_update",
+                    village_id=calendar.village_id,
+                )
+        except DomainError as exc:
+            show_refusal(form, exc)
+        else:
+            messages.success(
+                request, _("The calendar %(name)s was saved.") % {"name": data["name"]}
+            )
+            return redirect(_list_url())
+    return form_page(
+        request,
+        title=_("Edit the external calendar"),
+        form=form,
+        submit=_("Save"),
+        facts=[
+            (_("Village"), calendar.village.name),
+            (_("Address"), calendar.url),
+            (_("Last import"), calendar.last_imported_at or _("not imported yet")),
+            (_("Last error"), calendar.last_error or "—"),
+        ],
+        back_url=_list_url(),
+        back_title=_("External calendars"),
+    )

@@ -1,0 +1,51 @@
+"""Small building blocks of the backoffice's own form pages (the screens are admin lists).
+
+A form page looks up its object among the viewer's villages (another village's object is
+a 404, like one that never existed), calls one service, writes the audit entry in the
+same transaction and shows a refusal of the service on the form's fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django_stubs_ext import StrOrPromise
+
+from dorf.backoffice.site import backoffice_site
+from dorf.core.exceptions import DomainError
+
+
+def show_refusal(form: forms.Form, exc: DomainError) -> None:
+    """The service's refusal on the form: each field's problems at that field (a field
+    ``publisher_id`` of the service is the form's ``publisher``), the rest on top."""
+    for field_name, problems in (exc.fields or {}).items():
+        name = field_name.removesuffix("_id")
+        form.add_error(name if name in form.fields else None, [str(p) for p in problems])
+    if not exc.fields:
+        form.add_error(None, str(exc.message))
+
+
+def form_page(
+    request: HttpRequest,
+    *,
+    title: StrOrPromise,
+    form: forms.Form,
+    submit: StrOrPromise,
+    facts: list[tuple[StrOrPromise, Any]] | None = None,
+    back_url: str = "",
+    back_title: StrOrPromise = "",
+) -> HttpResponse:
+    """The page of one form, with the facts about its object above it."""
+    context = {
+        **backoffice_site.each_context(request),
+        "title": title,
+        "form": form,
+        "submit": submit,
+        "facts": facts or [],
+        "back_url": back_url,
+        "back_title": back_title,
+    }
+    return TemplateResponse(request, "backoffice/object_form.html", context)
