@@ -24,19 +24,18 @@ from django.utils.translation import gettext_lazy
 
 from dorf.backoffice import audit
 from dorf.backoffice.access import Access, access_of
-from dorf.backoffice.actions import AdminAction, service_action
+from dorf.backoffice.actions import AdminAction, import_action, service_action
 from dorf.backoffice.pages import form_page, show_refusal
 from dorf.backoffice.screens import ScopedAdmin
 from dorf.backoffice.site import acting_user, backoffice_site
 from dorf.calendar.sources import CalendarCategory
-from dorf.core.exceptions import Conflict, DomainError
+from dorf.core.exceptions import DomainError
 from dorf.events import importing
 from dorf.events import services as event_services
 from dorf.events.importing import ImportResult
 from dorf.events.models import ExternalCalendar
 from dorf.users.models import User
 from dorf.villages.models import Membership, Village
-from dorf.villages.scoping import require_staff
 
 
 def import_summary(result: ImportResult) -> str:
@@ -57,43 +56,10 @@ def import_summary(result: ImportResult) -> str:
     }
 
 
-def calendar_import(
-    *, user: User, membership: Membership, calendar: ExternalCalendar
-) -> ImportResult:
-    """Import one calendar now for a staff member. The fetch runs outside a transaction;
-    the audit entry records the counts."""
-    require_staff(membership)
-    if not calendar.active:
-        raise Conflict(_("This calendar is paused; activate it first."))
+def calendar_import(calendar: ExternalCalendar) -> tuple[str, bool]:
+    """Import one calendar now (the staff's "import now" and the first import)."""
     result = importing.external_calendar_import(calendar_id=calendar.pk)
-    summary = import_summary(result)
-    audit.record(
-        actor=user,
-        instance=calendar,
-        before={},
-        verb="external_calendar_import",
-        village_id=calendar.village_id,
-        changes={"import": [None, summary]},
-    )
-    return result
-
-
-def external_calendar_import(
-    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
-) -> None:
-    access = access_of(request)
-    user = acting_user(request)
-    for calendar in queryset.order_by("pk"):
-        membership = access.membership(calendar.village_id)
-        try:
-            if membership is None:
-                raise DomainError(_("You do not work for this village."))
-            result = calendar_import(user=user, membership=membership, calendar=calendar)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{calendar}: {exc.message}", messages.ERROR)
-            continue
-        level = messages.WARNING if result.error else messages.SUCCESS
-        modeladmin.message_user(request, f"{calendar}: {import_summary(result)}", level)
+    return import_summary(result), not result.error
 
 
 def _set_active(active: bool) -> Any:
@@ -136,7 +102,11 @@ class ExternalCalendarScreen(ScopedAdmin):
     )
     readonly_fields = ("events",)
     actions: list[AdminAction] = [
-        admin.action(description=gettext_lazy("Import now"))(external_calendar_import),
+        import_action(
+            name="external_calendar_import",
+            description=gettext_lazy("Import now"),
+            run=calendar_import,
+        ),
         service_action(
             name="external_calendar_pause",
             description=gettext_lazy("Pause"),
@@ -268,15 +238,21 @@ def calendar_add(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             show_refusal(form, exc)
         else:
-            membership = access.membership(calendar.village_id)
-            assert membership is not None  # the form offers the staff's own villages only
             # The first import right away, so the staff see at once whether it works.
-            result = calendar_import(user=user, membership=membership, calendar=calendar)
+            summary, ok = calendar_import(calendar)
+            audit.record(
+                actor=user,
+                instance=calendar,
+                before={},
+                verb="external_calendar_import",
+                village_id=calendar.village_id,
+                changes={"import": [None, summary]},
+            )
             messages.add_message(
                 request,
-                messages.WARNING if result.error else messages.SUCCESS,
+                messages.SUCCESS if ok else messages.WARNING,
                 _("The calendar %(name)s was saved. First import: %(summary)s")
-                % {"name": calendar.name, "summary": import_summary(result)},
+                % {"name": calendar.name, "summary": summary},
             )
             return redirect(_list_url())
     return form_page(

@@ -325,3 +325,54 @@ def test_another_villages_staff_get_404_for_musterdorfs_calendars(world) -> None
     calendar.refresh_from_db()
     assert (calendar.name, calendar.active) == ("Pfarrei", True)
     assert not LogEntry.objects.exists()
+
+
+# --- news feed sources -------------------------------------------------------------------------
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Gemeinde</title><link>https://gemeinde.example/</link>
+<description>Neues</description>
+<item><title>Wasserleitung</title><link>https://gemeinde.example/1</link><guid>a1</guid></item>
+<item><title>Laubsammlung</title><link>https://gemeinde.example/2</link><guid>a2</guid></item>
+</channel></rss>"""
+
+
+def test_a_news_feed_is_imported_now_with_its_counts_shown_and_audited(
+    world, recorded_server
+) -> None:
+    from dorf.news.importing import feed_source_create
+    from dorf.news.models import FeedSource
+
+    source = feed_source_create(
+        actor=world.staff,
+        village_id=world.village.pk,
+        url=recorded_server.serve("/gemeinde.rss", RSS),
+        publisher_id=world.post.publisher_id,
+        category_id=world.post.category_id,
+    )
+    client = _staff_client(world)
+    changelist = reverse("backoffice:news_feedsource_changelist")
+
+    def import_now():
+        return client.post(
+            changelist,
+            {"action": "feed_source_import", "_selected_action": [str(source.pk)], "index": "0"},
+            follow=True,
+        )
+
+    first, second = import_now(), import_now()
+
+    assert [str(m) for m in first.context["messages"]] == [f"{source.url}: 2 neu, 0 schon bekannt"]
+    assert [str(m) for m in second.context["messages"]] == [
+        f"{source.url}: seit dem letzten Import unverändert"
+    ]
+    assert second.context["cl"].result_list[0].post_total == 2
+    assert LogEntry.objects.filter(additional_data__verb="feed_source_import").count() == 2
+    # the neighbour's staff cannot import it (the row is not theirs)
+    other = _neighbour_client(world)
+    other.post(
+        changelist,
+        {"action": "feed_source_import", "_selected_action": [str(source.pk)], "index": "0"},
+    )
+    assert LogEntry.objects.filter(additional_data__verb="feed_source_import").count() == 2
+    assert FeedSource.objects.get(pk=source.pk).posts.count() == 2
