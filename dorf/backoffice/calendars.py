@@ -293,17 +293,19 @@ def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
         user = acting_user(request)
         before = audit.snapshot(calendar)
         try:
-            with transaction.atomic():
-                event_services.external_calendar_update(
-                    actor=user, calendar_id=calendar.pk, **changes
-                )
-                audit.record(
-                    actor=user,
-                    instance=calendar,
-                    before=before,
-                    verb="external_calendar_update",
-                    village_id=calendar.village_id,
-                )
+            # Saved unchanged: no write and no audit entry.
+            if changes:
+                with transaction.atomic():
+                    event_services.external_calendar_update(
+                        actor=user, calendar_id=calendar.pk, **changes
+                    )
+                    audit.record(
+                        actor=user,
+                        instance=calendar,
+                        before=before,
+                        verb="external_calendar_update",
+                        village_id=calendar.village_id,
+                    )
         except DomainError as exc:
             show_refusal(form, exc)
         else:

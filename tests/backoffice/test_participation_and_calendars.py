@@ -275,6 +275,13 @@ def test_staff_edit_pause_and_reimport_a_calendar_with_errors_shown(world, recor
     )
     entry = LogEntry.objects.get(additional_data__verb="external_calendar_update")
     assert entry.changes["active"] == ["True", "False"]
+    # saving it unchanged writes nothing and logs nothing
+    client.post(
+        reverse("backoffice_calendar_edit", args=[calendar.pk]),
+        {"name": "Grundschule", "category": "education", "tag_filter": "elternabend, fest"},
+        follow=True,
+    )
+    assert LogEntry.objects.filter(additional_data__verb="external_calendar_update").count() == 1
 
     # a paused calendar is not imported
     again = client.post(
