@@ -58,6 +58,11 @@ PLAN_HORIZON_DAYS = 400
 # A reminder missed by more than this (a worker down for hours) is not sent late.
 LATE_LIMIT = timedelta(hours=6)
 BATCH = 1000
+# Reminders per claim: a claim is one transaction and one batch task. Small enough that
+# the 10,000 reminders of a big village at 19:00 spread over every worker and the first
+# pushes leave while later batches are still claimed, big enough that the per-claim work
+# (the village's tours and calendar, a handful of queries) stays a small share.
+SEND_BATCH = 250
 
 
 def local_today(village: Village, now: datetime) -> date:
@@ -414,6 +419,8 @@ class _Calendar:
     def __init__(self, village_ids: set[int], *, first: date, last: date) -> None:
         self.indexes = {v: selectors.tour_index(village_id=v) for v in village_ids}
         self.by_tour: dict[int, list[_Planned]] = defaultdict(list)
+        # Households of a street share their tours: one sorted list per (tours, types).
+        self._found: dict[tuple[frozenset[int], frozenset[int]], list[_Planned]] = {}
         for pk, tour_id, type_id, day in (
             Collection.objects.filter(
                 tour__village_id__in=village_ids, date__gte=first, date__lte=last, cancelled=False
@@ -426,19 +433,27 @@ class _Calendar:
     def index(self, village_id: int) -> TourIndex:
         return self.indexes[village_id]
 
-    def collections_of(self, setting: ReminderSetting, type_ids: set[int]) -> list[_Planned]:
+    def collections_of(self, setting: ReminderSetting, type_ids: frozenset[int]) -> list[_Planned]:
         membership = setting.membership
         household = membership.household
         if household is None:
             return []
-        tours = self.index(membership.village_id).tours_of(household.street, household.house_number)
-        found = [
-            c
-            for tour_id in tours
-            for c in self.by_tour.get(tour_id, ())
-            if not type_ids or c.type_id in type_ids
-        ]
-        return sorted(found, key=lambda c: (c.date, c.collection_id))
+        tours = frozenset(
+            self.index(membership.village_id).tours_of(household.street, household.house_number)
+        )
+        found = self._found.get((tours, type_ids))
+        if found is None:
+            found = sorted(
+                (
+                    c
+                    for tour_id in tours
+                    for c in self.by_tour.get(tour_id, ())
+                    if not type_ids or c.type_id in type_ids
+                ),
+                key=lambda c: (c.date, c.collection_id),
+            )
+            self._found[(tours, type_ids)] = found
+        return found
 
 
 def fire_time(*, day: date, days_before: int, at: time, tz: ZoneInfo) -> datetime:
@@ -471,13 +486,19 @@ def _load_settings(setting_ids: Iterable[int]) -> list[ReminderSetting]:
     return list(
         ReminderSetting.objects.filter(pk__in=list(setting_ids))
         .select_related("membership__village", "membership__household", "membership__user")
-        .prefetch_related("waste_types")
         .order_by("pk")
     )
 
 
-def _type_ids(setting: ReminderSetting) -> set[int]:
-    return {t.pk for t in setting.waste_types.all()}
+def _type_ids_of(settings_list: Sequence[ReminderSetting]) -> dict[int, frozenset[int]]:
+    """Each reminder's chosen types (empty: all), one query: ``prefetch_related`` would
+    build a QuerySet per reminder, a tenth of a claim's CPU."""
+    chosen: defaultdict[int, set[int]] = defaultdict(set)
+    for setting_id, type_id in ReminderSetting.waste_types.through.objects.filter(
+        remindersetting_id__in=[s.pk for s in settings_list]
+    ).values_list("remindersetting_id", "wastetype_id"):
+        chosen[setting_id].add(type_id)
+    return {s.pk: frozenset(chosen.get(s.pk, ())) for s in settings_list}
 
 
 def _plannable(setting: ReminderSetting) -> bool:
@@ -504,12 +525,13 @@ def _replan(settings_list: list[ReminderSetting], *, now: datetime) -> None:
             setting_id__in=[s.pk for s in settings_list], collection_date__gte=today
         ).values_list("setting_id", "collection_id", "collection_date")
     )
+    chosen = _type_ids_of(settings_list)
     changed = []
     for setting in settings_list:
         found = (
             _next_firing(
                 setting,
-                calendar.collections_of(setting, _type_ids(setting)),
+                calendar.collections_of(setting, chosen[setting.pk]),
                 sent=sent,
                 after=now,
             )
@@ -583,8 +605,9 @@ def _date_label(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def reminders_send_due(*, now: datetime | None = None, batch: int = BATCH) -> int:
-    """Send every reminder due at ``now``, batch after batch; the number of notices."""
+def reminders_send_due(*, now: datetime | None = None, batch: int = SEND_BATCH) -> int:
+    """Send every reminder due at ``now``, batch after batch in this process; the number
+    of notices. (The minute task spreads the batches over the workers instead.)"""
     now = now or timezone.now()
     total = 0
     while True:
@@ -592,6 +615,23 @@ def reminders_send_due(*, now: datetime | None = None, batch: int = BATCH) -> in
         total += sent
         if claimed < batch:
             return total
+
+
+def reminders_due_batches(*, now: datetime | None = None, batch: int = SEND_BATCH) -> int:
+    """How many claims of ``batch`` reminders the reminders due at ``now`` make up: the
+    minute task hands out one batch task per claim, so that all workers send at once."""
+    due = ReminderSetting.objects.filter(next_fire_at__lte=now or timezone.now()).count()
+    return -(-due // batch)
+
+
+def reminders_send_batch(*, now: datetime | None = None, batch: int = SEND_BATCH) -> int:
+    """Claim up to ``batch`` due reminders and send them; the number of notices.
+
+    Batch tasks running side by side each claim their own rows (SKIP LOCKED); a task
+    that runs twice, or after the next minute's run, finds its rows planned ahead and
+    sends nothing. What no task claimed is still due and goes with the next minute.
+    """
+    return _send_batch(now=now or timezone.now(), batch=batch)[0]
 
 
 @transaction.atomic
@@ -618,6 +658,7 @@ def _send_batch(*, now: datetime, batch: int) -> tuple[int, int]:
             "setting_id", "collection_id", "collection_date"
         )
     )
+    chosen = _type_ids_of(claimed)
     quiet = {
         q.user_id: q
         for q in QuietHours.objects.filter(user_id__in={s.membership.user_id for s in claimed})
@@ -639,7 +680,7 @@ def _send_batch(*, now: datetime, batch: int) -> tuple[int, int]:
             continue  # too late to be useful; the re-plan below moves on
         due = [
             c
-            for c in calendar.collections_of(setting, _type_ids(setting))
+            for c in calendar.collections_of(setting, chosen[setting.pk])
             if c.date == day and (setting.pk, c.collection_id, day) not in sent
         ]
         if not due:
@@ -680,7 +721,7 @@ def _send_batch(*, now: datetime, batch: int) -> tuple[int, int]:
         found = (
             _next_firing(
                 setting,
-                calendar.collections_of(setting, _type_ids(setting)),
+                calendar.collections_of(setting, chosen[setting.pk]),
                 sent=sent,
                 after=max(now, setting.next_fire_at or now) + timedelta(seconds=1),
             )
@@ -745,13 +786,14 @@ def shifts_announce(*, now: datetime | None = None, batch: int = 200) -> int:
                 membership__village_id=village_id, enabled=True
             ).values_list("pk", flat=True)
         )
+        chosen = _type_ids_of(candidates)
         for setting in candidates:
             if not _plannable(setting):
                 continue
             household = setting.membership.household
             assert household is not None
             tours = index.tours_of(household.street, household.house_number)
-            type_ids = _type_ids(setting)
+            type_ids = chosen[setting.pk]
             mine = [
                 c
                 for c in shifted

@@ -17,9 +17,20 @@ def _clock(now: str | None) -> datetime | None:
 
 @shared_task(name="waste.send_due_reminders")
 def send_due_reminders(now: str | None = None) -> dict[str, int]:
+    """Every minute: announce shifts, and hand each batch of due reminders to a task of its
+    own, so that every worker process claims and sends at once (no chord: the batches
+    need nothing from each other)."""
     clock = _clock(now)
     shifts = services.shifts_announce(now=clock)
-    return {"reminders": services.reminders_send_due(now=clock), "shift_notices": shifts}
+    batches = services.reminders_due_batches(now=clock)
+    for _ in range(batches):
+        send_reminder_batch.delay(now)
+    return {"reminder_batches": batches, "shift_notices": shifts}
+
+
+@shared_task(name="waste.send_reminder_batch", ignore_result=True, acks_late=True)
+def send_reminder_batch(now: str | None = None) -> int:
+    return services.reminders_send_batch(now=_clock(now))
 
 
 @shared_task(name="waste.after_import")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dorf.notifications.delivery import deliveries_plan
 from dorf.notifications.models import Delivery, Notification, QuietHours
-from dorf.waste import services
+from dorf.waste import services, tasks
 from dorf.waste.models import ReminderSent, ReminderSetting
 from tests.factories import MembershipFactory
 from tests.waste.factories import Plan, import_csv, plan_in, resident_at
@@ -250,6 +250,32 @@ def test_a_reminder_is_not_sent_to_a_member_who_left_or_hours_too_late(plan: Pla
     setting = ReminderSetting.objects.get(membership=late)
     assert setting.next_date == date(2027, 3, 30)
     assert ReminderSetting.objects.get(membership=gone).next_fire_at is None
+
+
+def test_the_minute_task_hands_each_batch_of_due_reminders_to_a_task_of_its_own(
+    plan: Plan, monkeypatch
+) -> None:
+    # given: five reminders due at 19:00
+    import_csv(plan, "Rest A;rest;2027-03-23;;")
+    members = [resident_at(plan.village) for _ in range(5)]
+    for member in members:
+        _remind(member, now=local(2027, 3, 15, 12))
+    due = local(2027, 3, 22, 19)
+    queued: list[str | None] = []
+    monkeypatch.setattr(tasks.send_reminder_batch, "delay", queued.append)
+    # when: the minute task runs
+    result = tasks.send_due_reminders(now=due.isoformat())
+    # then: it sends nothing itself, it hands out one batch task per claim
+    assert result == {"reminder_batches": 1, "shift_notices": 0}
+    assert queued == [due.isoformat()]
+    assert services.reminders_due_batches(now=due, batch=2) == 3
+    assert services.reminders_due_batches(now=due - timedelta(minutes=1), batch=2) == 0
+    assert _notices(members[0]) == []
+    # and a batch task delivered twice (a worker lost after its commit) sends once
+    assert tasks.send_reminder_batch(due.isoformat()) == 5
+    assert tasks.send_reminder_batch(due.isoformat()) == 0
+    assert [len(_notices(m)) for m in members] == [1] * 5
+    assert ReminderSent.objects.count() == 5
 
 
 @pytest.mark.postgres
