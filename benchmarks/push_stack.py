@@ -67,3 +67,25 @@ def start_workers(celery_app: Any, concurrency: int) -> subprocess.Popen[bytes]:
             return process
     process.terminate()
     sys.exit("the Celery worker did not start")
+
+
+def process_cpu_s(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
+def worker_pids(process: subprocess.Popen[bytes]) -> list[int]:
+    """The Celery main process and its pool processes."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    try:
+        return [process.pid, *(int(pid) for pid in children.read_text().split())]
+    except OSError:
+        return [process.pid]

@@ -43,7 +43,12 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.push_stack import configure_push_environment, start_workers  # noqa: E402
+from benchmarks.push_stack import (  # noqa: E402
+    configure_push_environment,
+    process_cpu_s,
+    start_workers,
+    worker_pids,
+)
 
 VAPID_PRIVATE, VAPID_PUBLIC = configure_push_environment(queue="dorf-waste-benchmark")
 
@@ -192,7 +197,7 @@ def due_query(now: datetime) -> dict[str, Any]:
         ReminderSetting.objects.select_for_update(skip_locked=True)
         .filter(next_fire_at__lte=now)
         .order_by("next_fire_at", "pk")
-        .values_list("pk", flat=True)[: services.BATCH]
+        .values_list("pk", flat=True)[: services.SEND_BATCH]
     )
     timings = []
     with transaction.atomic():
@@ -220,6 +225,11 @@ def due_query(now: datetime) -> dict[str, Any]:
 def add_collections(village: Village, count: int) -> None:
     """Many more collections (tours without streets, dates years ahead): the calendar of
     a big district, none of them due."""
+    if (
+        Collection.objects.filter(tour__village=village, source_key__startswith="bench|").count()
+        >= count
+    ):
+        return  # added by an earlier run
     waste_type = Tour.objects.filter(village=village).first().waste_type  # type: ignore[union-attr]
     tours = [
         Tour.objects.get_or_create(village=village, name=f"Kreis {n}", waste_type=waste_type)[0]
@@ -321,8 +331,19 @@ def main() -> None:
     subscribe_all(village, service)
     workers = start_workers(celery_app, args.concurrency)
     load_before = load_average()
+    pids = worker_pids(workers)
+    cpu_before = process_cpu_s(pids)
+    own_cpu_before = time.process_time()
     try:
         result = run(village, fire_local, due, service, args.timeout)
+        # CPU per reminder: unlike the seconds, it hardly moves with the machine's load.
+        cpu_after = process_cpu_s(pids)
+        worker_cpu = sum(cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after)
+        own_cpu = time.process_time() - own_cpu_before
+        result["cpu_ms_per_reminder"] = {
+            "celery_workers": round(worker_cpu * 1000 / max(due, 1), 2),
+            "fake_push_service_and_polling": round(own_cpu * 1000 / max(due, 1), 2),
+        }
     finally:
         workers.terminate()
         workers.wait(timeout=30)
