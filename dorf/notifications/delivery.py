@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -622,13 +622,47 @@ def notification_email(notification: Notification) -> EmailMessage:
 
 
 def email_send(*, delivery_id: int) -> Outcome:
-    """Send one notification mail (at most once); a failing server is retried with backoff."""
-    delivery = _claim(delivery_id, DeliveryChannel.EMAIL)
-    if delivery is None:
-        return Outcome(state="skipped")
+    """Send one notification mail (at most once); see ``email_send_batch``."""
+    outcomes = email_send_batch(delivery_ids=[delivery_id])
+    return outcomes.get(delivery_id, Outcome(state="skipped"))
+
+
+def email_send_batch(*, delivery_ids: Sequence[int]) -> dict[int, Outcome]:
+    """Send these notification mails (each at most once) over one connection to the mail
+    server; a mail the server does not take is retried with backoff. Returns the outcome
+    of every delivery this run claimed.
+
+    Like a push batch: one commit to claim, one to record the successes; with a task, a
+    claim and a connection per mail, a village's reminders cost ten times the CPU.
+    """
+    claimed = _claim_many(delivery_ids, DeliveryChannel.EMAIL)
+    outcomes: dict[int, Outcome] = {}
+    if not claimed:
+        return outcomes
+    sent: list[int] = []
+    connection = get_connection(fail_silently=False)
     try:
-        notification_email(delivery.notification).send(fail_silently=False)
+        connection.open()
     except Exception as exc:  # smtplib and socket errors alike: the mail server's problem
-        logger.warning("notification mail %s failed: %s", delivery.pk, exc)
-        return _retry_or_fail(delivery, status=None, error=type(exc).__name__)
-    return _finish(delivery, DeliveryState.SENT)
+        logger.warning("the mail server cannot be reached: %s", exc)
+        return {d.pk: _retry_or_fail(d, status=None, error=type(exc).__name__) for d in claimed}
+    try:
+        for delivery in claimed:
+            message = notification_email(delivery.notification)
+            message.connection = connection
+            try:
+                message.send(fail_silently=False)
+            except Exception as exc:  # as above
+                logger.warning("notification mail %s failed: %s", delivery.pk, exc)
+                outcomes[delivery.pk] = _retry_or_fail(
+                    delivery, status=None, error=type(exc).__name__
+                )
+                continue
+            sent.append(delivery.pk)
+            outcomes[delivery.pk] = Outcome(state=DeliveryState.SENT)
+    finally:
+        connection.close()
+    Delivery.objects.filter(pk__in=sent).update(
+        state=DeliveryState.SENT, sent_at=timezone.now(), last_status=None, last_error=""
+    )
+    return outcomes

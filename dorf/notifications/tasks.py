@@ -10,9 +10,10 @@ from celery import Task, shared_task
 from dorf.notifications import delivery, services
 from dorf.notifications.models import DeliveryChannel
 
-# Pushes per task: a village-wide warning is a hundred tasks, not five thousand, and each
-# batch commits twice (claim, successes) instead of three times per push.
+# Pushes (and mails) per task: a village-wide warning is a hundred tasks, not five
+# thousand, and each batch commits twice (claim, successes) instead of three times per push.
 PUSH_BATCH = 50
+EMAIL_BATCH = 50
 
 
 def _enqueue(due: Sequence[tuple[int, str]]) -> int:
@@ -20,9 +21,9 @@ def _enqueue(due: Sequence[tuple[int, str]]) -> int:
     pushes = [pk for pk, channel in due if channel == DeliveryChannel.PUSH]
     for start in range(0, len(pushes), PUSH_BATCH):
         deliver_push_batch.delay(pushes[start : start + PUSH_BATCH])
-    for pk, channel in due:
-        if channel == DeliveryChannel.EMAIL:
-            deliver_email.delay(pk)
+    mails = [pk for pk, channel in due if channel == DeliveryChannel.EMAIL]
+    for start in range(0, len(mails), EMAIL_BATCH):
+        deliver_email_batch.delay(mails[start : start + EMAIL_BATCH])
     return len(due)
 
 
@@ -70,9 +71,26 @@ def deliver_push_batch(self: Task[Any, Any], delivery_ids: list[int]) -> dict[st
 
 @shared_task(bind=True, name="notifications.deliver_email", ignore_result=True, acks_late=True)
 def deliver_email(self: Task[Any, Any], delivery_id: int) -> str:
+    """One mail: a retry of a mail that a batch could not deliver yet."""
     outcome = delivery.email_send(delivery_id=delivery_id)
     _again(self, outcome)
     return outcome.state
+
+
+@shared_task(
+    bind=True, name="notifications.deliver_email_batch", ignore_result=True, acks_late=True
+)
+def deliver_email_batch(self: Task[Any, Any], delivery_ids: list[int]) -> dict[str, int]:
+    """Up to EMAIL_BATCH mails over one connection; each one that must be tried again later
+    gets its own retry task with its own countdown."""
+    outcomes = delivery.email_send_batch(delivery_ids=delivery_ids)
+    inline = self.request.is_eager or self.request.called_directly
+    states: dict[str, int] = {}
+    for pk, outcome in outcomes.items():
+        states[outcome.state] = states.get(outcome.state, 0) + 1
+        if outcome.retry_in_s is not None and not inline:
+            deliver_email.apply_async((pk,), countdown=outcome.retry_in_s)
+    return states
 
 
 @shared_task(name="notifications.cleanup", ignore_result=True)

@@ -8,6 +8,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.mail import EmailMessage, get_connection
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -16,7 +17,7 @@ from rest_framework.test import APIClient
 
 from dorf.notifications import delivery
 from dorf.notifications.models import Category, Delivery, PushSubscription
-from dorf.notifications.services import notify, preferences_get, preferences_set
+from dorf.notifications.services import notify, notify_many, preferences_get, preferences_set
 from dorf.users.models import Language
 from tests.factories import UserFactory
 
@@ -287,6 +288,49 @@ def test_no_notification_mail_goes_to_an_unconfirmed_address(
     with django_capture_on_commit_callbacks(execute=True):
         notify(user=user, category=Category.MODERATION, title="x")
     assert mailoutbox == []
+
+
+def test_a_batch_of_mails_shares_one_connection_and_only_a_refused_mail_is_retried(
+    mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # given: three mails due; the server refuses the second recipient's
+    users = [UserFactory() for _ in range(3)]
+    for user in users:
+        _quiet_off(user)
+    with django_capture_on_commit_callbacks(execute=False):
+        notifications = notify_many(recipients=users, category=Category.MODERATION, title="x")
+    due = delivery.deliveries_plan(notification_ids=[n.pk for n in notifications])
+    mail_ids = [pk for pk, channel in due if channel == "email"]
+    original_send = EmailMessage.send
+
+    def send(message: EmailMessage, fail_silently: bool = False) -> int:
+        if message.to == [users[1].email]:
+            raise ConnectionRefusedError("refused")
+        return original_send(message, fail_silently)
+
+    connections: list[Any] = []
+
+    def connect(**kwargs: Any) -> Any:
+        connections.append(get_connection(**kwargs))
+        return connections[-1]
+
+    monkeypatch.setattr(EmailMessage, "send", send)
+    monkeypatch.setattr(delivery, "get_connection", connect)
+    # when
+    outcomes = delivery.email_send_batch(delivery_ids=mail_ids)
+    # then
+    assert len(connections) == 1
+    assert sorted(outcome.state for outcome in outcomes.values()) == ["pending", "sent", "sent"]
+    assert sorted(mail.to[0] for mail in mailoutbox) == sorted([users[0].email, users[2].email])
+    refused = Delivery.objects.get(notification__user=users[1], channel="email")
+    assert (refused.state, refused.tries, refused.last_error) == (
+        "pending",
+        1,
+        "ConnectionRefusedError",
+    )
+    # and the same batch run again sends nothing twice
+    assert delivery.email_send_batch(delivery_ids=mail_ids) == {}
+    assert len(mailoutbox) == 2
 
 
 def test_a_failing_mail_server_is_retried_and_loses_nothing(

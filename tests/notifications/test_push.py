@@ -352,14 +352,14 @@ def test_a_batch_sends_each_push_once_and_handles_each_answer_on_its_own(
 def test_a_fan_out_is_handed_to_the_workers_in_batches(monkeypatch) -> None:
     # given: 120 pushes and 3 mails due
     batches: list[list[int]] = []
-    mails: list[int] = []
+    mails: list[list[int]] = []
     monkeypatch.setattr(delivery, "deliveries_mark_enqueued", lambda delivery_ids: None)
     monkeypatch.setattr(tasks.deliver_push_batch, "delay", batches.append)
-    monkeypatch.setattr(tasks.deliver_email, "delay", mails.append)
-    due = [(pk, "push") for pk in range(1, 121)] + [(pk, "email") for pk in range(200, 203)]
+    monkeypatch.setattr(tasks.deliver_email_batch, "delay", mails.append)
+    due = [(pk, "push") for pk in range(1, 121)] + [(pk, "email") for pk in range(200, 253)]
     # when
-    assert tasks._enqueue(due) == 123
-    # then: 50 + 50 + 20 pushes, the mails one by one
+    assert tasks._enqueue(due) == 173
+    # then: 50 + 50 + 20 pushes, 50 + 3 mails
     assert [len(batch) for batch in batches] == [50, 50, 20]
     assert sorted(pk for batch in batches for pk in batch) == list(range(1, 121))
-    assert mails == [200, 201, 202]
+    assert mails == [list(range(200, 250)), [250, 251, 252]]
