@@ -61,7 +61,8 @@ def start_workers(celery_app: Any, concurrency: int) -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env={**os.environ},
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    # Under a load average of 15 a worker's start (Django, every app) can take a minute.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if celery_app.control.ping(timeout=1.0):
             return process
