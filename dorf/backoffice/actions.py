@@ -1,10 +1,13 @@
-"""Backoffice actions call the apps' services, one object at a time, and log each.
+"""Backoffice actions call the apps' services, one object at a time.
 
 An action is a function of (acting user, their membership of the object's village, the
 object) that calls one service. ``service_action`` turns it into an admin action: for
 each selected row it finds the actor's membership in the row's village (an operator
-without one is refused), snapshots the row, calls the service and writes the audit entry
-in the same transaction, so a refused action leaves neither a change nor an entry.
+without one is refused) and calls the service. A staff service writes its own audit
+entry (``dorf.core.audit``), so the same action through the API and here is logged
+alike and once; for a service that does not yet (``service_audits=False``) the action
+snapshots the row and writes the entry itself, in the same transaction, so a refused
+action leaves neither a change nor an entry.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_stubs_ext import StrOrPromise
 
-from dorf.backoffice import audit
 from dorf.backoffice.access import access_of
 from dorf.backoffice.site import acting_user
+from dorf.core import audit
 from dorf.core.exceptions import DomainError
 from dorf.users.models import User
 from dorf.villages.models import Membership
@@ -47,6 +50,7 @@ def service_action(
     village_id: Callable[[Any], int] = lambda obj: int(obj.village_id),
     subject_user_id: Callable[[Any], int | None] = lambda obj: None,
     audited: Callable[[Any], Model] = lambda obj: obj,
+    service_audits: bool = False,
 ) -> AdminAction:
     """An admin action named ``name`` that runs ``call`` for each selected row."""
 
@@ -66,18 +70,19 @@ def service_action(
                 )
                 continue
             target = audited(obj)
-            before = audit.snapshot(target)
+            before = {} if service_audits else audit.snapshot(target)
             try:
                 with transaction.atomic():
                     call(user, membership, obj)
-                    audit.record(
-                        actor=user,
-                        instance=target,
-                        before=before,
-                        verb=name,
-                        village_id=membership.village_id,
-                        subject_user_id=subject_user_id(obj),
-                    )
+                    if not service_audits:
+                        audit.record(
+                            actor=user,
+                            instance=target,
+                            before=before,
+                            verb=name,
+                            village_id=membership.village_id,
+                            subject_user_id=subject_user_id(obj),
+                        )
             except DomainError as exc:
                 modeladmin.message_user(request, f"{obj}: {_message_of(exc)}", messages.ERROR)
                 continue

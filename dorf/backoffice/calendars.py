@@ -22,13 +22,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.backoffice import audit
 from dorf.backoffice.access import Access, access_of
 from dorf.backoffice.actions import AdminAction, import_action, service_action
 from dorf.backoffice.pages import form_page, show_refusal
 from dorf.backoffice.screens import ScopedAdmin
 from dorf.backoffice.site import acting_user, backoffice_site
 from dorf.calendar.sources import CalendarCategory
+from dorf.core import audit
 from dorf.core.exceptions import DomainError
 from dorf.events import importing
 from dorf.events import services as event_services

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.backoffice import audit
 from dorf.backoffice.access import Access, access_of
 from dorf.backoffice.site import acting_user, backoffice_site
+from dorf.core import audit
 from dorf.core.exceptions import DomainError
 from dorf.news.importing import feed_source_create
 from dorf.news.models import NewsCategory, Publisher

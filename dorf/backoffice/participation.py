@@ -26,12 +26,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.backoffice import audit
 from dorf.backoffice.access import Access, access_of
 from dorf.backoffice.actions import service_action
 from dorf.backoffice.pages import form_page, show_refusal
 from dorf.backoffice.screens import QueueDef, ScopedAdmin
 from dorf.backoffice.site import acting_user, backoffice_site
+from dorf.core import audit
 from dorf.core.exceptions import DomainError
 from dorf.participation import selectors
 from dorf.participation.models import (

@@ -253,6 +253,7 @@ class MembershipScreen(ScopedAdmin):
                 actor=actor, membership_id=obj.pk
             ),
             subject_user_id=lambda obj: obj.user_id,
+            service_audits=True,
         )
     ]
 
@@ -392,6 +393,7 @@ def _report_status_action(status: ReportStatus) -> Any:
         description=format_lazy("{}: {}", _("Status"), status.label),
         call=_change_report_status(status),
         subject_user_id=lambda obj: obj.reporter_id,
+        service_audits=True,
     )
 
 
@@ -702,6 +704,7 @@ class ChatReportScreen(ScopedAdmin):
             description=choice.label,
             call=_resolve_chat_report(choice),
             subject_user_id=lambda obj: obj.reported_user_id,
+            service_audits=True,
         )
         for choice in (ReportAction.DISMISS, ReportAction.HIDE, ReportAction.BAN)
     ]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
 from dorf.chat import services as chat_services
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.core.photos import PreparedPhoto, photo_prepare
 from dorf.reports import notices
@@ -578,6 +579,7 @@ def report_status_change(
             % {"old": ReportStatus(report.status).label, "new": ReportStatus(status).label},
             code="invalid_transition",
         )
+    before = audit.snapshot(report)
     old = report.status
     _apply_status(report, status, timezone.now())
     report.status_notes = note[:1000]
@@ -591,6 +593,15 @@ def report_status_change(
         note=note[:1000],
     )
     notices.status_changed_on_commit(report, actor_user_id=actor.user_id)
+    audit.record(
+        actor=actor.user,
+        instance=report,
+        before=before,
+        verb="report_status_change",
+        village_id=report.village_id,
+        subject_user_id=report.reporter_id,
+        reason=note[:1000],
+    )
     return report
 
 
@@ -612,8 +623,17 @@ def report_assign(*, actor: Membership, report_id: int, assignee_id: int | None)
     require_staff(actor)
     report = lock_report(village_id=actor.village_id, report_id=report_id)
     assignee = _staff_of(actor.village_id, assignee_id) if assignee_id is not None else None
+    before = audit.snapshot(report)
     report.assigned_to = assignee
     report.save(update_fields=["assigned_to", "updated_at"])
+    audit.record(
+        actor=actor.user,
+        instance=report,
+        before=before,
+        verb="report_assign",
+        village_id=report.village_id,
+        subject_user_id=report.reporter_id,
+    )
     ReportUpdate.objects.create(
         report=report,
         author=actor.user,
@@ -644,6 +664,7 @@ def report_merge(*, actor: Membership, report_id: int, into_id: int, note: str =
         or report.status == ReportStatus.DUPLICATE
     ):
         raise Conflict(_("This report cannot be merged any more."), code="not_mergeable")
+    before = audit.snapshot(report)
     old = report.status
     report.duplicate_of = original
     _apply_status(report, ReportStatus.DUPLICATE, timezone.now())
@@ -664,6 +685,15 @@ def report_merge(*, actor: Membership, report_id: int, into_id: int, note: str =
         old_status=old,
         new_status=ReportStatus.DUPLICATE,
         note=report.status_notes,
+    )
+    audit.record(
+        actor=actor.user,
+        instance=report,
+        before=before,
+        verb="report_merge",
+        village_id=report.village_id,
+        subject_user_id=report.reporter_id,
+        reason=note[:1000],
     )
     notices.status_changed_on_commit(report, actor_user_id=actor.user_id)
     return report
@@ -707,8 +737,17 @@ def photo_approve(*, actor: Membership, report_id: int, photo_id: int) -> Report
     if photo is None:
         raise NotFound()
     if photo.approved_at is None:
+        before = audit.snapshot(photo)
         photo.approved_at = timezone.now()
         photo.save(update_fields=["approved_at"])
+        audit.record(
+            actor=actor.user,
+            instance=photo,
+            before=before,
+            verb="photo_approve",
+            village_id=report.village_id,
+            subject_user_id=report.reporter_id,
+        )
     return photo
 
 

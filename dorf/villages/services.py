@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from geopy.distance import geodesic
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.users.models import Block, User
 from dorf.villages.geocoding import GeoPoint, get_geocoder
@@ -82,7 +83,16 @@ def membership_verify(*, actor: Membership, membership_id: int) -> Membership:
         raise Conflict(_("This member is banned."), code="banned")
     if membership.state == MembershipState.LEFT:
         raise Conflict(_("This account has been erased."), code="erased")
+    before = audit.snapshot(membership)
     _verify(membership, by=actor.user)
+    audit.record(
+        actor=actor.user,
+        instance=membership,
+        before=before,
+        verb="membership_verify",
+        village_id=membership.village_id,
+        subject_user_id=membership.user_id,
+    )
     return membership
 
 
@@ -97,10 +107,20 @@ def membership_ban(*, actor: Membership, membership_id: int, reason: str) -> Mem
         raise Forbidden(_("Only municipality staff can ban moderators or staff."))
     if membership.state == MembershipState.BANNED:
         raise Conflict(_("This member is already banned."), code="already_banned")
+    before = audit.snapshot(membership)
     membership.state = MembershipState.BANNED
     membership.banned_at = timezone.now()
     membership.ban_reason = reason
     membership.save(update_fields=["state", "banned_at", "ban_reason", "updated_at"])
+    audit.record(
+        actor=actor.user,
+        instance=membership,
+        before=before,
+        verb="membership_ban",
+        village_id=membership.village_id,
+        subject_user_id=membership.user_id,
+        reason=reason,
+    )
     membership_banned.send(sender=Membership, membership=membership)
     return membership
 

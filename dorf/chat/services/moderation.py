@@ -18,6 +18,7 @@ from dorf.chat.models import (
     RoomMember,
 )
 from dorf.chat.services.messages import announce_update, room_ids_of
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify, notify_moderators
@@ -96,9 +97,18 @@ def message_hide(*, actor: Membership, message_id: int) -> Message:
     if message is None:
         raise NotFound()
     if message.hidden_at is None:
+        before = audit.snapshot(message)
         message.hidden_at = timezone.now()
         message.hidden_by = actor.user
         message.save(update_fields=["hidden_at", "hidden_by"])
+        audit.record(
+            actor=actor.user,
+            instance=message,
+            before=before,
+            verb="message_hide",
+            village_id=actor.village_id,
+            subject_user_id=message.sender_id,
+        )
         announce_update(message, actor.user_id)
     return message
 
@@ -113,8 +123,17 @@ def member_mute(*, actor: Membership, room_id: int, user_id: int, minutes: int) 
     ).first()
     if member is None:
         raise NotFound()
+    before = audit.snapshot(member)
     member.muted_until = timezone.now() + timedelta(minutes=minutes)
     member.save(update_fields=["muted_until"])
+    audit.record(
+        actor=actor.user,
+        instance=member,
+        before=before,
+        verb="member_mute",
+        village_id=actor.village_id,
+        subject_user_id=member.user_id,
+    )
     return member
 
 
@@ -132,6 +151,7 @@ def report_resolve(
     if report.state != ReportState.OPEN:
         raise Conflict(_("This report was already decided."), code="already_decided")
     village = actor.village
+    before = audit.snapshot(report)
     if action in (ReportAction.HIDE, ReportAction.MUTE) and report.message_id is None:
         raise ValidationFailed(_("This report is not about a message."), code="no_message")
     if action == ReportAction.HIDE:
@@ -158,6 +178,14 @@ def report_resolve(
     report.resolved_by = actor.user
     report.resolved_at = timezone.now()
     report.save(update_fields=["state", "action", "resolved_by", "resolved_at"])
+    audit.record(
+        actor=actor.user,
+        instance=report,
+        before=before,
+        verb="chat_report_resolve",
+        village_id=report.village_id,
+        subject_user_id=report.reported_user_id,
+    )
     notify(
         user=report.reporter,
         category=Category.MODERATION,
