@@ -34,6 +34,7 @@ from dorf.appointments.models import (
     new_cancel_token,
 )
 from dorf.appointments.slots import ClosedDays, Slot, local_midnight, slots_between
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.villages.models import Membership, Village
 from dorf.villages.scoping import require_staff
@@ -426,6 +427,7 @@ def appointment_mark(*, staff: Membership, appointment_id: int, outcome: str) ->
         raise NotFound()
     if appointment.slot_start > timezone.now():
         raise Conflict(_("This appointment has not begun yet."), code="not_begun")
+    before = audit.snapshot(appointment)
     changed = Appointment.objects.filter(
         pk=appointment.pk,
         status__in=(AppointmentStatus.CONFIRMED, AppointmentStatus.DONE, AppointmentStatus.NO_SHOW),
@@ -433,6 +435,14 @@ def appointment_mark(*, staff: Membership, appointment_id: int, outcome: str) ->
     if changed != 1:
         raise Conflict(_("Only confirmed appointments can be marked."), code="not_confirmed")
     appointment.refresh_from_db()
+    audit.record(
+        actor=staff.user,
+        instance=appointment,
+        before=before,
+        verb=f"appointment_mark_{AppointmentStatus(outcome).value}",
+        village_id=staff.village_id,
+        subject_user_id=appointment.membership.user_id,
+    )
     return appointment
 
 

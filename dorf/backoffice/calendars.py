@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -219,22 +218,15 @@ def calendar_add(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         user = acting_user(request)
         try:
-            with transaction.atomic():
-                calendar = event_services.external_calendar_create(
-                    actor=user,
-                    village_id=data["village"].pk,
-                    name=data["name"],
-                    url=data["url"],
-                    category=data["category"],
-                    tag_filter=_tags(data["tag_filter"]),
-                )
-                audit.record(
-                    actor=user,
-                    instance=calendar,
-                    before={},
-                    verb="external_calendar_create",
-                    village_id=calendar.village_id,
-                )
+            # The service writes the audit entry of the creation.
+            calendar = event_services.external_calendar_create(
+                actor=user,
+                village_id=data["village"].pk,
+                name=data["name"],
+                url=data["url"],
+                category=data["category"],
+                tag_filter=_tags(data["tag_filter"]),
+            )
         except DomainError as exc:
             show_refusal(form, exc)
         else:
@@ -290,22 +282,12 @@ def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
         new = {**data, "tag_filter": _tags(data["tag_filter"])}
         old = {**initial, "tag_filter": list(calendar.tag_filter)}
         changes = {name: value for name, value in new.items() if value != old[name]}
-        user = acting_user(request)
-        before = audit.snapshot(calendar)
         try:
-            # Saved unchanged: no write and no audit entry.
+            # Saved unchanged: no write and no audit entry (the service writes it).
             if changes:
-                with transaction.atomic():
-                    event_services.external_calendar_update(
-                        actor=user, calendar_id=calendar.pk, **changes
-                    )
-                    audit.record(
-                        actor=user,
-                        instance=calendar,
-                        before=before,
-                        verb="external_calendar_update",
-                        village_id=calendar.village_id,
-                    )
+                event_services.external_calendar_update(
+                    actor=acting_user(request), calendar_id=calendar.pk, **changes
+                )
         except DomainError as exc:
             show_refusal(form, exc)
         else:

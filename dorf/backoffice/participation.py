@@ -18,7 +18,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -31,7 +30,6 @@ from dorf.backoffice.actions import service_action
 from dorf.backoffice.pages import form_page, show_refusal
 from dorf.backoffice.screens import QueueDef, ScopedAdmin
 from dorf.backoffice.site import acting_user, backoffice_site
-from dorf.core import audit
 from dorf.core.exceptions import DomainError
 from dorf.participation import selectors
 from dorf.participation.models import (
@@ -149,24 +147,14 @@ def proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
     form = AnswerForm(request.POST or None, initial=initial)
     queue_url = reverse("backoffice:participation_proposal_changelist") + "?queue=answer_due"
     if request.method == "POST" and form.is_valid():
-        user = acting_user(request)
-        before = audit.snapshot(proposal)
         try:
-            with transaction.atomic():
-                proposal_services.proposal_answer(
-                    actor=user,
-                    proposal_id=proposal.pk,
-                    status=form.cleaned_data["status"],
-                    text=form.cleaned_data["text"],
-                )
-                audit.record(
-                    actor=user,
-                    instance=proposal,
-                    before=before,
-                    verb="proposal_answer",
-                    village_id=proposal.village_id,
-                    subject_user_id=proposal.author_id,
-                )
+            # The service writes the audit entry.
+            proposal_services.proposal_answer(
+                actor=acting_user(request),
+                proposal_id=proposal.pk,
+                status=form.cleaned_data["status"],
+                text=form.cleaned_data["text"],
+            )
         except DomainError as exc:
             show_refusal(form, exc)
         else:
@@ -224,6 +212,7 @@ class CommentReportScreen(ScopedAdmin):
             village_id=lambda obj: int(obj.comment.proposal.village_id),
             subject_user_id=lambda obj: obj.comment.author_id,
             audited=lambda obj: obj.comment,
+            service_audits=True,
         ),
         service_action(
             name="proposal_comment_report_dismiss",
@@ -233,6 +222,7 @@ class CommentReportScreen(ScopedAdmin):
             ),
             village_id=lambda obj: int(obj.comment.proposal.village_id),
             subject_user_id=lambda obj: obj.comment.author_id,
+            service_audits=True,
         ),
     ]
 
@@ -292,6 +282,7 @@ class PollScreen(ScopedAdmin):
             name="poll_publish",
             description=gettext_lazy("Publish"),
             call=lambda user, _m, obj: poll_services.poll_publish(actor=user, poll_id=obj.pk),
+            service_audits=True,
         )
     ]
 
@@ -330,6 +321,7 @@ class BudgetItemScreen(ScopedAdmin):
             ),
             village_id=lambda obj: int(obj.budget.village_id),
             subject_user_id=lambda obj: obj.proposer_id,
+            service_audits=True,
         )
     ]
 
@@ -376,24 +368,14 @@ def budget_item_review(request: HttpRequest, item_id: int) -> HttpResponse:
     form = ReviewForm(request.POST or None)
     queue_url = reverse("backoffice:participation_budgetitem_changelist") + "?queue=to_review"
     if request.method == "POST" and form.is_valid():
-        user = acting_user(request)
-        before = audit.snapshot(item)
         try:
-            with transaction.atomic():
-                budget_services.budget_item_review(
-                    actor=user,
-                    item_id=item.pk,
-                    feasible=form.cleaned_data["feasibility"] == Feasibility.FEASIBLE,
-                    reason=form.cleaned_data["reason"],
-                )
-                audit.record(
-                    actor=user,
-                    instance=item,
-                    before=before,
-                    verb="budget_item_review",
-                    village_id=item.budget.village_id,
-                    subject_user_id=item.proposer_id,
-                )
+            # The service writes the audit entry.
+            budget_services.budget_item_review(
+                actor=acting_user(request),
+                item_id=item.pk,
+                feasible=form.cleaned_data["feasibility"] == Feasibility.FEASIBLE,
+                reason=form.cleaned_data["reason"],
+            )
         except DomainError as exc:
             show_refusal(form, exc)
         else:

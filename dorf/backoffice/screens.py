@@ -307,6 +307,7 @@ class PostScreen(ScopedAdmin):
             name="post_publish",
             description=_("Approve and publish"),
             call=lambda user, _m, obj: news_services.post_publish(actor=user, post_id=obj.pk),
+            service_audits=True,
         ),
         service_action(
             name="post_return_to_draft",
@@ -314,6 +315,7 @@ class PostScreen(ScopedAdmin):
             call=lambda user, _m, obj: news_services.post_return_to_draft(
                 actor=user, post_id=obj.pk
             ),
+            service_audits=True,
         ),
     ]
 
@@ -510,6 +512,7 @@ class AppointmentScreen(ScopedAdmin):
             description=label,
             call=_mark(outcome),
             subject_user_id=lambda obj: obj.membership.user_id,
+            service_audits=True,
         )
         for outcome, label in (
             (AppointmentStatus.DONE, _("Mark as done")),
@@ -567,6 +570,7 @@ class BookingScreen(ScopedAdmin):
             description=label,
             call=_decide_booking(approve),
             subject_user_id=lambda obj: obj.membership.user_id,
+            service_audits=True,
         )
         for verb, label, approve in (
             ("approve", _("Approve"), True),
@@ -623,6 +627,7 @@ class FoundItemScreen(ScopedAdmin):
                 actor=user, found_item_id=obj.pk, shelf=obj.shelf
             ),
             subject_user_id=lambda obj: obj.finder_id,
+            service_audits=True,
         ),
         *[
             service_action(
@@ -630,6 +635,7 @@ class FoundItemScreen(ScopedAdmin):
                 description=label,
                 call=_hand_over(to),
                 subject_user_id=lambda obj: obj.finder_id,
+                service_audits=True,
             )
             for to, label in (
                 (HandoverTo.FINDER, _("Pass to the finder (deadline passed)")),
@@ -662,6 +668,7 @@ class ClaimScreen(ScopedAdmin):
             call=_decide_claim(grant),
             village_id=lambda obj: int(obj.found_item.village_id),
             subject_user_id=lambda obj: obj.claimant_id,
+            service_audits=True,
         )
         for verb, label, grant in (("grant", _("Grant"), True), ("reject", _("Reject"), False))
     ]
@@ -743,6 +750,7 @@ class PostingReportScreen(ScopedAdmin):
             ),
             village_id=lambda obj: int(obj.posting.village_id),
             audited=lambda obj: obj.posting,
+            service_audits=True,
         )
     ]
 

@@ -28,6 +28,7 @@ from dorf.bookings.models import (
     Resource,
 )
 from dorf.calendar.recurrence import Series, occurrences, validate_rule
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.villages.models import Membership
 
@@ -374,6 +375,7 @@ def booking_decide(
     """A manager approves (the price is paid now) or rejects a requested booking; the
     requester is told either way."""
     booking = _managed_booking(manager, booking_id)
+    before = audit.snapshot(booking)
     now = timezone.now()
     new_status = BookingStatus.APPROVED if approve else BookingStatus.REJECTED
     changed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.REQUESTED).update(
@@ -387,6 +389,15 @@ def booking_decide(
             pk=booking.membership_id
         )
         _pay(booking, requester)
+    audit.record(
+        actor=manager.user,
+        instance=booking,
+        before=before,
+        verb="booking_approve" if approve else "booking_reject",
+        village_id=manager.village_id,
+        subject_user_id=booking.membership.user_id,
+        reason=note,
+    )
     messages.decided(booking)
     return booking
 

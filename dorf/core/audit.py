@@ -71,12 +71,13 @@ def record(
     reason: str = "",
     extra: dict[str, Any] | None = None,
     changes: dict[str, list[str | None]] | None = None,
-) -> LogEntry:
+) -> LogEntry | None:
     """Write the entry of one action, after the change, in the same transaction.
 
     ``actor`` is the acting user (``None`` for the system); ``before`` is the
     ``snapshot`` taken before the change (empty for a created object). ``changes``
-    replaces the computed before/after of the row, e.g. for an import's summary.
+    replaces the computed before/after of the row, e.g. for an import's summary. An
+    update that changed no field writes nothing and returns ``None``.
     """
     if changes is None:
         after = snapshot(instance)
@@ -85,6 +86,8 @@ def record(
             for name, value in after.items()
             if before.get(name) != value and name != "updated_at"
         }
+        if before and not changes:
+            return None  # nothing changed: nothing to account for
     action = LogEntry.Action.UPDATE if before else LogEntry.Action.CREATE
     additional: dict[str, Any] = {
         "village_id": village_id,

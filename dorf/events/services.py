@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from dorf.calendar.recurrence import validate_rule
 from dorf.calendar.sources import CalendarCategory
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.core.fetch import FetchError, UnsafeURL, check_url
 from dorf.events import importing, locks
@@ -255,6 +256,13 @@ def external_calendar_create(
         created_by=actor,
         active=recording is None,
     )
+    audit.record(
+        actor=actor,
+        instance=calendar,
+        before={},
+        verb="external_calendar_create",
+        village_id=village_id,
+    )
     if recording is not None:
         importing.external_calendar_import_body(calendar=calendar, body=recording)
     return calendar
@@ -266,6 +274,7 @@ def external_calendar_update(*, actor: User, calendar_id: int, **changes: Any) -
     category applies from the next import on, which is forced by forgetting the ETag."""
     calendar = locks.calendar_for(actor, calendar_id)
     require_staff(require_member(actor, calendar.village_id))
+    before = audit.snapshot(calendar)
     if "category" in changes and changes["category"] not in CalendarCategory.values:
         raise ValidationFailed(fields={"category": [_("Unknown category.")]})
     if "tag_filter" in changes:
@@ -279,6 +288,13 @@ def external_calendar_update(*, actor: User, calendar_id: int, **changes: Any) -
         calendar.etag = ""
         calendar.last_modified = ""
     calendar.save()
+    audit.record(
+        actor=actor,
+        instance=calendar,
+        before=before,
+        verb="external_calendar_update",
+        village_id=calendar.village_id,
+    )
     return calendar
 
 

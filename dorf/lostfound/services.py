@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from geopy.distance import geodesic
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.core.privacy import ERASED
 from dorf.lostfound import law, locks
@@ -162,11 +163,20 @@ def found_item_store(*, actor: User, found_item_id: int, shelf: str) -> FoundIte
     require_staff(require_member(actor, item.village_id))
     if item.state not in OPEN_STATES:
         raise Conflict(_("This case is closed."), code="closed")
+    before = audit.snapshot(item)
     item.storage = Storage.TOWN_HALL
     item.shelf = shelf
     if item.state == FindState.REPORTED:
         item.state = FindState.STORED
     item.save(update_fields=["storage", "shelf", "state", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=item,
+        before=before,
+        verb="found_item_store",
+        village_id=item.village_id,
+        subject_user_id=item.finder_id,
+    )
     return item
 
 
@@ -326,11 +336,21 @@ def claim_decide(*, actor: User, claim_id: int, grant: bool, note: str = "") -> 
         raise Conflict(_("This claim is decided already."), code="decided")
     if grant and item.state not in (FindState.REPORTED, FindState.STORED):
         raise Conflict(_("This find can no longer be claimed."), code="not_claimable")
+    before = audit.snapshot(claim)
     claim.state = ClaimState.GRANTED if grant else ClaimState.REJECTED
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.decision_note = note
     claim.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=claim,
+        before=before,
+        verb="claim_grant" if grant else "claim_reject",
+        village_id=item.village_id,
+        subject_user_id=claim.claimant_id,
+        reason=note,
+    )
     if grant:
         item.state = FindState.CLAIMED
         item.save(update_fields=["state", "updated_at"])
@@ -371,6 +391,7 @@ def found_item_hand_over(
         raise Conflict(_("This case is closed."), code="closed")
     now = timezone.now()
     claim = None
+    before = audit.snapshot(item)
     reward = 0
     if to == HandoverTo.OWNER:
         claim = Claim.objects.filter(found_item=item, state=ClaimState.GRANTED).first()
@@ -400,6 +421,15 @@ def found_item_hand_over(
     item.save(update_fields=["state", "closed_at", "updated_at"])
     Claim.objects.filter(found_item=item, state=ClaimState.PENDING).update(
         state=ClaimState.REJECTED, decided_by=actor, decided_at=now
+    )
+    audit.record(
+        actor=actor,
+        instance=item,
+        before=before,
+        verb="found_item_hand_over",
+        village_id=item.village_id,
+        subject_user_id=item.finder_id,
+        reason=note,
     )
     return Handover.objects.create(
         found_item=item,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from dorf.chat import services as chat_services
 from dorf.chat.models import Message
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.core.photos import photo_prepare
 from dorf.marketplace import locks, payments
@@ -209,10 +210,19 @@ def posting_hide(*, actor: User, posting_id: int) -> Posting:
     if posting.hidden_at is not None:
         return posting
     posting.hidden_at = timezone.now()
+    before = audit.snapshot(posting)
     posting.hidden_by = actor
     posting.save(update_fields=["hidden_at", "hidden_by", "updated_at"])
     PostingReport.objects.filter(posting=posting, resolved_at=None).update(
         resolved_at=posting.hidden_at
+    )
+    audit.record(
+        actor=actor,
+        instance=posting,
+        before=before,
+        verb="posting_hide",
+        village_id=posting.village_id,
+        subject_user_id=posting.author_id,
     )
     notify(
         user=posting.author,

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.core.photos import photo_prepare
 from dorf.news import locks
@@ -354,9 +355,17 @@ def post_return_to_draft(*, actor: User, post_id: int) -> Post:
         raise Conflict(_("This post is not waiting to be published."), code="not_pending")
     if post.state == PostState.SCHEDULED:
         _require_role(actor, post.publisher_id, publisher=True)
+    before = audit.snapshot(post)
     post.state = PostState.DRAFT
     post.approved_by = None
     post.save(update_fields=["state", "approved_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=post,
+        before=before,
+        verb="post_return_to_draft",
+        village_id=post.village_id,
+    )
     return post
 
 
@@ -377,6 +386,7 @@ def post_publish(*, actor: User, post_id: int, publish_at: datetime | None = Non
     if when <= now:
         # A time in the past publishes now (readers see the real publication time).
         when = now
+    before = audit.snapshot(post)
     _validate_times(when, post.expires_at)
     post.state = PostState.SCHEDULED
     post.publish_at = when
@@ -387,6 +397,13 @@ def post_publish(*, actor: User, post_id: int, publish_at: datetime | None = Non
         post.refresh_from_db()
     else:
         transaction.on_commit(lambda: _schedule_at(post.pk, when))
+    audit.record(
+        actor=actor,
+        instance=post,
+        before=before,
+        verb="post_publish",
+        village_id=post.village_id,
+    )
     return post
 
 
@@ -447,8 +464,16 @@ def post_archive(*, actor: User, post_id: int) -> Post:
     _require_role(actor, post.publisher_id, publisher=True)
     if post.state != PostState.PUBLISHED:
         raise Conflict(_("Only a published post can be archived."), code="not_published")
+    before = audit.snapshot(post)
     post.state = PostState.ARCHIVED
     post.save(update_fields=["state", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=post,
+        before=before,
+        verb="post_archive",
+        village_id=post.village_id,
+    )
     return post
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify_many
@@ -129,10 +130,20 @@ def budget_item_review(
         raise ValidationFailed(
             fields={"reason": [_("Say why the item is not feasible.")]}, code="reason_required"
         )
+    before = audit.snapshot(item)
     item.feasibility = Feasibility.FEASIBLE if feasible else Feasibility.INFEASIBLE
     item.feasibility_reason = reason
     item.reviewed_by = actor
     item.save(update_fields=["feasibility", "feasibility_reason", "reviewed_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=item,
+        before=before,
+        verb="budget_item_review",
+        village_id=item.budget.village_id,
+        subject_user_id=item.proposer_id,
+        reason=reason,
+    )
     if item.proposer is not None:
         notify_many(
             recipients=[item.proposer],

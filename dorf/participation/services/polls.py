@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.notifications.models import Category
 from dorf.notifications.services import notify_many
@@ -159,8 +160,16 @@ def poll_publish(*, actor: User, poll_id: int) -> Poll:
         raise Conflict(_("This poll is published already."), code="already_published")
     if poll.closes_at <= timezone.now():
         raise Conflict(_("This poll has closed already."), code="poll_closed")
+    before = audit.snapshot(poll)
     poll.published_at = timezone.now()
     poll.save(update_fields=["published_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=poll,
+        before=before,
+        verb="poll_publish",
+        village_id=poll.village_id,
+    )
     if poll.club_id is not None:
         voters = User.objects.filter(pk__in=_club_member_user_ids(poll.club_id))
     else:

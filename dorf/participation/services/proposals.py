@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dorf.chat.ratelimit import check_send_rate
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.core.photos import photo_prepare
 from dorf.notifications.models import Category
@@ -245,6 +246,7 @@ def proposal_answer(*, actor: User, proposal_id: int, status: str, text: str) ->
         raise ValidationFailed(
             fields={"text": [_("Give the reason for the rejection.")]}, code="reason_required"
         )
+    before = audit.snapshot(proposal)
     proposal.answer_status = status
     proposal.answer_text = text
     proposal.answered_at = timezone.now()
@@ -259,6 +261,14 @@ def proposal_answer(*, actor: User, proposal_id: int, status: str, text: str) ->
             "state",
             "updated_at",
         ]
+    )
+    audit.record(
+        actor=actor,
+        instance=proposal,
+        before=before,
+        verb="proposal_answer",
+        village_id=proposal.village_id,
+        subject_user_id=proposal.author_id,
     )
     supporters = User.objects.filter(proposal_supports__proposal=proposal)
     recipients = [*supporters, *([proposal.author] if proposal.author else [])]
@@ -285,9 +295,18 @@ def proposal_hide(*, actor: User, proposal_id: int) -> Proposal:
     proposal = locks.proposal_for(actor, proposal_id)
     require_moderator(require_member(actor, proposal.village_id))
     if proposal.hidden_at is None:
+        before = audit.snapshot(proposal)
         proposal.hidden_at = timezone.now()
         proposal.hidden_by = actor
         proposal.save(update_fields=["hidden_at", "hidden_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            instance=proposal,
+            before=before,
+            verb="proposal_hide",
+            village_id=proposal.village_id,
+            subject_user_id=proposal.author_id,
+        )
         if proposal.author is not None:
             notify_many(
                 recipients=[proposal.author],
@@ -403,9 +422,18 @@ def comment_hide(*, actor: User, comment_id: int) -> ProposalComment:
     require_moderator(require_member(actor, comment.proposal.village_id))
     now = timezone.now()
     if comment.hidden_at is None:
+        before = audit.snapshot(comment)
         comment.hidden_at = now
         comment.hidden_by = actor
         comment.save(update_fields=["hidden_at", "hidden_by"])
+        audit.record(
+            actor=actor,
+            instance=comment,
+            before=before,
+            verb="comment_hide",
+            village_id=comment.proposal.village_id,
+            subject_user_id=comment.author_id,
+        )
         if comment.author is not None:
             notify_many(
                 recipients=[comment.author],
@@ -428,9 +456,18 @@ def comment_report_dismiss(*, actor: User, report_id: int) -> CommentReport:
     require_moderator(require_member(actor, report.comment.proposal.village_id))
     if report.state != ReportState.OPEN:
         raise Conflict(_("This report was already decided."), code="already_decided")
+    before = audit.snapshot(report)
     report.state = ReportState.DISMISSED
     report.resolved_by = actor
     report.resolved_at = timezone.now()
+    audit.record(
+        actor=actor,
+        instance=report,
+        before=before,
+        verb="comment_report_dismiss",
+        village_id=report.comment.proposal.village_id,
+        subject_user_id=report.comment.author_id,
+    )
     report.save(update_fields=["state", "resolved_by", "resolved_at"])
     return report
 
