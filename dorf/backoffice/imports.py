@@ -273,10 +273,10 @@ def waste_plan_import(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         village = data["village"]
         upload = data["file"]
-        user = acting_user(request)
         try:
+            # The service writes the audit entry with the import's counts.
             report = collections_import(
-                user=user,
+                user=acting_user(request),
                 village_id=village.pk,
                 fmt=data["format"],
                 content=upload.read(import_limit() + 1) if upload else None,
@@ -287,25 +287,6 @@ def waste_plan_import(request: HttpRequest) -> HttpResponse:
             problems = [str(exc.message)]
             for values in (exc.fields or {}).values():
                 problems.extend(str(value) for value in values)
-        else:
-            audit.record(
-                actor=user,
-                instance=village,
-                before={},
-                verb="collections_import",
-                village_id=village.pk,
-                changes={
-                    "waste_plan": [
-                        None,
-                        _("%(created)d new, %(shifted)d shifted, %(cancelled)d cancelled")
-                        % {
-                            "created": report.created,
-                            "shifted": report.shifted,
-                            "cancelled": report.cancelled,
-                        },
-                    ]
-                },
-            )
     context = {
         **backoffice_site.each_context(request),
         "title": _("Upload the waste plan"),

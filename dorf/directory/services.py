@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.core.privacy import ERASED
 from dorf.directory import hours, locks
@@ -163,11 +164,20 @@ def claim_decide(*, actor: User, claim_id: int, confirm: bool) -> OwnershipClaim
     require_staff(require_member(actor, entry.village_id))
     if claim.state != ClaimState.PENDING:
         raise Conflict(_("This claim has been decided already."), code="decided")
+    before = audit.snapshot(claim)
     now = timezone.now()
     claim.state = ClaimState.CONFIRMED if confirm else ClaimState.REJECTED
     claim.decided_by = actor
     claim.decided_at = now
     claim.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=claim,
+        before=before,
+        verb="directory_claim_confirm" if confirm else "directory_claim_reject",
+        village_id=entry.village_id,
+        subject_user_id=claim.claimant_id,
+    )
     if confirm:
         entry.owner = claim.claimant
         with set_actor(actor):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dorf.chat import services as chat_services
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
 from dorf.jobs import locks
 from dorf.jobs.models import (
@@ -68,13 +69,21 @@ def publisher_register(
     require_staff(require_member(actor, village_id))
     try:
         with transaction.atomic():
-            return JobPublisher.objects.create(
+            publisher = JobPublisher.objects.create(
                 village_id=village_id, name=name, kind=kind, website=website
             )
     except IntegrityError:
         raise Conflict(
             _("There is already a publisher with this name."), code="duplicate"
         ) from None
+    audit.record(
+        actor=actor,
+        instance=publisher,
+        before={},
+        verb="job_publisher_register",
+        village_id=village_id,
+    )
+    return publisher
 
 
 @transaction.atomic
@@ -86,9 +95,16 @@ def publisher_member_add(*, actor: User, publisher_id: int, user_id: int) -> Job
         user_id=user_id, village_id=publisher.village_id, state=MembershipState.VERIFIED
     ).exists():
         raise ValidationFailed(fields={"user_id": [_("Not a verified member of this village.")]})
-    member, _created = JobPublisherMember.objects.get_or_create(
-        publisher=publisher, user_id=user_id
-    )
+    member, created = JobPublisherMember.objects.get_or_create(publisher=publisher, user_id=user_id)
+    if created:
+        audit.record(
+            actor=actor,
+            instance=member,
+            before={},
+            verb="job_publisher_member_add",
+            village_id=publisher.village_id,
+            subject_user_id=user_id,
+        )
     return member
 
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.core.hooks import help_requested
 from dorf.core.realtime import send_to_users_on_commit
@@ -108,9 +109,18 @@ def warning_area_set(
     cells = sorted({str(cell).strip() for cell in warn_cells or [] if str(cell).strip()})
     if any(not cell.isdigit() or len(cell) != 9 for cell in cells):
         raise ValidationFailed(fields={"warn_cells": [_("A DWD warn cell id has 9 digits.")]})
+    existing = WarningArea.objects.filter(village_id=village_id).first()
+    before = audit.snapshot(existing) if existing is not None else {}
     found, _created = WarningArea.objects.update_or_create(
         village_id=village_id,
         defaults={"ars": validate_ars(ars), "warn_cells": cells, "area": _validate_area(area)},
+    )
+    audit.record(
+        actor=actor,
+        instance=found,
+        before=before,
+        verb="warning_area_set",
+        village_id=village_id,
     )
     return found
 

@@ -29,6 +29,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import ValidationFailed
 from dorf.core.fetch import FetchError, fetch
 from dorf.notifications.models import Category, QuietHours
@@ -134,7 +135,7 @@ def collections_import(
     """Import a collection company's plan (iCalendar file or URL, or CSV) for the staff
     of a village: all or nothing, idempotent, shifts recorded and announced."""
     membership = require_staff(require_member(user, village_id))
-    return collections_import_into(
+    report = collections_import_into(
         village=membership.village,
         fmt=fmt,
         content=content,
@@ -143,6 +144,21 @@ def collections_import(
         bundesland=bundesland,
         now=now,
     )
+    # After the import's own transaction: the fetch before it must not hold one open.
+    summary = _("%(created)d new, %(shifted)d shifted, %(cancelled)d cancelled") % {
+        "created": report.created,
+        "shifted": report.shifted,
+        "cancelled": report.cancelled,
+    }
+    audit.record(
+        actor=user,
+        instance=membership.village,
+        before={},
+        verb="collections_import",
+        village_id=village_id,
+        changes={"waste_plan": [None, summary]},
+    )
+    return report
 
 
 def collections_import_into(
