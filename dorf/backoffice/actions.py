@@ -3,11 +3,10 @@
 An action is a function of (acting user, their membership of the object's village, the
 object) that calls one service. ``service_action`` turns it into an admin action: for
 each selected row it finds the actor's membership in the row's village (an operator
-without one is refused) and calls the service. A staff service writes its own audit
-entry (``dorf.core.audit``), so the same action through the API and here is logged
-alike and once; for a service that does not yet (``service_audits=False``) the action
-snapshots the row and writes the entry itself, in the same transaction, so a refused
-action leaves neither a change nor an entry.
+without one is refused) and calls the service. Every service an action calls writes its
+own audit entry (``dorf.core.audit``) in its own transaction, so the same action through
+the API and here is logged alike, once, and a refused action leaves neither a change nor
+an entry. Only what no service does, the imports run from here, is logged here.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -48,9 +46,6 @@ def service_action(
     description: StrOrPromise,
     call: ServiceCall,
     village_id: Callable[[Any], int] = lambda obj: int(obj.village_id),
-    subject_user_id: Callable[[Any], int | None] = lambda obj: None,
-    audited: Callable[[Any], Model] = lambda obj: obj,
-    service_audits: bool = False,
 ) -> AdminAction:
     """An admin action named ``name`` that runs ``call`` for each selected row."""
 
@@ -69,20 +64,8 @@ def service_action(
                     messages.ERROR,
                 )
                 continue
-            target = audited(obj)
-            before = {} if service_audits else audit.snapshot(target)
             try:
-                with transaction.atomic():
-                    call(user, membership, obj)
-                    if not service_audits:
-                        audit.record(
-                            actor=user,
-                            instance=target,
-                            before=before,
-                            verb=name,
-                            village_id=membership.village_id,
-                            subject_user_id=subject_user_id(obj),
-                        )
+                call(user, membership, obj)
             except DomainError as exc:
                 modeladmin.message_user(request, f"{obj}: {_message_of(exc)}", messages.ERROR)
                 continue

@@ -196,23 +196,15 @@ def feed_source_add(request: HttpRequest) -> HttpResponse:
     form = FeedSourceForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         village = form.cleaned_data["village"]
-        user = acting_user(request)
         try:
-            with transaction.atomic():
-                source = feed_source_create(
-                    actor=user,
-                    village_id=village.pk,
-                    url=form.cleaned_data["url"],
-                    publisher_id=form.cleaned_data["publisher"].pk,
-                    category_id=form.cleaned_data["category"].pk,
-                )
-                audit.record(
-                    actor=user,
-                    instance=source,
-                    before={},
-                    verb="feed_source_create",
-                    village_id=village.pk,
-                )
+            # The service writes the audit entry.
+            feed_source_create(
+                actor=acting_user(request),
+                village_id=village.pk,
+                url=form.cleaned_data["url"],
+                publisher_id=form.cleaned_data["publisher"].pk,
+                category_id=form.cleaned_data["category"].pk,
+            )
         except DomainError as exc:
             for field_name, problems in (exc.fields or {}).items():
                 name = field_name.removesuffix("_id")

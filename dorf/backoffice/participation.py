@@ -210,9 +210,6 @@ class CommentReportScreen(ScopedAdmin):
                 actor=user, comment_id=obj.comment_id
             ),
             village_id=lambda obj: int(obj.comment.proposal.village_id),
-            subject_user_id=lambda obj: obj.comment.author_id,
-            audited=lambda obj: obj.comment,
-            service_audits=True,
         ),
         service_action(
             name="proposal_comment_report_dismiss",
@@ -221,8 +218,6 @@ class CommentReportScreen(ScopedAdmin):
                 actor=user, report_id=obj.pk
             ),
             village_id=lambda obj: int(obj.comment.proposal.village_id),
-            subject_user_id=lambda obj: obj.comment.author_id,
-            service_audits=True,
         ),
     ]
 
@@ -282,7 +277,6 @@ class PollScreen(ScopedAdmin):
             name="poll_publish",
             description=gettext_lazy("Publish"),
             call=lambda user, _m, obj: poll_services.poll_publish(actor=user, poll_id=obj.pk),
-            service_audits=True,
         )
     ]
 
@@ -320,8 +314,6 @@ class BudgetItemScreen(ScopedAdmin):
                 actor=user, item_id=obj.pk, feasible=True
             ),
             village_id=lambda obj: int(obj.budget.village_id),
-            subject_user_id=lambda obj: obj.proposer_id,
-            service_audits=True,
         )
     ]
 

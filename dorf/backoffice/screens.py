@@ -252,8 +252,6 @@ class MembershipScreen(ScopedAdmin):
             call=lambda _user, actor, obj: village_services.membership_verify(
                 actor=actor, membership_id=obj.pk
             ),
-            subject_user_id=lambda obj: obj.user_id,
-            service_audits=True,
         )
     ]
 
@@ -307,7 +305,6 @@ class PostScreen(ScopedAdmin):
             name="post_publish",
             description=_("Approve and publish"),
             call=lambda user, _m, obj: news_services.post_publish(actor=user, post_id=obj.pk),
-            service_audits=True,
         ),
         service_action(
             name="post_return_to_draft",
@@ -315,7 +312,6 @@ class PostScreen(ScopedAdmin):
             call=lambda user, _m, obj: news_services.post_return_to_draft(
                 actor=user, post_id=obj.pk
             ),
-            service_audits=True,
         ),
     ]
 
@@ -394,8 +390,6 @@ def _report_status_action(status: ReportStatus) -> Any:
         name=f"report_status_{status.value}",
         description=format_lazy("{}: {}", _("Status"), status.label),
         call=_change_report_status(status),
-        subject_user_id=lambda obj: obj.reporter_id,
-        service_audits=True,
     )
 
 
@@ -511,8 +505,6 @@ class AppointmentScreen(ScopedAdmin):
             name=f"appointment_mark_{outcome.value}",
             description=label,
             call=_mark(outcome),
-            subject_user_id=lambda obj: obj.membership.user_id,
-            service_audits=True,
         )
         for outcome, label in (
             (AppointmentStatus.DONE, _("Mark as done")),
@@ -569,8 +561,6 @@ class BookingScreen(ScopedAdmin):
             name=f"booking_{verb}",
             description=label,
             call=_decide_booking(approve),
-            subject_user_id=lambda obj: obj.membership.user_id,
-            service_audits=True,
         )
         for verb, label, approve in (
             ("approve", _("Approve"), True),
@@ -626,16 +616,12 @@ class FoundItemScreen(ScopedAdmin):
             call=lambda user, _m, obj: lostfound_services.found_item_store(
                 actor=user, found_item_id=obj.pk, shelf=obj.shelf
             ),
-            subject_user_id=lambda obj: obj.finder_id,
-            service_audits=True,
         ),
         *[
             service_action(
                 name=f"found_item_hand_over_{to.value}",
                 description=label,
                 call=_hand_over(to),
-                subject_user_id=lambda obj: obj.finder_id,
-                service_audits=True,
             )
             for to, label in (
                 (HandoverTo.FINDER, _("Pass to the finder (deadline passed)")),
@@ -667,8 +653,6 @@ class ClaimScreen(ScopedAdmin):
             description=label,
             call=_decide_claim(grant),
             village_id=lambda obj: int(obj.found_item.village_id),
-            subject_user_id=lambda obj: obj.claimant_id,
-            service_audits=True,
         )
         for verb, label, grant in (("grant", _("Grant"), True), ("reject", _("Reject"), False))
     ]
@@ -710,8 +694,6 @@ class ChatReportScreen(ScopedAdmin):
             name=f"chat_report_{choice.value}",
             description=choice.label,
             call=_resolve_chat_report(choice),
-            subject_user_id=lambda obj: obj.reported_user_id,
-            service_audits=True,
         )
         for choice in (ReportAction.DISMISS, ReportAction.HIDE, ReportAction.BAN)
     ]
@@ -749,8 +731,6 @@ class PostingReportScreen(ScopedAdmin):
                 actor=user, posting_id=obj.posting_id
             ),
             village_id=lambda obj: int(obj.posting.village_id),
-            audited=lambda obj: obj.posting,
-            service_audits=True,
         )
     ]
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.core import audit
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.fetch import FetchError, UnsafeURL, check_url, fetch
 from dorf.news.models import FeedSource, NewsCategory, Post, PostState, Publisher, PushLevel
@@ -64,10 +65,19 @@ def feed_source_create(
         raise ValidationFailed(fields={"publisher_id": [_("No such publisher here.")]})
     if not NewsCategory.objects.filter(pk=category_id, village_id=village_id).exists():
         raise ValidationFailed(fields={"category_id": [_("No such category here.")]})
+    existing = FeedSource.objects.filter(village_id=village_id, url=url).first()
+    before = audit.snapshot(existing) if existing is not None else {}
     source, _created = FeedSource.objects.update_or_create(
         village_id=village_id,
         url=url,
         defaults={"publisher_id": publisher_id, "category_id": category_id, "active": True},
+    )
+    audit.record(
+        actor=actor,
+        instance=source,
+        before=before,
+        verb="feed_source_create",
+        village_id=village_id,
     )
     return source
 

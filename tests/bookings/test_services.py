@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from auditlog.models import LogEntry
 
 from dorf.bookings import locks, services
 from dorf.bookings.models import (
@@ -203,6 +204,24 @@ def test_a_rejection_tells_the_requester_and_only_managers_decide(
     assert rejected.status == BookingStatus.REJECTED
     notice = Notification.objects.get(user=booker.user, link_id=request.pk)
     assert notice.title == "Buchung abgelehnt: Saal mit Küche"
+
+
+def test_a_staff_decision_is_audited_once_and_the_bookers_own_request_not_at_all(
+    clock, priced_room, booker, village
+) -> None:
+    # given: the booker's own request writes no audit entry
+    request = book(booker, priced_room, berlin(2026, 3, 20, 17, 0))
+    assert not LogEntry.objects.exists()
+    staff = MembershipFactory(village=village, role=Role.STAFF)
+    # when
+    services.booking_decide(manager=staff, booking_id=request.pk, approve=False, note="Belegt")
+    # then
+    entry = LogEntry.objects.get()
+    assert entry.actor == staff.user
+    assert entry.additional_data["verb"] == "booking_reject"
+    assert entry.additional_data["reason"] == "Belegt"
+    assert entry.additional_data["subject_user_id"] == booker.user_id
+    assert entry.changes["status"] == [BookingStatus.REQUESTED, BookingStatus.REJECTED]
 
 
 def test_cancelling_in_time_refunds_by_a_reversal_and_late_cancelling_does_not(
