@@ -780,12 +780,12 @@ class AuditLogScreen(ScopedAdmin):
     """Who did what when, with before and after: for the village's staff only."""
 
     start_order = 200
-    list_display = ("time", "actor", "verb", "object_name", "changed")
+    list_display = ("time", "actor", "verb", "object_name", "changed", "reason")
     list_select_related = ("actor",)
     search_fields = ("object_repr",)
     ordering = ("-timestamp",)
-    fields = ("time", "actor", "verb", "object_name", "changed")
-    readonly_fields = ("time", "verb", "object_name", "changed")
+    fields = ("time", "actor", "verb", "object_name", "changed", "reason")
+    readonly_fields = ("time", "verb", "object_name", "changed", "reason")
 
     def scope(self, queryset: QuerySet[Any], access: Access) -> QuerySet[Any]:
         if access.operator:
@@ -798,6 +798,10 @@ class AuditLogScreen(ScopedAdmin):
     @admin.display(description=_("action"))
     def verb(self, obj: LogEntry) -> str:
         return str((obj.additional_data or {}).get("verb", ""))
+
+    @admin.display(description=_("Reason"))
+    def reason(self, obj: LogEntry) -> str:
+        return str((obj.additional_data or {}).get("reason", "")) or "—"
 
     @admin.display(description=_("time"), ordering="timestamp")
     def time(self, obj: LogEntry) -> Any:
