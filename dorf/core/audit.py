@@ -39,6 +39,7 @@ NOT_LOGGED = frozenset(
         "invite_code",
         "body_html",
         "etag",
+        "key_hash",
     }
 )
 
@@ -103,5 +104,37 @@ def record(
         actor=actor,
         changes=changes,
         additional_data={**additional, **(extra or {})},
+    )
+    return entry
+
+
+def record_deletion(
+    *,
+    actor: Model | None,
+    instance: Model,
+    verb: str,
+    village_id: int,
+    subject_user_id: int | None = None,
+    reason: str = "",
+) -> LogEntry:
+    """Write the entry of a deletion; call it just before the row is deleted (afterwards
+    it has no primary key to point at). Its changes are the row's last values → ``None``."""
+    changes: dict[str, list[str | None]] = {
+        name: [value, None] for name, value in snapshot(instance).items() if name != "updated_at"
+    }
+    additional: dict[str, Any] = {
+        "village_id": village_id,
+        "verb": verb,
+        "subject_user_id": subject_user_id,
+    }
+    if reason:
+        additional["reason"] = reason
+    entry: LogEntry = LogEntry.objects.log_create(
+        instance,
+        force_log=True,
+        action=LogEntry.Action.DELETE,
+        actor=actor,
+        changes=changes,
+        additional_data=additional,
     )
     return entry

@@ -303,4 +303,10 @@ def external_calendar_delete(*, actor: User, calendar_id: int) -> None:
     """Unsubscribe: the calendar and every event imported from it go."""
     calendar = locks.calendar_for(actor, calendar_id)
     require_staff(require_member(actor, calendar.village_id))
+    audit.record_deletion(
+        actor=actor,
+        instance=calendar,
+        verb="external_calendar_delete",
+        village_id=calendar.village_id,
+    )
     calendar.delete()

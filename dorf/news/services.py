@@ -148,7 +148,7 @@ def publisher_create(
         raise ValidationFailed(fields={"club_id": [_("No such club in this village.")]})
     try:
         with transaction.atomic():
-            return Publisher.objects.create(
+            publisher = Publisher.objects.create(
                 village_id=village_id, name=name, kind=kind, club_id=club_id
             )
     except IntegrityError:
@@ -156,6 +156,10 @@ def publisher_create(
             _("This publisher exists already (one municipality, one per club, unique names)."),
             code="duplicate",
         ) from None
+    audit.record(
+        actor=actor, instance=publisher, before={}, verb="publisher_create", village_id=village_id
+    )
+    return publisher
 
 
 def _club_in_village(club_id: int, village_id: int) -> bool:
@@ -177,8 +181,18 @@ def publisher_role_set(*, actor: User, publisher_id: int, user_id: int, role: st
         user_id=user_id, village_id=publisher.village_id, state=MembershipState.VERIFIED
     ).exists():
         raise ValidationFailed(fields={"user_id": [_("Not a verified member of this village.")]})
+    existing = PublisherRole.objects.filter(publisher=publisher, user_id=user_id).first()
+    before = audit.snapshot(existing) if existing is not None else {}
     assignment, _created = PublisherRole.objects.update_or_create(
         publisher=publisher, user_id=user_id, defaults={"role": role}
+    )
+    audit.record(
+        actor=actor,
+        instance=assignment,
+        before=before,
+        verb="publisher_role_set",
+        village_id=publisher.village_id,
+        subject_user_id=user_id,
     )
     return assignment
 
@@ -189,9 +203,17 @@ def publisher_role_remove(*, actor: User, publisher_id: int, user_id: int) -> No
     if publisher is None:
         raise NotFound()
     _staff_of(actor, publisher.village_id)
-    deleted, _rows = PublisherRole.objects.filter(publisher=publisher, user_id=user_id).delete()
-    if not deleted:
+    assignment = PublisherRole.objects.filter(publisher=publisher, user_id=user_id).first()
+    if assignment is None:
         raise NotFound()
+    audit.record_deletion(
+        actor=actor,
+        instance=assignment,
+        verb="publisher_role_remove",
+        village_id=publisher.village_id,
+        subject_user_id=user_id,
+    )
+    assignment.delete()
 
 
 def role_of(user: User, publisher_id: int) -> str | None:

@@ -141,6 +141,13 @@ def category_create(
     for attribute in cleaned:
         attribute.category = category
     ServiceAttribute.objects.bulk_create(cleaned)
+    audit.record(
+        actor=actor.user,
+        instance=category,
+        before={},
+        verb="report_category_create",
+        village_id=actor.village_id,
+    )
     return category
 
 
@@ -164,6 +171,7 @@ def category_update(
     )
     if category is None:
         raise NotFound()
+    before = audit.snapshot(category)
     allowed = {
         "name",
         "responsible_team",
@@ -187,6 +195,14 @@ def category_update(
         for attribute in cleaned:
             attribute.category = category
         ServiceAttribute.objects.bulk_create(cleaned)
+    audit.record(
+        actor=actor.user,
+        instance=category,
+        before=before,
+        verb="report_category_update",
+        village_id=actor.village_id,
+        extra={"questions_replaced": attributes is not None},
+    )
     return category
 
 
@@ -210,6 +226,13 @@ def api_key_issue(*, actor: Membership, name: str) -> tuple[ApiKey, str]:
         key_hash=api_key_hash(raw),
         created_by=actor.user,
     )
+    audit.record(
+        actor=actor.user,
+        instance=key,
+        before={},
+        verb="api_key_issue",
+        village_id=actor.village_id,
+    )
     return key, raw
 
 
@@ -220,8 +243,16 @@ def api_key_revoke(*, actor: Membership, key_id: int) -> ApiKey:
     if key is None:
         raise NotFound()
     if key.revoked_at is None:
+        before = audit.snapshot(key)
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor.user,
+            instance=key,
+            before=before,
+            verb="api_key_revoke",
+            village_id=actor.village_id,
+        )
     return key
 
 

@@ -129,8 +129,18 @@ def membership_ban(*, actor: Membership, membership_id: int, reason: str) -> Mem
 def village_rotate_invite_code(*, actor: Membership) -> Village:
     require_moderator(actor)
     village = Village.objects.select_for_update().get(pk=actor.village_id)
+    before = audit.snapshot(village)
     village.invite_code = new_invite_code()
     village.save(update_fields=["invite_code", "updated_at"])
+    # The code itself is a secret: the entry says that it changed, not to what.
+    audit.record(
+        actor=actor.user,
+        instance=village,
+        before=before,
+        verb="village_rotate_invite_code",
+        village_id=village.pk,
+        changes={"invite_code": ["…", "…"]},
+    )
     return village
 
 

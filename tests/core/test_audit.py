@@ -11,9 +11,12 @@ from django.urls import reverse
 
 from dorf.backoffice.privacy import erase_personal_data
 from dorf.core.privacy import ERASED
+from dorf.news import services as news_services
+from dorf.reports import services as report_services
 from dorf.reports.models import ReportStatus
 from dorf.villages.models import Membership, MembershipState, Role, Village
 from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.news.factories import PublisherFactory
 from tests.reports.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +170,41 @@ def test_erasing_the_actor_pseudonymises_entries_written_through_the_api(
     assert entry.object_repr == ERASED
     assert entry.changes is None
     assert entry.additional_data["verb"] == "membership_verify"
+
+
+def test_a_publisher_role_given_and_taken_is_audited_with_its_deletion(village: Village) -> None:
+    # given
+    staff = MembershipFactory(village=village, role=Role.STAFF)
+    editor = MembershipFactory(village=village)
+    publisher = PublisherFactory(village=village)
+
+    # when
+    news_services.publisher_role_set(
+        actor=staff.user, publisher_id=publisher.pk, user_id=editor.user_id, role="editor"
+    )
+    news_services.publisher_role_remove(
+        actor=staff.user, publisher_id=publisher.pk, user_id=editor.user_id
+    )
+
+    # then
+    given, taken = LogEntry.objects.order_by("pk")
+    assert given.action == LogEntry.Action.CREATE
+    assert given.changes["role"] == [None, "editor"]
+    assert taken.action == LogEntry.Action.DELETE
+    assert taken.additional_data["verb"] == "publisher_role_remove"
+    assert taken.changes["role"] == ["editor", None]
+    assert taken.additional_data["subject_user_id"] == editor.user_id
+
+
+def test_an_open311_key_is_audited_without_its_hash(village: Village) -> None:
+    staff = MembershipFactory(village=village, role=Role.STAFF)
+
+    key, raw = report_services.api_key_issue(actor=staff, name="Bauhof-App")
+    report_services.api_key_revoke(actor=staff, key_id=key.pk)
+
+    issued, revoked = LogEntry.objects.order_by("pk")
+    assert issued.additional_data["verb"] == "api_key_issue"
+    assert "key_hash" not in issued.changes
+    assert raw not in str(issued.changes)
+    assert key.key_hash not in str(issued.changes)
+    assert list(revoked.changes) == ["revoked_at"]
