@@ -1,6 +1,7 @@
 """Demo ledger for Musterdorf: an account per member, welcome credits and a believable
-history of a few hundred transfers over the past months, all booked through the service
-so that the audit finds the books right."""
+history of a few hundred transfers over the past months, all booked through the ledger's
+bulk service (the same rules, one lock per account) so that the audit finds the books
+right."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dorf.core.exceptions import DomainError
 from dorf.ledger import services
 from dorf.ledger.models import Account, AccountKind, TransferKind
 from dorf.villages.demo_context import DemoContext
@@ -43,29 +43,29 @@ def seed(ctx: DemoContext) -> None:
     memberships = [m for m in ctx.memberships if m.state == MembershipState.VERIFIED]
     community = services.community_account(village)
     # One INSERT for all accounts: the village seeder made the members without signals.
-    Account.objects.bulk_create(
+    # The created objects come back with their ids and memberships (users included), so
+    # they need not be read again.
+    accounts = Account.objects.bulk_create(
         Account(village=village, kind=AccountKind.MEMBER, membership=m) for m in memberships
-    )
-    accounts = list(
-        Account.objects.filter(village=village, kind=AccountKind.MEMBER)
-        .select_related("membership__user", "membership__village")
-        .order_by("id")
     )
     now = timezone.now()
     start = now - dt.timedelta(days=HISTORY_DAYS)
     welcome = village.welcome_credit_minutes
     if welcome > 0:
-        for account in accounts:
-            assert account.membership is not None
-            services.transfer_create(
-                village=village,
-                kind=TransferKind.WELCOME,
-                legs=[(community, -welcome), (account, welcome)],
-                memo="Willkommensguthaben",
-                idempotency_key=f"welcome:{account.membership_id}",
-                created_by=None,
-                booked_at=start,
-            )
+        # In bulk: one lock per account, not one per transfer on the community account.
+        services.transfer_create_many(
+            village=village,
+            transfers=[
+                services.TransferSpec(
+                    kind=TransferKind.WELCOME,
+                    legs=[(community, -welcome), (account, welcome)],
+                    memo="Willkommensguthaben",
+                    idempotency_key=f"welcome:{account.membership_id}",
+                    booked_at=start,
+                )
+                for account in accounts
+            ],
+        )
     rng = ctx.rng
     # A small core of active neighbours does most of the helping, as in real time banks.
     active = accounts[: max(2, len(accounts) // 3)]
@@ -73,35 +73,39 @@ def seed(ctx: DemoContext) -> None:
         start + dt.timedelta(seconds=rng.uniform(3600, HISTORY_DAYS * 86400 - 3600))
         for _ in range(min(HISTORY_TRANSFERS_MAX, 4 * len(accounts)))
     )
-    booked = 0
+    history: list[services.TransferSpec] = []
     for index, moment in enumerate(moments):
         minutes = rng.choice([15, 30, 30, 45, 60, 60, 60, 90, 120, 180])
         roll = rng.random()
         helper = rng.choice(active)
-        try:
-            if roll < 0.12:
-                kind, payer, memo = TransferKind.DELIVERY, community, rng.choice(DELIVERY_MEMOS)
+        if roll < 0.12:
+            kind, payer, memo = TransferKind.DELIVERY, community, rng.choice(DELIVERY_MEMOS)
+        else:
+            payer = rng.choice(accounts)
+            if payer.pk == helper.pk:
+                continue
+            if roll < 0.35:
+                kind, memo = TransferKind.HELP, rng.choice(HELP_MEMOS)
             else:
-                payer = rng.choice(accounts)
-                if payer.pk == helper.pk:
-                    continue
-                if roll < 0.35:
-                    kind, memo = TransferKind.HELP, rng.choice(HELP_MEMOS)
-                else:
-                    kind, memo = TransferKind.PAYMENT, rng.choice(PAYMENT_MEMOS)
-            creator = payer.membership.user if payer.membership else None
-            services.transfer_create(
-                village=village,
+                kind, memo = TransferKind.PAYMENT, rng.choice(PAYMENT_MEMOS)
+        history.append(
+            services.TransferSpec(
                 kind=kind,
                 legs=[(payer, -minutes), (helper, minutes)],
                 memo=memo,
                 idempotency_key=f"demo:{index}",
-                created_by=creator,
+                created_by=payer.membership.user if payer.membership else None,
                 booked_at=moment,
             )
-            booked += 1
-        except DomainError:
-            continue  # the payer is at the credit limit: skipped, as the app would refuse
+        )
+    # A payer at the credit limit is skipped, as the app would refuse the payment.
+    booked = sum(
+        1
+        for transfer_id in services.transfer_create_many(
+            village=village, transfers=history, skip_refused=True
+        )
+        if transfer_id is not None
+    )
     ctx.out.write(
         f"Ledger: {len(accounts)} accounts, welcome credit {welcome} min, "
         f"{booked} transfers over {HISTORY_DAYS} days."

@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from dorf.users.models import User
-from dorf.villages.demo_context import DEMO_PASSWORD, DemoContext
+from dorf.villages.demo_context import DEMO_PASSWORD, DemoContext, Users
 from dorf.villages.models import (
     AddressEntry,
     Bundesland,
@@ -238,9 +238,9 @@ def seed_village(*, residents: int, rng: random.Random, out: Any) -> DemoContext
         village=village,
         rng=rng,
         out=out,
-        residents=[u for u, r in zip(users, roles, strict=True) if r == Role.RESIDENT],
-        moderators=[u for u, r in zip(users, roles, strict=True) if r == Role.MODERATOR],
-        staff=[u for u, r in zip(users, roles, strict=True) if r == Role.STAFF],
+        residents=Users(u for u, r in zip(users, roles, strict=True) if r == Role.RESIDENT),
+        moderators=Users(u for u, r in zip(users, roles, strict=True) if r == Role.MODERATOR),
+        staff=Users(u for u, r in zip(users, roles, strict=True) if r == Role.STAFF),
         households=households,
         memberships=memberships,
     )

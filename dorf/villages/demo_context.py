@@ -3,13 +3,42 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from dorf.users.models import User
 from dorf.villages.models import Household, Membership, Village
 
 DEMO_PASSWORD = "dorf-demo"  # noqa: S105 - printed for the demo on purpose
+
+
+class Users(Sequence[User]):
+    """Users in a fixed order whose ``in`` is a lookup by id, not a scan.
+
+    Seeders ask ``membership.user in ctx.residents`` for every membership: with lists,
+    5,000 residents made that 25 million model comparisons, 13 s per seeder.
+    """
+
+    def __init__(self, users: Iterable[User]) -> None:
+        self._users = list(users)
+        self._ids = {user.pk for user in self._users}
+
+    @overload
+    def __getitem__(self, index: int) -> User: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[User]: ...
+    def __getitem__(self, index: int | slice) -> User | list[User]:
+        return self._users[index]
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def __iter__(self) -> Iterator[User]:
+        return iter(self._users)
+
+    def __contains__(self, user: object) -> bool:
+        return isinstance(user, User) and user.pk in self._ids
 
 
 @dataclass
@@ -23,9 +52,9 @@ class DemoContext:
     village: Village
     rng: random.Random
     out: Any
-    residents: list[User]
-    moderators: list[User]
-    staff: list[User]
+    residents: Users
+    moderators: Users
+    staff: Users
     households: list[Household]
     memberships: list[Membership]
     other_villages: list[Village] = field(default_factory=list)

@@ -561,3 +561,88 @@ def test_account_helpers_return_the_same_account(village, alice) -> None:
     assert services.account_for_membership(alice).kind == AccountKind.MEMBER
     moderator = MembershipFactory(village=village, role=Role.MODERATOR)
     assert services.account_for_membership(moderator).membership == moderator
+
+
+# --- transfer_create_many: opening a village's books in bulk ------------------------------
+
+
+def _welcome(account: Account, community: Account, minutes: int = 60) -> services.TransferSpec:
+    return services.TransferSpec(
+        kind=TransferKind.WELCOME,
+        legs=[(community, -minutes), (account, minutes)],
+        memo="Willkommensguthaben",
+        idempotency_key=f"welcome:{account.membership_id}",
+    )
+
+
+def test_bulk_transfers_book_in_order_with_running_balances_the_audit_replays(village) -> None:
+    # given
+    accounts = [member_with_account(village)[1] for _ in range(3)]
+    community = services.community_account(village)
+    specs = [_welcome(account, community) for account in accounts]
+    # when
+    ids = services.transfer_create_many(village=village, transfers=specs)
+    # then
+    assert len(set(ids)) == 3
+    assert None not in ids
+    assert [balance(account) for account in accounts] == [60, 60, 60]
+    assert balance(community) == -180
+    running = list(
+        Entry.objects.filter(account=community)
+        .order_by("id")
+        .values_list("balance_after_minutes", flat=True)
+    )
+    assert running == [-60, -120, -180]
+    assert (
+        list(Transfer.objects.filter(pk__in=ids).order_by("id").values_list("id", flat=True)) == ids
+    )
+    assert audit_village(village).ok
+
+
+def test_bulk_transfers_retried_pay_nothing_twice_and_answer_the_original_ids(village) -> None:
+    # given
+    account = member_with_account(village)[1]
+    community = services.community_account(village)
+    first = services.transfer_create_many(village=village, transfers=[_welcome(account, community)])
+    # when: the same batch again, and a key repeated within one batch
+    again = services.transfer_create_many(
+        village=village, transfers=[_welcome(account, community), _welcome(account, community)]
+    )
+    # then
+    assert again == first * 2
+    assert balance(account) == 60
+    assert Transfer.objects.filter(village=village).count() == 1
+    # and the same key with another body is a conflict
+    with pytest.raises(Conflict):
+        services.transfer_create_many(
+            village=village, transfers=[_welcome(account, community, minutes=30)]
+        )
+    assert audit_village(village).ok
+
+
+def test_a_refused_bulk_transfer_writes_nothing_unless_skipped(village, alice, bob) -> None:
+    # given: bob would go below the credit limit paying alice 700 minutes twice
+    payer = services.account_for_membership(bob)
+    payee = services.account_for_membership(alice)
+    specs = [
+        services.TransferSpec(
+            kind=TransferKind.PAYMENT,
+            legs=[(payer, -minutes), (payee, minutes)],
+            memo="Rasen gemäht",
+            idempotency_key=f"bulk:{index}",
+            created_by=bob.user,
+        )
+        for index, minutes in enumerate([500, 200, 50])
+    ]
+    transfers_before = Transfer.objects.count()
+    # when / then: without skipping, nothing is booked
+    with pytest.raises(ValidationFailed):
+        services.transfer_create_many(village=village, transfers=specs)
+    assert Transfer.objects.count() == transfers_before
+    # when: skipping refused ones, the second (past the limit of -600) is left out
+    ids = services.transfer_create_many(village=village, transfers=specs, skip_refused=True)
+    # then
+    assert ids[1] is None
+    assert None not in (ids[0], ids[2])
+    assert balance(bob) == -550
+    assert audit_village(village).ok

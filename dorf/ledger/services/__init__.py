@@ -28,14 +28,17 @@ from dorf.ledger.services.requests import (
 from dorf.ledger.services.reversals import transfer_reverse
 from dorf.ledger.services.transfers import (
     MAX_TRANSFER_EXEMPT_KINDS,
+    TransferSpec,
     request_hash,
     transfer_create,
+    transfer_create_many,
 )
 
 __all__ = [
     "COMMUNITY_ACCOUNT_NAME",
     "MAX_TRANSFER_EXEMPT_KINDS",
     "PAYMENT_REQUEST_TTL",
+    "TransferSpec",
     "account_for_membership",
     "club_account_create",
     "club_grant",
@@ -48,6 +51,7 @@ __all__ = [
     "payment_requests_expire",
     "request_hash",
     "transfer_create",
+    "transfer_create_many",
     "transfer_reverse",
     "welcome_credit_book",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -81,8 +82,19 @@ def _check_limits(kind: str, minutes: int, new_balance: int, village: Village) -
         )
 
 
-@transaction.atomic
-def transfer_create(
+@dataclass(frozen=True, slots=True)
+class CheckedRequest:
+    """A transfer request that passed the checks needing no lock (``_checked_request``)."""
+
+    kind: TransferKind
+    memo: str
+    idempotency_key: str
+    # account id -> signed minutes, in the order of the legs
+    amounts: dict[int, int]
+    request_hash: str
+
+
+def _checked_request(
     *,
     village: Village,
     kind: TransferKind,
@@ -90,18 +102,11 @@ def transfer_create(
     memo: str,
     idempotency_key: str,
     created_by: User | None,
-    link_type: str = "",
-    link_id: int | None = None,
-    reverses: Transfer | None = None,
-    booked_at: datetime | None = None,
-) -> Transfer:
-    """Book one transfer of signed ``legs`` (account, minutes) that sum to zero.
-
-    Idempotent by ``idempotency_key`` within the village: the same key and body returns
-    the original transfer, the same key with another body raises Conflict (409).
-    Raises ValidationFailed for broken rules and writes nothing then. ``booked_at`` is
-    for the demo's history only; requests always book at the current time.
-    """
+    link_type: str,
+    link_id: int | None,
+    reverses: Transfer | None,
+) -> CheckedRequest:
+    """Validate a transfer request before any lock is taken (shared with the bulk path)."""
     memo = _validate_memo(memo)
     idempotency_key = _validate_stored_key(idempotency_key)
     kind = TransferKind(kind)
@@ -144,6 +149,49 @@ def transfer_create(
             "reverses": reverses.pk if reverses else None,
         }
     )
+    return CheckedRequest(
+        kind=kind,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        amounts=amounts,
+        request_hash=expected_hash,
+    )
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    village: Village,
+    kind: TransferKind,
+    legs: Sequence[tuple[Account, int]],
+    memo: str,
+    idempotency_key: str,
+    created_by: User | None,
+    link_type: str = "",
+    link_id: int | None = None,
+    reverses: Transfer | None = None,
+    booked_at: datetime | None = None,
+) -> Transfer:
+    """Book one transfer of signed ``legs`` (account, minutes) that sum to zero.
+
+    Idempotent by ``idempotency_key`` within the village: the same key and body returns
+    the original transfer, the same key with another body raises Conflict (409).
+    Raises ValidationFailed for broken rules and writes nothing then. ``booked_at`` is
+    for the demo's history only; requests always book at the current time.
+    """
+    request = _checked_request(
+        village=village,
+        kind=kind,
+        legs=legs,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        created_by=created_by,
+        link_type=link_type,
+        link_id=link_id,
+        reverses=reverses,
+    )
+    memo, idempotency_key, kind = request.memo, request.idempotency_key, request.kind
+    amounts, expected_hash = request.amounts, request.request_hash
 
     locked = locks.lock_accounts(amounts)
     try:
@@ -225,6 +273,214 @@ def transfer_create(
     ]
     _announce_balances(locked, new_balances, village=village, transfer_id=transfer_id)
     return transfer
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """One transfer for ``transfer_create_many``: the arguments of ``transfer_create``
+    without links or reversals."""
+
+    kind: TransferKind
+    legs: Sequence[tuple[Account, int]]
+    memo: str
+    idempotency_key: str
+    created_by: User | None = None
+    booked_at: datetime | None = None
+
+
+# Rows per statement of the bulk path: well below PostgreSQL's 65,535 and SQLite's 32,766
+# parameters per statement.
+BULK_CHUNK = 1000
+
+
+@transaction.atomic
+def transfer_create_many(
+    *, village: Village, transfers: Sequence[TransferSpec], skip_refused: bool = False
+) -> list[int | None]:
+    """Book many transfers in one go, in order, with the rules of ``transfer_create``.
+
+    For opening a village's books (the welcome credit of thousands of members, an
+    import): every account is locked once (pk order, as always), the transfers are
+    applied one after the other to the locked balances in memory, and the rows are
+    written with a few multi-row statements. One row lock per account instead of one
+    per transfer: the community account, a leg of every welcome credit, would otherwise
+    be updated thousands of times in one transaction, and each of its row versions makes
+    the next lock slower.
+
+    Returns the transfer id of each spec, in order (a retried key gives the original's
+    id). A spec the rules refuse raises ValidationFailed and nothing is written, or with
+    ``skip_refused`` is left out (None) as the app would refuse that request. A key taken
+    meanwhile by a concurrent request with other accounts raises Conflict.
+    """
+    checked: list[CheckedRequest | None] = []
+    for spec in transfers:
+        try:
+            checked.append(
+                _checked_request(
+                    village=village,
+                    kind=spec.kind,
+                    legs=spec.legs,
+                    memo=spec.memo,
+                    idempotency_key=spec.idempotency_key,
+                    created_by=spec.created_by,
+                    link_type="",
+                    link_id=None,
+                    reverses=None,
+                )
+            )
+        except ValidationFailed:
+            if not skip_refused:
+                raise
+            checked.append(None)
+    valid = [request for request in checked if request is not None]
+    account_ids = sorted({account_id for request in valid for account_id in request.amounts})
+    balances: dict[int, locks.LockedAccount] = {}
+    for start in range(0, len(account_ids), BULK_CHUNK):
+        # Chunks of the sorted ids keep the global pk order of the locks.
+        balances.update(locks.lock_accounts(account_ids[start : start + BULK_CHUNK]))
+    # Read after locking: a concurrent original of one of these keys has committed by now.
+    booked = _booked_many(village, [request.idempotency_key for request in valid])
+
+    results: list[int | None] = []
+    fill: list[tuple[int, str]] = []  # (position, key) of the transfers booked below
+    rows: list[tuple[int, CheckedRequest, dict[int, int]]] = []  # index, request, balances
+    for index, request in enumerate(checked):
+        if request is None:
+            results.append(None)
+            continue
+        key = request.idempotency_key
+        if key in booked:
+            existing_id, existing_hash = booked[key]
+            if existing_hash != request.request_hash:
+                raise Conflict(
+                    _("This Idempotency-Key was already used for a different request."),
+                    code="idempotency_key_reused",
+                )
+            results.append(existing_id)
+            if existing_id is None:  # a repeat of a key booked earlier in this batch
+                fill.append((index, key))
+            continue
+        try:
+            new_balances = _new_balances(
+                balances, request.amounts, kind=request.kind, village=village
+            )
+        except ValidationFailed:
+            if not skip_refused:
+                raise
+            results.append(None)
+            continue
+        for account_id, balance in new_balances.items():
+            balances[account_id] = replace(balances[account_id], balance_minutes=balance)
+        booked[key] = (None, request.request_hash)
+        results.append(None)
+        fill.append((index, key))
+        rows.append((index, request, new_balances))
+
+    ids_by_key: dict[str, int] = {}
+    now = timezone.now()
+    for start in range(0, len(rows), BULK_CHUNK):
+        chunk = rows[start : start + BULK_CHUNK]
+        ids_by_key.update(_insert_transfers(village.pk, transfers, chunk, now))
+    if len(ids_by_key) != len(rows):
+        # ON CONFLICT skipped a key that a concurrent request (other accounts, so not
+        # serialised by our locks) booked after our look-up.
+        raise Conflict(
+            _("This Idempotency-Key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    for index, key in fill:
+        results[index] = ids_by_key[key]
+
+    entries = [
+        (ids_by_key[request.idempotency_key], account_id, minutes, new_balances[account_id])
+        for _index, request, new_balances in rows
+        for account_id, minutes in request.amounts.items()
+    ]
+    for start in range(0, len(entries), BULK_CHUNK):
+        _insert_entry_rows(entries[start : start + BULK_CHUNK])
+    touched: dict[int, int] = {}  # account id -> its last transfer in this batch
+    for transfer_id, account_id, _minutes, _balance in entries:
+        touched[account_id] = transfer_id
+    final = {account_id: balances[account_id].balance_minutes for account_id in touched}
+    items = sorted(final.items())
+    for start in range(0, len(items), BULK_CHUNK):
+        _update_balances(dict(items[start : start + BULK_CHUNK]))
+    # One event per account with its final balance: a phone needs the newest, not each.
+    send_each_on_commit(
+        [
+            (
+                user_id,
+                "balance.changed",
+                {
+                    "village": village.slug,
+                    "account_id": account_id,
+                    "balance_minutes": balance,
+                    "transfer_id": touched[account_id],
+                },
+            )
+            for account_id, balance in items
+            if (user_id := balances[account_id].user_id) is not None
+        ]
+    )
+    return results
+
+
+def _booked_many(village: Village, keys: list[str]) -> dict[str, tuple[int | None, str]]:
+    """The already booked transfers among these keys: key -> (id, request hash)."""
+    booked: dict[str, tuple[int | None, str]] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), BULK_CHUNK):
+        rows = Transfer.objects.filter(
+            village=village, idempotency_key__in=unique[start : start + BULK_CHUNK]
+        ).values_list("idempotency_key", "id", "request_hash")
+        for key, transfer_id, stored_hash in rows:
+            booked[key] = (transfer_id, stored_hash)
+    return booked
+
+
+def _insert_transfers(
+    village_id: int,
+    specs: Sequence[TransferSpec],
+    rows: list[tuple[int, CheckedRequest, dict[int, int]]],
+    now: datetime,
+) -> dict[str, int]:
+    """Insert the transfer rows; key -> id of those inserted (a key taken is skipped)."""
+    params: list[Any] = []
+    for index, request, _balances in rows:
+        spec = specs[index]
+        params += [
+            village_id,
+            request.kind.value,
+            request.memo,
+            spec.created_by.pk if spec.created_by else None,
+            request.idempotency_key,
+            request.request_hash,
+            "",
+            None,
+            None,
+            connection.ops.adapt_datetimefield_value(spec.booked_at or now),
+        ]
+    with connection.cursor() as cursor:
+        # Only placeholders are formatted into the text; the values travel as parameters.
+        cursor.execute(
+            "INSERT INTO ledger_transfer (village_id, kind, memo, created_by_id,"  # noqa: S608
+            " idempotency_key, request_hash, link_type, link_id, reverses_id, created_at)"
+            f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))}"
+            " ON CONFLICT (village_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+            params,
+        )
+        return {key: int(transfer_id) for transfer_id, key in cursor.fetchall()}
+
+
+def _insert_entry_rows(rows: list[tuple[int, int, int, int]]) -> None:
+    """Insert entries (transfer, account, minutes, balance after), ids in list order."""
+    with connection.cursor() as cursor:
+        # Only placeholders are formatted into the text; the values travel as parameters.
+        cursor.execute(
+            "INSERT INTO ledger_entry (transfer_id, account_id, minutes, balance_after_minutes)"  # noqa: S608
+            f" VALUES {', '.join(['(%s, %s, %s, %s)'] * len(rows))}",
+            [value for row in rows for value in row],
+        )
 
 
 def _new_balances(
