@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -25,7 +26,13 @@ from rest_framework.exceptions import ValidationError
 from dorf.chat import selectors, services
 from dorf.chat.frames import FRAME_SERIALIZERS
 from dorf.chat.realtime import message_payload, room_group
-from dorf.chat.tickets import PROTOCOL, socket_user
+from dorf.chat.tickets import (
+    PROTOCOL,
+    active_user,
+    handshake_ticket,
+    ticket_consume,
+    token_user,
+)
 from dorf.core.errors import flatten_detail
 from dorf.core.exceptions import DomainError
 from dorf.core.parsers import HostileJSON, loads_strict
@@ -123,17 +130,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id: int | None = None
         offered: list[str] = list(self.scope.get("subprotocols") or [])
         subprotocol = PROTOCOL if PROTOCOL in offered else None
-        user = await database_sync_to_async(socket_user)(
-            query_string=self.scope.get("query_string", b""), subprotocols=offered
-        )
-        if user is None:
+        ticket = handshake_ticket(self.scope.get("query_string", b""))
+        if ticket is not None:
+            # A ticket lives in the cache (Redis), not in the database: consumed in a
+            # worker thread of its own rather than queued in the one database thread that
+            # every socket of the process shares. Its user is read with the rooms below.
+            user_id = await sync_to_async(ticket_consume, thread_sensitive=False)(ticket)
+        else:
+            token_holder = await database_sync_to_async(token_user)(subprotocols=offered)
+            user_id = token_holder.pk if token_holder is not None else None
+        if user_id is not None:
+            # The personal group first: a room granted or revoked while the rooms are
+            # being read arrives as rooms.join/rooms.leave right after connect (both
+            # idempotent); so does a block made or lifted (blocks.changed).
+            await self._join_group(user_group(user_id))
+            loaded = await database_sync_to_async(self._load)(user_id)
+        else:
+            loaded = None
+        if loaded is None:
+            await self._leave_groups()
             # Accept, then close with a code the client can tell apart from a network error.
             await self.accept(subprotocol=subprotocol)
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        user, self.room_ids, self.hidden_user_ids = loaded
         self.user = user
         self.user_id = user.pk
-        self.room_ids = set()
         self.synced = False
         # room.message events held until the first sync
         self.buffer: list[dict[str, Any]] = []
@@ -145,10 +167,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # not this one reveals a gap (a broadcast lost while Redis was away), which is
         # then filled from the database before the message is sent.
         self.tips: dict[int, int] = {}
-        # The personal group first: a room granted or revoked while the rooms are being
-        # read arrives as rooms.join/rooms.leave right after connect (both idempotent).
-        await self._join_group(user_group(user.pk))
-        self.room_ids, self.hidden_user_ids = await database_sync_to_async(self._load)(user)
         self.tokens = float(RATE_BURST)
         self.refilled_at = time.monotonic()
         self.strikes = 0
@@ -213,8 +231,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         joined.clear()
 
     @staticmethod
-    def _load(user: User) -> tuple[set[int], set[int]]:
-        return selectors.active_room_ids(user=user), blocked_user_ids(user)
+    def _load(user_id: int) -> tuple[User, set[int], set[int]] | None:
+        """The user (unless deactivated), their rooms and whom they do not see: one hop."""
+        user = active_user(user_id)
+        if user is None:
+            return None
+        return user, selectors.active_room_ids(user=user), blocked_user_ids(user)
 
     async def disconnect(self, code: int) -> None:
         await self._leave_groups()
@@ -299,12 +321,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # where the membership began.
         last_seen = {**self.joined_after, **last_seen}
         self.joined_after = {}
-        self.hidden_user_ids = await database_sync_to_async(blocked_user_ids)(self.user)
-        # The rooms' newest ids are read before the replay: everything up to them is
-        # either replayed or was already known to the client.
-        self.tips = await database_sync_to_async(selectors.room_tips)(room_ids=self.room_ids)
-        missed = await database_sync_to_async(selectors.messages_missed)(
-            user=self.user, last_seen=last_seen
+        # One hop: the rooms' newest ids are read before the replay (everything up to
+        # them is either replayed or was already known to the client), then what the
+        # client missed. The block list needs no new read: it was loaded after joining the
+        # user's group, which carries every change since (blocks.changed).
+        self.tips, missed = await database_sync_to_async(selectors.socket_resume)(
+            user=self.user, room_ids=set(self.room_ids), last_seen=last_seen
         )
         await self._deliver_payloads(missed)
         buffered, self.buffer, self.synced = self.buffer, [], True

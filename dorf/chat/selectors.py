@@ -187,6 +187,28 @@ def room_tips(*, room_ids: set[int]) -> dict[int, int]:
     return tips
 
 
+def socket_resume(
+    *, user: User, room_ids: set[int], last_seen: dict[int, int]
+) -> tuple[dict[int, int], list[dict[str, Any]]]:
+    """What a socket's sync frame reads, in one trip to the database thread: the newest
+    message id of each of the socket's rooms (``room_tips``), then what the client missed
+    in them (``messages_missed``).
+
+    A room whose last seen id is already its newest needs no query: a client that is
+    caught up costs one query, however many rooms it has. Rooms the socket is not in
+    are not replayed (the socket would drop their messages anyway).
+    """
+    tips = room_tips(room_ids=room_ids)
+    behind = {
+        room_id: seen
+        for room_id, seen in last_seen.items()
+        # A tip of 0 is an empty room or one whose last message is gone: ask the table.
+        if room_id in tips and (seen < tips[room_id] or tips[room_id] == 0)
+    }
+    missed = messages_missed(user=user, last_seen=behind) if behind else []
+    return tips, missed
+
+
 # A word (letters, digits, inner hyphens or apostrophes) or a "quoted phrase", each
 # optionally negated with one leading "-". Everything else (runs of operators, dashes,
 # brackets) is dropped: PostgreSQL's websearch parser fails on 40 dashes in a row
