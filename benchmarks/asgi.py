@@ -1,6 +1,7 @@
-"""The product's ASGI application plus the benchmarks' bare baseline route (/ws/bench/).
+"""The product's ASGI application plus the benchmarks' bare baseline routes (/ws/bench/…).
 
-Only benchmarks/chat_fanout.py serves this; the product's routing knows nothing of it.
+Only benchmarks/chat_fanout.py and benchmarks/ws_open.py serve this; the product's
+routing knows nothing of it.
 """
 
 import os
@@ -11,7 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
-from benchmarks.bare_consumer import BareBroadcastConsumer
+from benchmarks.bare_consumer import BareBroadcastConsumer, BareHelloConsumer
 from config.asgi import django_asgi_app
 from dorf.chat.routing import websocket_urlpatterns
 
@@ -19,7 +20,13 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            URLRouter([*websocket_urlpatterns, path("ws/bench/", BareBroadcastConsumer.as_asgi())])
+            URLRouter(
+                [
+                    *websocket_urlpatterns,
+                    path("ws/bench/", BareBroadcastConsumer.as_asgi()),
+                    path("ws/bench/hello/", BareHelloConsumer.as_asgi()),
+                ]
+            )
         ),
     }
 )
