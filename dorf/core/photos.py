@@ -1,7 +1,7 @@
-"""Photo uploads (marketplace postings, news images): checked and re-encoded with Pillow
-before anything is stored.
+"""Photo uploads: checked and re-encoded with Pillow before anything is stored.
 
-Shared by every app that takes photos (marketplace postings, news, problem reports).
+Shared by every app that takes photos (marketplace postings, news, problem reports,
+proposals, the Fundbüro's finds).
 
 Re-encoding (instead of storing the upload) does three jobs at once: it proves the file
 is really an image of an accepted type, it bounds the size (long edge at most
@@ -122,12 +122,16 @@ def _has_trailing_data(data: bytes, image_format: str) -> bool:
     return bool(data[end:].strip(b"\x00"))
 
 
-def photo_prepare(upload: IO[bytes], *, size: int) -> PreparedPhoto:
-    """Validate an uploaded image and return a resized JPEG without metadata."""
-    if size > settings.DORF_MAX_UPLOAD_BYTES:
+def photo_prepare(upload: IO[bytes], *, size: int, max_bytes: int | None = None) -> PreparedPhoto:
+    """Validate an uploaded image and return a resized JPEG without metadata.
+    ``max_bytes``: an app's own limit; the deployment's upload limit always applies."""
+    limit = settings.DORF_MAX_UPLOAD_BYTES
+    if max_bytes is not None:
+        limit = min(limit, max_bytes)
+    if size > limit:
         raise _invalid(_("The photo is too large."))
-    data = upload.read(settings.DORF_MAX_UPLOAD_BYTES + 1)
-    if len(data) > settings.DORF_MAX_UPLOAD_BYTES:
+    data = upload.read(limit + 1)
+    if len(data) > limit:
         raise _invalid(_("The photo is too large."))
     try:
         with Image.open(io.BytesIO(data)) as probe:

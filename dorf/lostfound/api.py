@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -37,9 +38,21 @@ def _cents(euros: Decimal) -> int:
 # --- serializers ----------------------------------------------------------------------------
 
 
+class FoundItemPhotoSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField(
+        help_text="Served by /media/ to the village's members only."
+    )
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+    def get_url(self, photo: Any) -> str:
+        return str(photo.image.url)
+
+
 class FoundItemSerializer(serializers.Serializer[Any]):
-    """What every member of the village sees of a find: never the secret features, and
-    the finder only when they chose to be named."""
+    """What every member of the village sees of a find: its photos, never the secret
+    features, and the finder only when they chose to be named."""
 
     id = serializers.IntegerField()
     number = serializers.CharField()
@@ -50,6 +63,7 @@ class FoundItemSerializer(serializers.Serializer[Any]):
     state = serializers.CharField()
     storage = serializers.CharField()
     finder_name = serializers.SerializerMethodField()
+    photos = FoundItemPhotoSerializer(many=True)
 
     def get_found_on(self, item: FoundItem) -> str:
         return item.found_at.date().isoformat()
@@ -109,6 +123,17 @@ class FoundItemReportSerializer(InputSerializer):
     finder_anonymous = serializers.BooleanField(default=True)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+
+
+class FoundItemUpdateSerializer(InputSerializer):
+    category = serializers.ChoiceField(choices=ItemCategory.choices, required=False)
+    description = serializers.CharField(max_length=500, required=False)
+    secret_features = serializers.CharField(max_length=2000, required=False)
+    found_place = serializers.CharField(max_length=200, required=False)
+
+
+class PhotoUploadSerializer(InputSerializer):
+    image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 10 MB.")
 
 
 class StoreSerializer(InputSerializer):
@@ -240,6 +265,60 @@ class FoundItemDetailView(APIView):
         membership = require_member_by_slug(request.user, slug)
         item = _item_or_404(membership, found_item_id)
         return Response(FoundItemDetailSerializer(item, context={"membership": membership}).data)
+
+    @extend_schema(
+        request=FoundItemUpdateSerializer,
+        responses=FoundItemDetailSerializer,
+        tags=["lostfound"],
+        description=(
+            "Staff or the finder correct an open find. Changing the category to "
+            "`id_document` deletes the find's photos: no photos of ID documents are kept."
+        ),
+    )
+    def patch(self, request: AuthedRequest, slug: str, found_item_id: int) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        _item_or_404(membership, found_item_id)
+        data = FoundItemUpdateSerializer.parse(request.data)
+        services.found_item_update(actor=request.user, found_item_id=found_item_id, **data)
+        item = _item_or_404(membership, found_item_id)
+        return Response(FoundItemDetailSerializer(item, context={"membership": membership}).data)
+
+
+class FoundItemPhotoListView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: FoundItemPhotoSerializer},
+        tags=["lostfound"],
+        description=(
+            "Staff or the finder add a photo to an open find: at most 5, each at most "
+            "10 MB (JPEG, PNG or WebP; re-encoded, EXIF removed). A find of an ID document "
+            "takes no photos (409 `id_document_photo`). Members of the village see the "
+            "photos; the files are served only through /media/ to them."
+        ),
+    )
+    def post(self, request: AuthedRequest, slug: str, found_item_id: int) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        _item_or_404(membership, found_item_id)
+        upload = PhotoUploadSerializer.parse(request.data)["image"]
+        photo = services.found_item_photo_add(
+            actor=request.user, found_item_id=found_item_id, upload=upload, size=upload.size
+        )
+        return Response(FoundItemPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+
+class FoundItemPhotoDetailView(APIView):
+    @extend_schema(responses={204: None}, tags=["lostfound"])
+    def delete(
+        self, request: AuthedRequest, slug: str, found_item_id: int, photo_id: int
+    ) -> Response:
+        membership = require_member_by_slug(request.user, slug)
+        _item_or_404(membership, found_item_id)
+        services.found_item_photo_delete(
+            actor=request.user, found_item_id=found_item_id, photo_id=photo_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FoundItemStoreView(APIView):

@@ -11,6 +11,7 @@ class LostfoundConfig(DorfAppConfig):
     label = "lostfound"
     verbose_name = _("Lost and found office")
     personal_data = "dorf.lostfound.privacy"
+    media_access = "dorf.lostfound.media.can_view_media"
     demo_seeder = "dorf.lostfound.demo.seed"
     demo_order = 90
     periodic_tasks = (

@@ -1,12 +1,15 @@
 """Demo Fundbüro for Musterdorf: finds in several states, a pending claim, a handover with
-the finder's reward, a find close to its legal deadline, and a lost report with a match.
+the finder's reward, a find close to its legal deadline, a lost report with a match, and
+a photo of the found keys (drawn here, so the demo needs no image file).
 Everything goes through the services (the deadline case is then dated back)."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dorf.lostfound import law, services
 from dorf.lostfound.models import AfterDeadline, FoundItem, HandoverTo, ItemCategory, Storage
@@ -60,7 +63,10 @@ def seed(ctx: DemoContext) -> None:
         lost_until=(now - timedelta(days=1)).date(),
         lost_place="Kirchweg",
     )
-    del keys
+    photo = _keys_picture()
+    services.found_item_photo_add(
+        actor=staff.user, found_item_id=keys.pk, upload=io.BytesIO(photo), size=len(photo)
+    )
 
     # A bicycle whose owner came, was checked and paid the finder's reward (§ 971).
     bike = services.found_item_report(
@@ -100,6 +106,19 @@ def seed(ctx: DemoContext) -> None:
             tz=services._village_tz(ctx.village),
         ),
     )  # fmt: skip
+
+
+def _keys_picture() -> bytes:
+    """A drawn bunch of keys on a red tag (PNG)."""
+    image = Image.new("RGB", (480, 360), (222, 216, 204))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((190, 60, 290, 160), outline=(120, 120, 120), width=10)  # the ring
+    draw.rounded_rectangle((120, 150, 200, 260), radius=16, fill=(196, 30, 40))  # the tag
+    for x, colour in ((230, (180, 160, 60)), (265, (150, 150, 150)), (300, (60, 140, 70))):
+        draw.rectangle((x, 150, x + 18, 300), fill=colour)  # three keys, one green-capped
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _resident(ctx: DemoContext, *, skip: set[int]) -> Membership:

@@ -8,6 +8,9 @@ Rules the models carry (the services enforce them, the tests prove them):
   animals (§ 971);
 - the secret identifying features of a find are never shown to anyone but the town hall
   staff and the finder: a claimant describes them, staff compare;
+- a find may have up to five photos, never one of an ID document (the photo would be a
+  copy of someone's passport): a find in that category takes no photos, and a find moved
+  into it loses the ones it had;
 - money is whole cents.
 """
 
@@ -133,6 +136,26 @@ class FoundItem(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+class FoundItemPhoto(models.Model):
+    found_item = models.ForeignKey(
+        FoundItem, on_delete=models.CASCADE, related_name="photos", verbose_name=_("found item")
+    )
+    # Re-encoded JPEG without EXIF (dorf.core.photos), served by dorf.core.media only to
+    # the village's members (dorf.lostfound.media).
+    image = models.FileField(upload_to="lostfound/%Y/%m/", max_length=200, verbose_name=_("image"))
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("photo of a find")
+        verbose_name_plural = _("photos of finds")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.image.name)
 
 
 class LostReport(TimeStampedModel):

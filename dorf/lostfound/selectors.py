@@ -17,13 +17,14 @@ def found_item_list(
         items = items.filter(state__in=OPEN_STATES)
     if category:
         items = items.filter(category=category)
-    return items.select_related("finder")
+    return items.select_related("finder").prefetch_related("photos")
 
 
 def found_item_get(*, membership: Membership, found_item_id: int) -> FoundItem | None:
     return (
         FoundItem.objects.filter(village_id=membership.village_id, pk=found_item_id)
         .select_related("finder", "village")
+        .prefetch_related("photos")
         .first()
     )
 
@@ -41,12 +42,16 @@ def lost_report_list(*, user: User, membership: Membership) -> QuerySet[LostRepo
 
 
 def matches_for(*, user: User, membership: Membership, report_id: int) -> QuerySet[FoundItem]:
-    return FoundItem.objects.filter(
-        village_id=membership.village_id,
-        matches__lost_report_id=report_id,
-        matches__lost_report__reporter=user,
-        state__in=OPEN_STATES,
-    ).select_related("finder")
+    return (
+        FoundItem.objects.filter(
+            village_id=membership.village_id,
+            matches__lost_report_id=report_id,
+            matches__lost_report__reporter=user,
+            state__in=OPEN_STATES,
+        )
+        .select_related("finder")
+        .prefetch_related("photos")
+    )
 
 
 def may_see_secrets(membership: Membership, item: FoundItem) -> bool:

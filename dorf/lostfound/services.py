@@ -1,12 +1,20 @@
-"""Write use-cases of the Fundbüro: report a find or a loss, claim, decide, hand over,
-and the periodic work the law asks for (deadline reminders, passing items on, erasure)."""
+"""Write use-cases of the Fundbüro: report a find or a loss, correct it, add photos,
+claim, decide, hand over, and the periodic work the law asks for (deadline reminders,
+passing items on, erasure).
+
+Photos are re-encoded (slow) before the transaction; their files are written inside it
+and removed again if it fails, and a deleted photo's file goes only after the commit."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import IO
 from zoneinfo import ZoneInfo
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from geopy.distance import geodesic
 
 from dorf.core import audit
-from dorf.core.exceptions import Conflict, Forbidden, ValidationFailed
+from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from dorf.core.photos import photo_prepare
 from dorf.core.privacy import ERASED
 from dorf.lostfound import law, locks
 from dorf.lostfound.models import (
@@ -25,6 +34,7 @@ from dorf.lostfound.models import (
     ClaimState,
     FindState,
     FoundItem,
+    FoundItemPhoto,
     Handover,
     HandoverTo,
     ItemCategory,
@@ -38,6 +48,10 @@ from dorf.users.models import User
 from dorf.villages.models import Membership, MembershipState, Role, Village
 from dorf.villages.scoping import require_member, require_staff
 
+logger = logging.getLogger(__name__)
+
+MAX_PHOTOS = 5
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MATCH_RADIUS_M = 5_000
 # How far before the find a loss may have happened and still match (a day's slack for
 # "lost yesterday evening, found this morning" reported with dates only).
@@ -178,6 +192,123 @@ def found_item_store(*, actor: User, found_item_id: int, shelf: str) -> FoundIte
         subject_user_id=item.finder_id,
     )
     return item
+
+
+# --- correcting a find, its photos ------------------------------------------------------------
+
+
+def _require_editor(actor: User, item: FoundItem) -> None:
+    """Staff of the village and the finder may correct an open find and its photos."""
+    membership = require_member(actor, item.village_id)
+    if membership.role != Role.STAFF and item.finder_id != actor.pk:
+        raise Forbidden()
+    if item.state not in OPEN_STATES:
+        raise Conflict(_("This case is closed."), code="closed")
+
+
+def _refuse_id_document_photo(item: FoundItem) -> None:
+    if item.category == ItemCategory.ID_DOCUMENT:
+        raise Conflict(
+            _("Finds of ID documents take no photos: a photo would be a copy of the document."),
+            code="id_document_photo",
+        )
+
+
+def _delete_photo_files(names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete the file of a find's photo", exc_info=True)
+
+
+def _delete_photos(photos: Iterable[FoundItemPhoto]) -> int:
+    """Delete the rows now and the files once the transaction has committed (a rollback
+    must not leave rows pointing at deleted files)."""
+    photos = list(photos)
+    if not photos:
+        return 0
+    names = [str(p.image.name) for p in photos]
+    FoundItemPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
+    transaction.on_commit(partial(_delete_photo_files, names))
+    return len(photos)
+
+
+@transaction.atomic
+def found_item_update(
+    *,
+    actor: User,
+    found_item_id: int,
+    category: str | None = None,
+    description: str | None = None,
+    secret_features: str | None = None,
+    found_place: str | None = None,
+) -> FoundItem:
+    """Staff or the finder correct an open find. A find that turns out to be an ID
+    document loses its photos in the same step: the town hall keeps no copy of a
+    passport, and reclassifying must not wait for someone to delete them one by one."""
+    item = locks.found_item_for(actor, found_item_id)
+    _require_editor(actor, item)
+    changed: list[str] = []
+    for name, value in (
+        ("category", category),
+        ("description", description),
+        ("secret_features", secret_features),
+        ("found_place", found_place),
+    ):
+        if value is not None and getattr(item, name) != value:
+            setattr(item, name, value)
+            changed.append(name)
+    if not changed:
+        return item
+    if item.category == ItemCategory.ID_DOCUMENT:
+        _delete_photos(FoundItemPhoto.objects.filter(found_item=item))
+    item.save(update_fields=[*changed, "updated_at"])
+    if "category" in changed:
+        transaction.on_commit(partial(_match_found_item, item.pk))
+    return item
+
+
+def found_item_photo_add(
+    *, actor: User, found_item_id: int, upload: IO[bytes], size: int
+) -> FoundItemPhoto:
+    """Staff or the finder add a photo (at most five, never of an ID document). The
+    upload is checked and re-encoded without EXIF first, outside the transaction; the
+    rules are checked again under the find's lock, which a change of category takes too."""
+    item = locks.found_item_for(actor, found_item_id, lock=False)
+    _require_editor(actor, item)
+    _refuse_id_document_photo(item)
+    prepared = photo_prepare(upload, size=size, max_bytes=MAX_PHOTO_BYTES)
+    stored = ""
+    try:
+        with transaction.atomic():
+            item = locks.found_item_for(actor, found_item_id)
+            _require_editor(actor, item)
+            _refuse_id_document_photo(item)
+            if FoundItemPhoto.objects.filter(found_item=item).count() >= MAX_PHOTOS:
+                raise ValidationFailed(
+                    fields={"image": [_("At most %(n)d photos per find.") % {"n": MAX_PHOTOS}]},
+                    code="too_many_photos",
+                )
+            photo = FoundItemPhoto(found_item=item, width=prepared.width, height=prepared.height)
+            photo.image.save(prepared.content.name or "photo.jpg", prepared.content, save=False)
+            stored = str(photo.image.name)
+            photo.save()
+            FoundItem.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+    except BaseException:
+        if stored:
+            _delete_photo_files([stored])
+        raise
+    return photo
+
+
+@transaction.atomic
+def found_item_photo_delete(*, actor: User, found_item_id: int, photo_id: int) -> None:
+    item = locks.found_item_for(actor, found_item_id)
+    _require_editor(actor, item)
+    photos = FoundItemPhoto.objects.filter(found_item=item, pk=photo_id)
+    if not _delete_photos(photos):
+        raise NotFound()
 
 
 @transaction.atomic
@@ -523,8 +654,9 @@ def deadlines_process(*, now: datetime | None = None) -> tuple[int, int]:
 
 @transaction.atomic
 def closed_cases_erase(*, now: datetime | None = None) -> int:
-    """Personal data of cases closed more than six months ago is erased; the case itself
-    (number, category, dates, outcome) stays for the municipality's records."""
+    """Personal data of cases closed more than six months ago is erased, photos with it;
+    the case itself (number, category, dates, outcome) stays for the municipality's
+    records."""
     now = now or timezone.now()
     items = FoundItem.objects.filter(
         state__in=CLOSED_STATES,
@@ -539,6 +671,8 @@ def closed_cases_erase(*, now: datetime | None = None) -> int:
     )
     Handover.objects.filter(found_item_id__in=ids).update(note="")
     Match.objects.filter(found_item_id__in=ids).delete()
+    # A photo may show more than the item (a name tag, a face in a phone's lock screen).
+    _delete_photos(FoundItemPhoto.objects.filter(found_item_id__in=ids))
     return FoundItem.objects.filter(pk__in=ids).update(
         finder=None,
         reported_by=None,

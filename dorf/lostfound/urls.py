@@ -12,6 +12,16 @@ urlpatterns = [
         f"{_base}finds/<int:found_item_id>/", api.FoundItemDetailView.as_view(), name="find-detail"
     ),
     path(
+        f"{_base}finds/<int:found_item_id>/photos/",
+        api.FoundItemPhotoListView.as_view(),
+        name="find-photos",
+    ),
+    path(
+        f"{_base}finds/<int:found_item_id>/photos/<int:photo_id>/",
+        api.FoundItemPhotoDetailView.as_view(),
+        name="find-photo",
+    ),
+    path(
         f"{_base}finds/<int:found_item_id>/store/",
         api.FoundItemStoreView.as_view(),
         name="find-store",

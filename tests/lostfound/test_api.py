@@ -115,7 +115,7 @@ def test_the_list_of_finds_costs_the_same_queries_for_one_or_many(
     viewer = client_for(MembershipFactory(village=village).user)
     find_in(village)
     viewer.get(f"{_base(village)}finds/")  # the token's last use is recorded at most once a while
-    with django_assert_num_queries(3) as one:  # token, membership, page of finds
+    with django_assert_num_queries(4) as one:  # token, membership, finds, their photos
         assert len(viewer.get(f"{_base(village)}finds/").json()["results"]) == 1
     for _ in range(5):
         find_in(village, finder_anonymous=False)
