@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from dorf.core.exceptions import ValidationFailed
 from dorf.lostfound import services
 from dorf.lostfound.models import FindState, FoundItemPhoto, ItemCategory
 from tests.factories import MembershipFactory
@@ -60,7 +61,7 @@ def test_the_finder_adds_a_photo_that_loses_its_exif_and_members_see_it(
     body = answer.json()
     assert (body["width"], body["height"]) == (1600, 1000)
     photo = FoundItemPhoto.objects.get(found_item=item)
-    with default_storage.open(photo.image.name) as stored, Image.open(stored) as image:
+    with default_storage.open(str(photo.image.name)) as stored, Image.open(stored) as image:
         assert image.format == "JPEG"
         assert dict(image.getexif()) == {}
     # and another member sees the photo in the list and the detail, never the finder
@@ -164,7 +165,7 @@ def test_a_failed_change_keeps_the_photos(village, client_for) -> None:
     assert answer.status_code == 400
     assert "description" in answer.json()["error"]["fields"]
     assert FoundItemPhoto.objects.filter(pk=photo.pk).exists()
-    assert default_storage.exists(photo.image.name)
+    assert default_storage.exists(str(photo.image.name))
 
 
 @pytest.mark.parametrize(
@@ -187,7 +188,7 @@ def test_a_photo_above_the_fundbueros_limit_is_refused(village, settings) -> Non
     settings.DORF_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
     finder = MembershipFactory(village=village)
     item = find_in(village, finder=finder)
-    with pytest.raises(services.ValidationFailed) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         services.found_item_photo_add(
             actor=finder.user,
             found_item_id=item.pk,
