@@ -10,19 +10,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.http import HttpResponse
+from django.http import HttpResponseBase
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dorf.calendar.conditional import FEED_RESPONSES, feed_response
 from dorf.calendar.ics import render_calendar
 from dorf.calendar.sources import CalendarCategory, CalendarQuery, calendar_page, feed_entries
 from dorf.core.exceptions import NotFound, ValidationFailed
@@ -235,7 +236,6 @@ class FeedParams(serializers.Serializer[Any]):
     )
 
 
-ICS_RESPONSE = {(200, "text/calendar"): OpenApiResponse(description="RFC 5545 calendar")}
 # Calendar apps are asked to fetch the feed again after this long.
 FEED_REFRESH = timedelta(hours=1)
 
@@ -248,8 +248,8 @@ class VillageFeedView(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [AnonThrottle]
 
-    @extend_schema(parameters=[FeedParams], responses=ICS_RESPONSE, tags=["calendar"], auth=[])
-    def get(self, request: Request, slug: str) -> HttpResponse:
+    @extend_schema(parameters=[FeedParams], responses=FEED_RESPONSES, tags=["calendar"], auth=[])
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
         village = Village.objects.filter(slug=slug).first()
         if village is None:
             raise NotFound()
@@ -266,12 +266,7 @@ class VillageFeedView(APIView):
             entries=feed_entries(village=village, organizer=organizer),
             refresh=FEED_REFRESH,
         )
-        return public_ics(body, f"{village.slug}.ics")
-
-
-def public_ics(body: bytes, filename: str) -> HttpResponse:
-    """A public feed's response: cacheable by proxies for five minutes."""
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+        # Public: cacheable by proxies for five minutes.
+        return feed_response(
+            request, body, filename=f"{village.slug}.ics", cache_control="public, max-age=300"
+        )

@@ -5,11 +5,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from dorf.calendar import selectors as calendar_selectors
 from dorf.calendar import services as calendar_services
+from dorf.calendar.conditional import FEED_RESPONSES, feed_response
 from dorf.calendar.models import FeedToken
 from dorf.clubs import feeds, selectors, services
 from dorf.clubs.models import (
@@ -276,18 +277,9 @@ def _window(request: Request) -> tuple[Any, Any]:
     return start, end
 
 
-def _ics(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
-
-
 class PinnedFirstPagination(IdCursorPagination):
     ordering = ("-pinned", "-id")  # type: ignore[assignment]
 
-
-ICS_RESPONSE = {(200, "text/calendar"): OpenApiResponse(description="RFC 5545 calendar")}
 
 # --- clubs --------------------------------------------------------------------------------------
 
@@ -579,16 +571,16 @@ class ClubFeedView(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [AnonThrottle]
 
-    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"], auth=[])
-    def get(self, request: Request, club_id: int) -> HttpResponse:
+    @extend_schema(responses=FEED_RESPONSES, tags=["calendar"], auth=[])
+    def get(self, request: Request, club_id: int) -> HttpResponseBase:
         club = Club.objects.select_related("village").filter(pk=club_id).first()
         if club is None:
             raise NotFound()
         events = selectors.public_events(village_id=club.village_id, club=club)
         feed = feeds.events_feed(name=club.name, tz=ZoneInfo(club.village.timezone), events=events)
-        response = _ics(feed, f"club-{club.pk}.ics")
-        response["Cache-Control"] = "public, max-age=300"
-        return response
+        return feed_response(
+            request, feed, filename=f"club-{club.pk}.ics", cache_control="public, max-age=300"
+        )
 
 
 class UserFeedView(APIView):
@@ -599,12 +591,15 @@ class UserFeedView(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [AnonThrottle]
 
-    @extend_schema(responses=ICS_RESPONSE, tags=["calendar"], auth=[])
-    def get(self, request: Request, token: str) -> HttpResponse:
+    @extend_schema(responses=FEED_RESPONSES, tags=["calendar"], auth=[])
+    def get(self, request: Request, token: str) -> HttpResponseBase:
         owner = calendar_selectors.feed_token_owner(scope=FEED_SCOPE, secret=token)
         if owner is None:
             raise NotFound()
-        return _ics(feeds.user_feed(user=owner, tz=ZoneInfo(settings.TIME_ZONE)), "dorf.ics")
+        feed = feeds.user_feed(user=owner, tz=ZoneInfo(settings.TIME_ZONE))
+        return feed_response(
+            request, feed, filename="dorf.ics", cache_control="private, max-age=300"
+        )
 
 
 class CalendarTokenView(APIView):
