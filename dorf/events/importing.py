@@ -14,8 +14,16 @@ cannot hold (a rule outside our limits, too many exceptions, a date before 1970 
 
 What is taken from a VEVENT: UID, SUMMARY, DESCRIPTION, LOCATION, GEO, CATEGORIES,
 DTSTART/DTEND/DURATION (dates: all-day; a TZID of the IANA database: that zone; floating
-times: the village's zone), one RRULE, EXDATE, RECURRENCE-ID. RDATE is not supported
-(logged); STATUS:CANCELLED events are left out.
+times: the village's zone), one RRULE, RDATE, EXDATE, RECURRENCE-ID; STATUS:CANCELLED
+events are left out.
+
+An RDATE (a date, a date-time or a period) becomes an event of its own, known by the
+master's UID and its start (``<uid>#rdate-<start in UTC>``), with the master's duration
+unless a period gives its end: the village calendar's series hold one rule, and calendar
+apps reading our feed see the same occurrences either way. EXDATE leaves out RDATE
+occurrences as it does the rule's (and DTSTART itself: a master without a rule whose
+DTSTART is excluded is not stored, its RDATEs are); an RDATE the rule already produces
+counts once; a moved RDATE occurrence (RECURRENCE-ID) replaces it.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import icalendar
 from django.db import transaction
 from django.utils import timezone
 
-from dorf.calendar.recurrence import validate_rule
+from dorf.calendar.recurrence import Series, find_occurrence, validate_rule
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.fetch import FetchError, fetch
 from dorf.events.models import ExternalCalendar, VillageEvent
@@ -45,6 +53,7 @@ ICS_ACCEPT = "text/calendar, application/calendar+xml;q=0.5, */*;q=0.1"
 MAX_ICS_BYTES = 2 * 1024 * 1024
 MAX_EVENTS = 2_000
 MAX_EXDATES = 500
+MAX_RDATES = 500  # per event; a file's RDATEs count towards MAX_EVENTS as well
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 DEFAULT_DURATION = timedelta(hours=1)
@@ -98,6 +107,8 @@ class ParsedEvent:
     longitude: float | None = None
     rrule: str = ""
     exdates: set[datetime] = field(default_factory=set)
+    # Extra occurrences (RDATE): (start, end) in UTC; turned into events of their own.
+    rdates: list[tuple[datetime, datetime]] = field(default_factory=list)
     categories: tuple[str, ...] = ()
     # For a moved occurrence: the master's UID and the original start.
     master_uid: str = ""
@@ -179,6 +190,37 @@ def _exdates(component: Any, local: ZoneInfo) -> set[datetime]:
     return found
 
 
+def _rdates(
+    component: Any, local: ZoneInfo, *, all_day: bool, duration: timedelta, days: int
+) -> list[tuple[datetime, datetime]]:
+    """The RDATEs as (start, end) in UTC: a date (all-day, as many days as the master),
+    a date-time (the master's duration) or a period (its own end)."""
+    found: list[tuple[datetime, datetime]] = []
+    for entry in _values(component, "RDATE"):
+        for item in getattr(entry, "dts", []):
+            value = item.dt
+            if isinstance(value, tuple):
+                start = _instant(value[0], local)
+                second = value[1]
+                end = start + second if isinstance(second, timedelta) else _instant(second, local)
+            elif isinstance(value, datetime):
+                start = _instant(value, local)
+                end = start + duration
+            elif isinstance(value, date):
+                start = _instant(value, local)
+                end = _instant(value + timedelta(days=days), local)
+            else:
+                raise _SkipEvent("RDATE of an unknown kind")
+            if isinstance(value, datetime | tuple) == all_day:
+                raise _SkipEvent("RDATE of another kind than DTSTART")
+            if not (EARLIEST <= start < LATEST) or end <= start:
+                raise _SkipEvent("RDATE outside 1970-2100 or ending before its start")
+            found.append((start, end))
+            if len(found) > MAX_RDATES:
+                raise _SkipEvent(f"more than {MAX_RDATES} RDATEs")
+    return sorted(set(found))
+
+
 def _categories(component: Any) -> tuple[str, ...]:
     names: list[str] = []
     for entry in _values(component, "CATEGORIES"):
@@ -223,8 +265,12 @@ def _event(component: Any, *, village_tz: ZoneInfo) -> ParsedEvent | None:
             rrule = validate_rule(text, starts_at=starts_at, tz=local)
         except ValidationFailed as exc:
             raise _SkipEvent(f"RRULE {text[:80]!r} outside the limits") from exc
-    if component.get("RDATE") is not None:
-        logger.info("external calendar event %s: RDATE is not supported, left out", uid)
+    rdates: list[tuple[datetime, datetime]] = []
+    if component.get("RDATE") is not None and component.get("RECURRENCE-ID") is None:
+        days = (ends_at.astimezone(local).date() - starts_at.astimezone(local).date()).days
+        rdates = _rdates(
+            component, local, all_day=all_day, duration=ends_at - starts_at, days=max(days, 1)
+        )
     geo = component.get("GEO")
     parsed = ParsedEvent(
         uid=uid,
@@ -238,7 +284,8 @@ def _event(component: Any, *, village_tz: ZoneInfo) -> ParsedEvent | None:
         latitude=getattr(geo, "latitude", None) if geo is not None else None,
         longitude=getattr(geo, "longitude", None) if geo is not None else None,
         rrule=rrule,
-        exdates=_exdates(component, local) if rrule else set(),
+        exdates=_exdates(component, local) if rrule or rdates else set(),
+        rdates=rdates,
         categories=_categories(component),
     )
     if component.get("RECURRENCE-ID") is not None:
@@ -269,6 +316,7 @@ def parse_calendar(body: bytes, *, village_tz: ZoneInfo) -> tuple[list[ParsedEve
         raise IcsRefused("malformed iCalendar: not exactly one VCALENDAR")
     events: list[ParsedEvent] = []
     skipped = 0
+    rdates = 0
     for component in calendars[0].walk("VEVENT"):
         try:
             parsed = _event(component, village_tz=village_tz)
@@ -282,6 +330,9 @@ def parse_calendar(body: bytes, *, village_tz: ZoneInfo) -> tuple[list[ParsedEve
             continue
         if parsed is not None:
             events.append(parsed)
+            rdates += len(parsed.rdates)
+            if len(events) + rdates > MAX_EVENTS:
+                raise IcsRefused(f"more than {MAX_EVENTS} events and RDATEs")
     return events, skipped
 
 
@@ -302,9 +353,53 @@ def _keep(events: list[ParsedEvent], tags: list[str]) -> tuple[dict[str, ParsedE
     for event in list(kept.values()):
         if event.recurrence_id is not None:
             master = kept.get(event.master_uid)
-            if master is not None and master.rrule:
+            if master is None:
+                continue
+            if master.rrule:
                 master.exdates.add(event.recurrence_id)
+            master.rdates = [r for r in master.rdates if r[0] != event.recurrence_id]
+    for event in list(kept.values()):
+        if not event.rdates:
+            continue
+        for extra in _rdate_events(event):
+            kept.setdefault(extra.uid, extra)
+        if not event.rrule and event.starts_at in event.exdates:
+            del kept[event.uid]  # EXDATE took DTSTART itself: only the RDATEs remain
     return kept, filtered
+
+
+def _rdate_events(master: ParsedEvent) -> list[ParsedEvent]:
+    """One single event per RDATE occurrence that EXDATE leaves in and that neither
+    DTSTART nor the rule produces already."""
+    series = Series(
+        starts_at=master.starts_at,
+        ends_at=master.ends_at,
+        tz=ZoneInfo(master.timezone),
+        rule=master.rrule,
+        exdates=frozenset(master.exdates),
+    )
+    extras: list[ParsedEvent] = []
+    for start, end in master.rdates:
+        if start in master.exdates or start == master.starts_at:
+            continue
+        if master.rrule and find_occurrence(series, original_start=start) is not None:
+            continue
+        extras.append(
+            ParsedEvent(
+                uid=f"{master.uid[:150]}#rdate-{start.strftime('%Y%m%dT%H%M%SZ')}",
+                title=master.title,
+                starts_at=start,
+                ends_at=end,
+                all_day=master.all_day,
+                timezone=master.timezone,
+                description=master.description,
+                place=master.place,
+                latitude=master.latitude,
+                longitude=master.longitude,
+                categories=master.categories,
+            )
+        )
+    return extras
 
 
 def _record_failure(calendar: ExternalCalendar, message: str) -> ImportResult:
