@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 
 _DTSTAMP = re.compile(rb"^DTSTAMP[;:][^\r\n]*\r?\n", re.MULTILINE)
@@ -34,7 +35,8 @@ REMEMBER_S = 30 * 24 * 3600
 # The answers of a feed view, for its @extend_schema(responses=...).
 FEED_RESPONSES = {
     (200, "text/calendar"): OpenApiResponse(
-        description="RFC 5545 calendar, with an ETag and a Last-Modified header"
+        OpenApiTypes.STR,
+        description="RFC 5545 iCalendar (VTIMEZONE included), with ETag and Last-Modified.",
     ),
     304: OpenApiResponse(
         description="Not modified: the request's If-None-Match (or, without it, "
