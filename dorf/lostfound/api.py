@@ -132,7 +132,7 @@ class FoundItemUpdateSerializer(InputSerializer):
     found_place = serializers.CharField(max_length=200, required=False)
 
 
-class PhotoUploadSerializer(InputSerializer):
+class FoundItemPhotoUploadSerializer(InputSerializer):
     image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 10 MB.")
 
 
@@ -288,7 +288,7 @@ class FoundItemPhotoListView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": PhotoUploadSerializer},
+        request={"multipart/form-data": FoundItemPhotoUploadSerializer},
         responses={201: FoundItemPhotoSerializer},
         tags=["lostfound"],
         description=(
@@ -301,7 +301,7 @@ class FoundItemPhotoListView(APIView):
     def post(self, request: AuthedRequest, slug: str, found_item_id: int) -> Response:
         membership = require_member_by_slug(request.user, slug)
         _item_or_404(membership, found_item_id)
-        upload = PhotoUploadSerializer.parse(request.data)["image"]
+        upload = FoundItemPhotoUploadSerializer.parse(request.data)["image"]
         photo = services.found_item_photo_add(
             actor=request.user, found_item_id=found_item_id, upload=upload, size=upload.size
         )
