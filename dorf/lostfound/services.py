@@ -261,9 +261,20 @@ def found_item_update(
             changed.append(name)
     if not changed:
         return item
+    before = audit.snapshot(item)
+    photos_deleted = 0
     if item.category == ItemCategory.ID_DOCUMENT:
-        _delete_photos(FoundItemPhoto.objects.filter(found_item=item))
+        photos_deleted = _delete_photos(FoundItemPhoto.objects.filter(found_item=item))
     item.save(update_fields=[*changed, "updated_at"])
+    audit.record(
+        actor=actor,
+        instance=item,
+        before=before,
+        verb="found_item_update",
+        village_id=item.village_id,
+        subject_user_id=item.finder_id,
+        extra={"photos_deleted": photos_deleted} if photos_deleted else None,
+    )
     if "category" in changed:
         transaction.on_commit(partial(_match_found_item, item.pk))
     return item

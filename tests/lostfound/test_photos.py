@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -151,6 +152,8 @@ def test_changing_a_find_to_an_id_document_deletes_its_photos_and_their_files(
     assert (answer.json()["category"], answer.json()["photos"]) == ("id_document", [])
     assert not FoundItemPhoto.objects.exists()
     assert not any(default_storage.exists(name) for name in names)
+    entry = LogEntry.objects.get(additional_data__verb="found_item_update")
+    assert entry.additional_data["photos_deleted"] == 2
     # and a new photo is refused
     assert _upload(client_for(staff.user), item).status_code == 409
 
