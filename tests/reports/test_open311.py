@@ -415,6 +415,35 @@ def test_get_requests_in_xml_lists_public_reports_element_by_element(
     assert b"geheim@example.org" not in response.content
 
 
+def test_get_requests_costs_two_queries_however_many_reports_and_photos_a_page_holds(
+    client, village, lamp, pothole, django_assert_num_queries
+) -> None:
+    # given: 30 public reports in two categories, each with two approved photos
+    for index in range(30):
+        report = ReportFactory(village=village, category=lamp if index % 2 else pothole)
+        for name in ("first", "second"):
+            ReportPhoto.objects.create(
+                report=report,
+                image=f"reports/{report.pk}-{name}.jpg",
+                width=1,
+                height=1,
+                approved_at=timezone.now(),
+            )
+    params = {"jurisdiction_id": "musterdorf", "page_size": "1000"}
+    for fmt in ("json", "xml"):
+        # when: the village, then every row with its first approved photo in one statement
+        with django_assert_num_queries(2):
+            response = client.get(f"{BASE}requests.{fmt}", params)
+        # then
+        assert response.status_code == 200
+    data = client.get(f"{BASE}requests.json", params).json()
+    assert len(data) == 30
+    assert all(
+        r["media_url"] == f"http://testserver/media/reports/{r['service_request_id']}-first.jpg"
+        for r in data
+    )
+
+
 def test_get_requests_in_json_with_filters(client, reports) -> None:
     url = f"{BASE}requests.json"
     j = {"jurisdiction_id": "musterdorf"}
