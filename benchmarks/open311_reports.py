@@ -11,8 +11,15 @@ clients each:
 2. ``POST /bench/bare-insert/``: a bare Django view in the same server doing the same
    insert (form parse, category lookup, ``Report.objects.create``) and nothing else —
    the baseline. It lives in ``benchmarks/open311_urls.py``, never in the product's urls;
-3. ``GET /open311/v2/requests.json`` and ``.xml`` of the village: its default page (the
+3. ``GET /bench/bare-list/``: the GET baseline, a bare Django view in the same server
+   that runs the product's query for the same 100 rows and answers them as JSON as they
+   come (``benchmarks/open311_urls.py``);
+4. ``GET /open311/v2/requests.json`` and ``.xml`` of the village: its default page (the
    newest 100 of the last 90 days), and the largest page (``page_size=1000``).
+
+``--only get`` skips the two POST phases (for re-measuring the reads). After seeding the
+tables are ANALYZEd, as autovacuum does to a production table: without statistics the
+planner takes a freshly bulk-loaded table for nearly empty.
 
     nice .venv/bin/python benchmarks/open311_reports.py \
         --database-url postgres://postgres@127.0.0.1:5432/dorf_open311_bench
@@ -132,6 +139,8 @@ def seed() -> str:
             " reports_report)) * %s",
             spread,
         )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return raw
 
 
@@ -214,6 +223,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=3, help="gunicorn threads per worker")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per phase")
+    parser.add_argument("--only", choices=("post", "get"), help="run only these phases")
     args = parser.parse_args()
 
     env = {
@@ -294,6 +304,12 @@ def main() -> int:
         phases = [
             ("POST requests.json (Open311)", "POST", "/open311/v2/requests.json", open311_form),
             ("POST bare insert view (baseline)", "POST", "/bench/bare-insert/", bare_form),
+            (
+                "GET bare list view (baseline)",
+                "GET",
+                f"/bench/bare-list/?jurisdiction_id={SLUG}",
+                None,
+            ),
             ("GET requests.json (page of 100)", "GET", get.format("json"), None),
             ("GET requests.xml (page of 100)", "GET", get.format("xml"), None),
             (
@@ -303,6 +319,8 @@ def main() -> int:
                 None,
             ),
         ]
+        if args.only:
+            phases = [p for p in phases if p[1] == args.only.upper()]
         for name, method, path, form in phases:
             cpu_before = process_cpu_s(pids)
             stats, elapsed = run_phase(port, args.clients, args.duration, method, path, form)
