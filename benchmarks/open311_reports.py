@@ -17,6 +17,10 @@ clients each:
 4. ``GET /open311/v2/requests.json`` and ``.xml`` of the village: its default page (the
    newest 100 of the last 90 days), and the largest page (``page_size=1000``).
 
+Each phase prints requests/s, p50/p95/p99 latency and the CPU per request of the gunicorn
+workers and of their PostgreSQL backends (from /proc): on a shared machine the latencies
+follow the other sessions' load, the CPU figures much less.
+
 ``--only get`` skips the two POST phases (for re-measuring the reads). After seeding the
 tables are ANALYZEd, as autovacuum does to a production table: without statistics the
 planner takes a freshly bulk-loaded table for nearly empty.
@@ -47,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.ledger_bank import (
     children_of,
+    database_backends,
     free_port,
     percentile,
     process_cpu_s,
@@ -322,11 +327,17 @@ def main() -> int:
         if args.only:
             phases = [p for p in phases if p[1] == args.only.upper()]
         for name, method, path, form in phases:
+            backends = database_backends(args.database_url)
             cpu_before = process_cpu_s(pids)
+            db_before = process_cpu_s(backends)
             stats, elapsed = run_phase(port, args.clients, args.duration, method, path, form)
             cpu_after = process_cpu_s(pids)
+            # The workers' connections persist; one opened during the phase counts from 0.
+            backends = sorted({*backends, *database_backends(args.database_url)})
+            db_after = process_cpu_s(backends)
             cpu = sum(cpu_after[p] - cpu_before.get(p, 0) for p in cpu_after)
-            results.append((name, stats, elapsed, cpu))
+            db_cpu = sum(db_after[p] - db_before.get(p, 0) for p in db_after)
+            results.append((name, stats, elapsed, cpu, db_cpu))
         load_after = os.getloadavg()
     finally:
         server.send_signal(signal.SIGTERM)
@@ -337,11 +348,13 @@ def main() -> int:
         f"{args.duration:.0f} s per phase; load average before {load_before[0]:.2f}, "
         f"after {load_after[0]:.2f} (1 min), {os.cpu_count()} cores"
     )
-    for name, stats, elapsed, cpu in results:
+    for name, stats, elapsed, cpu, db_cpu in results:
         print(summary(name, stats, elapsed))
         if stats.latencies_ms:
+            count = len(stats.latencies_ms)
             print(
-                f"  {'':<34} gunicorn CPU {cpu / len(stats.latencies_ms) * 1000:.2f} ms per request"
+                f"  {'':<34} CPU per request: gunicorn {cpu / count * 1000:.2f} ms,"
+                f" PostgreSQL {db_cpu / count * 1000:.2f} ms"
             )
     return 0
 
