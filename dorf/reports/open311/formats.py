@@ -104,14 +104,10 @@ def to_xml(document: Obj | Doc) -> bytes:
 
 
 def _json_value(value: Any) -> Any:
-    # Nested documents are rare (formats, attribute values): test before recursing.
     if isinstance(value, Obj):
-        return {
-            name: _json_value(field) if isinstance(field, (Obj, Doc)) else field
-            for name, field in value.fields
-        }
+        return {name: _json_value(field) for name, field in value.fields}
     if isinstance(value, Doc):
-        return [_json_value(item) if isinstance(item, (Obj, Doc)) else item for item in value.items]
+        return [_json_value(item) for item in value.items]
     return value
 
 
