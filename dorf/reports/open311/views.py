@@ -35,7 +35,8 @@ CHANGESET = "2026-11-30T00:00:00Z"  # when this endpoint's behaviour last change
 MAX_SPAN = timedelta(days=90)
 # GET requests answers a page of the newest matching reports; ``page`` and ``page_size``
 # (as Chicago's and SeeClickFix's servers offer) reach the rest. A full thousand costs
-# ~100 ms of CPU to render, so the default page is smaller (docs/benchmarks.md).
+# ~40 ms of CPU to answer, a hundred ~7 ms, so the default page is smaller
+# (docs/benchmarks.md).
 DEFAULT_PAGE_SIZE = 100
 MAX_RESULTS = 1000
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
