@@ -51,13 +51,17 @@ def budget_create(
     require_staff(require_member(actor, village_id))
     if amount_cents < 1:
         raise ValidationFailed(fields={"amount": [_("The budget must be more than zero.")]})
-    return ParticipatoryBudget.objects.create(
+    budget = ParticipatoryBudget.objects.create(
         village_id=village_id,
         title=title.strip(),
         description=description.strip(),
         amount_cents=amount_cents,
         created_by=actor,
     )
+    audit.record(
+        actor=actor, instance=budget, before={}, verb="budget_create", village_id=village_id
+    )
+    return budget
 
 
 @transaction.atomic
@@ -71,6 +75,7 @@ def budget_phase_advance(
     index = BUDGET_PHASE_ORDER.index(BudgetPhase(budget.phase))
     if index == len(BUDGET_PHASE_ORDER) - 1:
         raise Conflict(_("The results are out already."), code="last_phase")
+    before = audit.snapshot(budget)
     target = BUDGET_PHASE_ORDER[index + 1]
     if target == BudgetPhase.VOTE:
         if vote_closes_at is None or vote_closes_at <= timezone.now():
@@ -84,6 +89,13 @@ def budget_phase_advance(
     budget.save(update_fields=["phase", "vote_closes_at", "updated_at"])
     if target == BudgetPhase.RESULTS:
         _store_result(budget)
+    audit.record(
+        actor=actor,
+        instance=budget,
+        before=before,
+        verb="budget_phase_advance",
+        village_id=budget.village_id,
+    )
     return budget
 
 

@@ -78,10 +78,18 @@ def settings_update(
     found, _created = ParticipationSettings.objects.select_for_update().get_or_create(
         village_id=village_id
     )
+    before = audit.snapshot(found)
     found.support_threshold_percent = support_threshold_percent
     found.support_threshold_count = support_threshold_count
     found.proposal_support_days = proposal_support_days
     found.save()
+    audit.record(
+        actor=actor,
+        instance=found,
+        before=before,
+        verb="participation_settings_update",
+        village_id=village_id,
+    )
     return found
 
 
