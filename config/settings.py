@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "dorf.core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dorf.core.middleware.JsonErrorPagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dorf.core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -226,7 +227,8 @@ DORF_TOKEN_TTL_DAYS = int(os.environ.get("DORF_TOKEN_TTL_DAYS", "30"))
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# dorf's messages, and its German for the libraries' messages ("du", not "Sie").
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "dorf" / "core" / "locale_libraries"]
 TIME_ZONE = os.environ.get("DORF_TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
@@ -261,7 +263,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dorf.core.pagination.IdCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dorf.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "dorf.core.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "dorf.core.throttling.UserThrottle",
@@ -276,11 +278,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "dorf.core.parsers.StrictJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only; a view that takes an upload names MultiPartParser itself. (The
+    # Open311 endpoints are plain Django views and read the form bodies the standard posts.)
+    "DEFAULT_PARSER_CLASSES": ["dorf.core.parsers.StrictJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # 0 (the default): the client address is REMOTE_ADDR and X-Forwarded-For is ignored.
     # (None would make DRF trust the raw header: one forged header per request would

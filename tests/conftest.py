@@ -14,6 +14,8 @@ from dorf.users.services import token_issue
 from dorf.villages.models import Membership, Role, Village
 from tests.factories import MembershipFactory, VillageFactory
 
+pytest_plugins = ["tests.contract"]
+
 REQUIRE_SERVICES = os.environ.get("DORF_REQUIRE_SERVICES") == "1"
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from dorf.appointments import invitations, selectors, services
 from dorf.appointments.models import Appointment, AppointmentStatus
+from dorf.core.schema import ICALENDAR, error_responses
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.requests import AuthedRequest
@@ -140,7 +141,7 @@ class AvailabilityView(APIView):
 class HoldView(APIView):
     @extend_schema(
         request=HoldSerializer,
-        responses={201: AppointmentSerializer, 409: OpenApiResponse(description="slot full")},
+        responses={201: AppointmentSerializer, **error_responses(409)},
         tags=["appointments"],
     )
     def post(self, request: AuthedRequest, slug: str) -> Response:
@@ -203,7 +204,7 @@ class CancelByTokenView(APIView):
 
 class InvitationView(APIView):
     @extend_schema(
-        responses={(200, "text/calendar"): OpenApiResponse(description="iCalendar")},
+        responses=ICALENDAR,
         tags=["appointments"],
     )
     def get(self, request: AuthedRequest, slug: str, appointment_id: int) -> HttpResponse:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +18,7 @@ from dorf.bookings.models import Booking, OnConflict
 from dorf.calendar.selectors import feed_token_owner
 from dorf.calendar.services import feed_token_get, feed_token_rotate
 from dorf.core.exceptions import NotFound
+from dorf.core.schema import ICALENDAR, error_responses, text_response
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.requests import AuthedRequest
@@ -133,7 +134,7 @@ class ResourceFeedView(APIView):
     """Busy times of the resource as iCalendar (members of the village only)."""
 
     @extend_schema(
-        responses={(200, "text/calendar"): OpenApiResponse(description="iCalendar, busy only")},
+        responses=text_response("text/calendar", "iCalendar, busy times only"),
         tags=["bookings"],
     )
     def get(self, request: AuthedRequest, slug: str, resource_id: int) -> HttpResponse:
@@ -148,7 +149,7 @@ class ResourceFeedView(APIView):
 class BookingCreateView(APIView):
     @extend_schema(
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, 409: OpenApiResponse(description="overlap")},
+        responses={201: BookingSerializer, **error_responses(409)},
         tags=["bookings"],
     )
     def post(self, request: AuthedRequest, slug: str, resource_id: int) -> Response:
@@ -167,7 +168,7 @@ class BookingCreateView(APIView):
 class SeriesCreateView(APIView):
     @extend_schema(
         request=SeriesCreateSerializer,
-        responses={201: SeriesResultSerializer, 409: OpenApiResponse(description="conflicts")},
+        responses={201: SeriesResultSerializer, **error_responses(409)},
         tags=["bookings"],
     )
     def post(self, request: AuthedRequest, slug: str, resource_id: int) -> Response:
@@ -252,7 +253,7 @@ class UserFeedView(APIView):
     throttle_classes = [AnonThrottle]
 
     @extend_schema(
-        responses={(200, "text/calendar"): OpenApiResponse(description="iCalendar")},
+        responses=ICALENDAR,
         tags=["bookings"],
     )
     def get(self, request: Request, token: str) -> HttpResponse:

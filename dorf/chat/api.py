@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,7 +13,8 @@ from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, R
 from dorf.chat.realtime import message_payload
 from dorf.chat.tickets import TICKET_TTL_S, ticket_issue
 from dorf.core.exceptions import ValidationFailed
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.schema import error_responses
 from dorf.core.serializers import InputSerializer
 from dorf.users.requests import AuthedRequest
 from dorf.villages.scoping import require_member_by_slug
@@ -20,8 +22,40 @@ from dorf.villages.scoping import require_member_by_slug
 # --- output -------------------------------------------------------------------------------
 
 
-class MessageSerializer(serializers.Serializer[Any]):
+class SenderSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class MessagePayloadSerializer(serializers.Serializer[Any]):
+    """A message exactly as the socket's ``message.new`` frame carries it
+    (``dorf.chat.realtime.message_payload``); a tombstone keeps its id, its text is ""."""
+
+    id = serializers.IntegerField()
+    room_id = serializers.IntegerField()
+    sender = SenderSerializer()
+    text = serializers.CharField(allow_blank=True)
+    reply_to_id = serializers.IntegerField(allow_null=True)
+    client_msg_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    hidden = serializers.BooleanField()
+
+    def to_representation(self, message: Message) -> dict[str, Any]:
+        return message_payload(message)
+
+
+class ReactionCountSerializer(serializers.Serializer[Any]):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    mine = serializers.BooleanField(help_text="Whether I reacted with this emoji.")
+
+
+class MessageSerializer(MessagePayloadSerializer):
     """A message as in the socket's frames, plus reaction counts for the viewer."""
+
+    reactions = ReactionCountSerializer(many=True)
 
     def to_representation(self, message: Message) -> dict[str, Any]:
         data = message_payload(message)
@@ -54,6 +88,20 @@ class GroupSerializer(RoomSerializer):
 
 
 class MyRoomSerializer(serializers.Serializer[Any]):
+    """One of my rooms with my read marker, unread count and its last message."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    village_id = serializers.IntegerField(allow_null=True)
+    subject_type = serializers.CharField(allow_blank=True)
+    subject_id = serializers.IntegerField(allow_null=True)
+    role = serializers.CharField()
+    last_read_id = serializers.IntegerField(allow_null=True)
+    unread_count = serializers.IntegerField()
+    muted_until = serializers.DateTimeField(allow_null=True)
+    last_message = MessagePayloadSerializer(allow_null=True)
+
     def to_representation(self, member: RoomMember) -> dict[str, Any]:
         room = member.room
         last = room.last_message
@@ -93,6 +141,32 @@ class ReportSerializer(serializers.Serializer[Any]):
     def get_message_text(self, report: Report) -> str | None:
         # Moderators see what was reported, even when it has been hidden since.
         return report.message.text if report.message is not None else None
+
+
+class TicketSerializer(serializers.Serializer[Any]):
+    ticket = serializers.CharField(help_text="Single use: `/ws/?ticket=…` within `expires_in`.")
+    expires_in = serializers.IntegerField(help_text="Seconds.")
+
+
+class MessagePageSerializer(serializers.Serializer[Any]):
+    results = MessageSerializer(many=True)
+    oldest_id = serializers.IntegerField(allow_null=True)
+    newest_id = serializers.IntegerField(allow_null=True)
+    has_more = serializers.BooleanField()
+
+
+class MessageSearchSerializer(serializers.Serializer[Any]):
+    results = MessagePayloadSerializer(many=True)
+
+
+class ReadMarkerSerializer(serializers.Serializer[Any]):
+    room_id = serializers.IntegerField()
+    last_read_id = serializers.IntegerField(allow_null=True)
+
+
+class ReportCreatedSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
 
 
 # --- input --------------------------------------------------------------------------------
@@ -151,9 +225,9 @@ def _int_param(request: AuthedRequest, name: str) -> int | None:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationFailed(fields={name: ["A whole number is required."]}) from exc
+        raise ValidationFailed(fields={name: [_("A whole number is required.")]}) from exc
     if value < 0:
-        raise ValidationFailed(fields={name: ["Must not be negative."]})
+        raise ValidationFailed(fields={name: [_("Must not be negative.")]})
     return value
 
 
@@ -161,7 +235,11 @@ def _int_param(request: AuthedRequest, name: str) -> int | None:
 
 
 class TicketView(APIView):
-    @extend_schema(request=None, responses={201: dict}, tags=["chat"])
+    @extend_schema(
+        request=None,
+        responses={201: TicketSerializer, **error_responses(503)},
+        tags=["chat"],
+    )
     def post(self, request: AuthedRequest) -> Response:
         ticket = ticket_issue(user=request.user)
         return Response(
@@ -177,6 +255,8 @@ class MyRoomListView(APIView):
 
 
 class GroupCreateView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         summary="The open groups of the village",
         description="Residents' groups anyone in the village may join at once, newest first, "
@@ -187,9 +267,7 @@ class GroupCreateView(APIView):
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         groups = selectors.open_group_list(user=request.user, village_id=membership.village_id)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(groups, request, view=self)
-        return paginator.get_paginated_response(GroupSerializer(page, many=True).data)
+        return paginate(self, request, groups, GroupSerializer)
 
     @extend_schema(request=GroupCreateSerializer, responses={201: RoomSerializer}, tags=["chat"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
@@ -253,7 +331,7 @@ class MessageListView(APIView):
             OpenApiParameter("after", int, required=False),
             OpenApiParameter("limit", int, required=False),
         ],
-        responses=MessageSerializer(many=True),
+        responses=MessagePageSerializer,
         tags=["chat"],
         description="Oldest first. `before`/`after` an id page back or forward.",
     )
@@ -276,7 +354,12 @@ class MessageListView(APIView):
             }
         )
 
-    @extend_schema(request=MessageSendSerializer, responses={201: dict}, tags=["chat"])
+    @extend_schema(
+        request=MessageSendSerializer,
+        responses={201: MessagePayloadSerializer, 200: MessagePayloadSerializer},
+        tags=["chat"],
+        description="201 for a new message; 200 when `client_msg_id` repeats one I sent.",
+    )
     def post(self, request: AuthedRequest, room_id: int) -> Response:
         data = MessageSendSerializer.parse(request.data)
         message, created = services.message_send(user=request.user, room_id=room_id, **data)
@@ -287,13 +370,13 @@ class MessageListView(APIView):
 
 
 class MessageDetailView(APIView):
-    @extend_schema(request=EditSerializer, responses=dict, tags=["chat"])
+    @extend_schema(request=EditSerializer, responses=MessagePayloadSerializer, tags=["chat"])
     def patch(self, request: AuthedRequest, message_id: int) -> Response:
         data = EditSerializer.parse(request.data)
         message = services.message_edit(user=request.user, message_id=message_id, text=data["text"])
         return Response(message_payload(message))
 
-    @extend_schema(request=None, responses=dict, tags=["chat"])
+    @extend_schema(request=None, responses={200: MessagePayloadSerializer}, tags=["chat"])
     def delete(self, request: AuthedRequest, message_id: int) -> Response:
         message = services.message_delete(user=request.user, message_id=message_id)
         return Response(message_payload(message))
@@ -320,7 +403,7 @@ class ReactionView(APIView):
 
 
 class MessageHideView(APIView):
-    @extend_schema(request=None, responses=dict, tags=["chat"])
+    @extend_schema(request=None, responses=MessagePayloadSerializer, tags=["chat"])
     def post(self, request: AuthedRequest, message_id: int) -> Response:
         message = selectors.message_for_moderation(user=request.user, message_id=message_id)
         membership = require_member_by_slug(request.user, message.room.village.slug)
@@ -329,7 +412,7 @@ class MessageHideView(APIView):
 
 
 class ReadView(APIView):
-    @extend_schema(request=ReadSerializer, responses=dict, tags=["chat"])
+    @extend_schema(request=ReadSerializer, responses=ReadMarkerSerializer, tags=["chat"])
     def post(self, request: AuthedRequest, room_id: int) -> Response:
         data = ReadSerializer.parse(request.data)
         marker = services.read_marker_set(
@@ -340,20 +423,22 @@ class ReadView(APIView):
 
 class SearchView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("q", str)],
-        responses=MessageSerializer(many=True),
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses=MessageSearchSerializer,
         tags=["chat"],
     )
     def get(self, request: AuthedRequest) -> Response:
         query = request.query_params.get("q", "").strip()
         if len(query) < 2:
-            raise ValidationFailed(fields={"q": ["At least 2 characters."]})
+            raise ValidationFailed(fields={"q": [_("At least 2 characters.")]})
         messages = selectors.message_search(user=request.user, query=query[:200])
         return Response({"results": [message_payload(m) for m in messages]})
 
 
 class ReportCreateView(APIView):
-    @extend_schema(request=ReportCreateSerializer, responses={201: dict}, tags=["chat"])
+    @extend_schema(
+        request=ReportCreateSerializer, responses={201: ReportCreatedSerializer}, tags=["chat"]
+    )
     def post(self, request: AuthedRequest) -> Response:
         data = ReportCreateSerializer.parse(request.data)
         values = data

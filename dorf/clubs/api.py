@@ -33,7 +33,7 @@ from dorf.clubs.models import (
 )
 from dorf.clubs.series import FEED_SCOPE
 from dorf.core.exceptions import NotFound, ValidationFailed
-from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
+from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination, paginate
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.api import UserPublicSerializer
@@ -278,20 +278,20 @@ def _window(request: Request) -> tuple[Any, Any]:
 
 
 class PinnedFirstPagination(IdCursorPagination):
-    ordering = ("-pinned", "-id")  # type: ignore[assignment]
+    ordering = ("-pinned", "-id")
 
 
 # --- clubs --------------------------------------------------------------------------------------
 
 
 class ClubListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=ClubSerializer(many=True), tags=["clubs"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         clubs = selectors.club_list(user=request.user, village_id=membership.village_id)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(clubs, request, view=self)
-        return paginator.get_paginated_response(ClubSerializer(page, many=True).data)
+        return paginate(self, request, clubs, ClubSerializer)
 
     @extend_schema(request=ClubCreateSerializer, responses={201: ClubSerializer}, tags=["clubs"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
@@ -337,14 +337,14 @@ class ClubLeaveView(APIView):
 
 
 class ClubMemberListView(APIView):
+    pagination_class = OldestFirstCursorPagination
+
     @extend_schema(responses=ClubMemberSerializer(many=True), tags=["clubs"])
     def get(self, request: AuthedRequest, club_id: int) -> Response:
         club = _club_or_404(request, club_id)
         own = services.club_membership_of(request.user, club)
         members = selectors.club_member_list(club=club, viewer_is_board=bool(own and own.is_board))
-        paginator = OldestFirstCursorPagination()
-        page = paginator.paginate_queryset(members, request, view=self)
-        return paginator.get_paginated_response(ClubMemberSerializer(page, many=True).data)
+        return paginate(self, request, members, ClubMemberSerializer)
 
 
 class ClubMemberDetailView(APIView):
@@ -379,14 +379,14 @@ class ClubMemberDetailView(APIView):
 
 
 class AnnouncementListView(APIView):
+    pagination_class = PinnedFirstPagination
+
     @extend_schema(responses=AnnouncementSerializer(many=True), tags=["clubs"])
     def get(self, request: AuthedRequest, club_id: int) -> Response:
         club = _club_or_404(request, club_id)
-        paginator = PinnedFirstPagination()
-        page = paginator.paginate_queryset(
-            selectors.announcement_list(club=club), request, view=self
+        return paginate(
+            self, request, selectors.announcement_list(club=club), AnnouncementSerializer
         )
-        return paginator.get_paginated_response(AnnouncementSerializer(page, many=True).data)
 
     @extend_schema(
         request=AnnouncementCreateSerializer,
@@ -404,12 +404,12 @@ class AnnouncementListView(APIView):
 
 
 class ClubEventListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=EventSerializer(many=True), tags=["events"])
     def get(self, request: AuthedRequest, club_id: int) -> Response:
         club = _club_or_404(request, club_id)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(selectors.event_list(club=club), request, view=self)
-        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+        return paginate(self, request, selectors.event_list(club=club), EventSerializer)
 
     @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer}, tags=["events"])
     def post(self, request: AuthedRequest, club_id: int) -> Response:
@@ -484,6 +484,8 @@ class EventOccurrenceView(APIView):
 
 
 class RsvpView(APIView):
+    pagination_class = OldestFirstCursorPagination
+
     @extend_schema(
         parameters=[RsvpListParams], responses=RsvpSerializer(many=True), tags=["events"]
     )
@@ -493,9 +495,7 @@ class RsvpView(APIView):
         params.is_valid(raise_exception=True)
         start = params.validated_data.get("occurrence_start") or event.starts_at
         rsvps = selectors.rsvp_list(event=event, occurrence_start=start)
-        paginator = OldestFirstCursorPagination()
-        page = paginator.paginate_queryset(rsvps, request, view=self)
-        return paginator.get_paginated_response(RsvpSerializer(page, many=True).data)
+        return paginate(self, request, rsvps, RsvpSerializer)
 
     @extend_schema(
         request=RsvpInputSerializer,

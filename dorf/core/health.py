@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 HEALTH_GROUP = "healthz"
 REDIS_TIMEOUT_S = 1.0
@@ -69,7 +69,7 @@ CHECKS = {
 }
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     report: dict[str, dict[str, object]] = {}
     healthy = True

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from rest_framework.response import Response
 
 from dorf.core.errors import error_body
 
@@ -43,3 +45,43 @@ class BodySizeLimitMiddleware:
                 }
                 return JsonResponse(error_body(413, "too_large", message), status=413)
         return self.get_response(request)
+
+
+ERROR_CODES = {
+    400: ("bad_request", _lazy("Bad request.")),
+    403: ("permission_denied", _lazy("You are not allowed to do this.")),
+    404: ("not_found", _lazy("Not found.")),
+    405: ("method_not_allowed", _lazy("Method not allowed.")),
+    500: ("server_error", _lazy("Something went wrong on our side.")),
+}
+
+
+class JsonErrorPagesMiddleware:
+    """Django's own HTML error pages become the API's JSON error shape.
+
+    ``handler404``/``handler500`` only apply with DEBUG off; with DEBUG on (``make run``)
+    Django answers an unknown URL or a crash with its English HTML debug page, and plain
+    Django views answer a wrong method with an empty HTML 405. Outside the admin, every
+    such HTML error answer is replaced here (the traceback is still logged). DRF's
+    answers (the browsable API included) and documents (Open311's XML) are left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or request.path.startswith("/admin/")
+            or isinstance(response, Response)
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        status = response.status_code
+        code, message = ERROR_CODES.get(status, ("error", _lazy("The request failed.")))
+        with translation.override(translation.get_language_from_request(request)):
+            json_response = JsonResponse(error_body(status, code, str(message)), status=status)
+        if "Allow" in response:
+            json_response["Allow"] = response["Allow"]
+        return json_response

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.validators import EmailValidator
 from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -58,3 +59,15 @@ class InputSerializer(serializers.Serializer[Any]):
                     {name: [message] for name in unknown}, code="unknown_field"
                 )
         return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "22:00"}
+)
+class HourMinuteField(serializers.TimeField):
+    """A time of day as "HH:MM", both ways (OpenAPI's ``format: time`` wants seconds)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M"])
+        super().__init__(**kwargs)

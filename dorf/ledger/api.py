@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound, ValidationFailed
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.serializers import InputSerializer
 from dorf.ledger import selectors, services
 from dorf.ledger.models import (
@@ -212,12 +212,6 @@ class FiguresSerializer(serializers.Serializer[Any]):
 # --- views -----------------------------------------------------------------------------
 
 
-def _paginated(view: APIView, request: Request, queryset: Any, serializer: Any) -> Response:
-    paginator = IdCursorPagination()
-    page: Any = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 def _transfer_response(transfer: Transfer) -> Response:
     if transfer.booked_entries is None:
         # A replayed idempotent request: the original comes from the database.
@@ -256,6 +250,8 @@ def _statement_query(membership: Membership, request: Request) -> Any:
 
 
 class StatementView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         parameters=[StatementQuery],
         responses=StatementEntrySerializer(many=True),
@@ -265,7 +261,7 @@ class StatementView(APIView):
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         entries = _statement_query(membership, request)
-        return _paginated(self, request, entries, StatementEntrySerializer)
+        return paginate(self, request, entries, StatementEntrySerializer)
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -333,6 +329,8 @@ class PaymentCreateView(APIView):
 
 
 class PaymentRequestListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("role", str, enum=["payer", "payee"])],
         responses=PaymentRequestSerializer(many=True),
@@ -342,7 +340,7 @@ class PaymentRequestListView(APIView):
         membership = require_member_by_slug(request.user, slug)
         role = request.query_params.get("role")
         requests = selectors.payment_requests_for(membership=membership, role=role)
-        return _paginated(self, request, requests, PaymentRequestSerializer)
+        return paginate(self, request, requests, PaymentRequestSerializer)
 
     @extend_schema(
         request=PaymentRequestInput,
@@ -379,6 +377,8 @@ class PaymentRequestDeclineView(APIView):
 
 
 class TransferListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         parameters=[LinkQuery],
         responses=TransferSerializer(many=True),
@@ -391,7 +391,7 @@ class TransferListView(APIView):
         query = LinkQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         transfers = selectors.transfers_linked(viewer=membership, **query.validated_data)
-        return _paginated(self, request, transfers, TransferSerializer)
+        return paginate(self, request, transfers, TransferSerializer)
 
 
 class TransferDetailView(APIView):
@@ -421,7 +421,14 @@ class TransferReverseView(APIView):
         return _transfer_response(reversal)
 
 
+class _AccountPagination(IdCursorPagination):
+    ordering = "id"
+    max_page_size = 500
+
+
 class AccountListView(APIView):
+    pagination_class = _AccountPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("kind", str, enum=AccountKind.values)],
         responses=AccountSerializer(many=True),
@@ -434,14 +441,7 @@ class AccountListView(APIView):
         if kind and kind not in AccountKind.values:
             raise ValidationFailed(fields={"kind": [_("Unknown account kind.")]})
         accounts = selectors.village_accounts(village=membership.village, kind=kind)
-        paginator = _AccountPagination()
-        page = paginator.paginate_queryset(accounts, request, view=self)
-        return paginator.get_paginated_response(AccountSerializer(page, many=True).data)
-
-
-class _AccountPagination(IdCursorPagination):
-    ordering = "id"
-    max_page_size = 500
+        return paginate(self, request, accounts, AccountSerializer)
 
 
 class ClubGrantView(APIView):

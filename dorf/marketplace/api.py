@@ -5,7 +5,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +12,12 @@ from rest_framework.views import APIView
 from dorf.chat.models import MAX_MESSAGE_CHARS, Message
 from dorf.chat.realtime import message_payload
 from dorf.core.exceptions import NotFound, ValidationFailed
-from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination
+from dorf.core.pagination import (
+    IdCursorPagination,
+    OffsetCursorPagination,
+    OldestFirstCursorPagination,
+    paginate,
+)
 from dorf.core.serializers import InputSerializer
 from dorf.marketplace import selectors, services
 from dorf.marketplace.models import (
@@ -114,6 +118,15 @@ class ReportOutSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
 
 
+class MyReportSerializer(serializers.Serializer[Any]):
+    """What the reporter sees of their report."""
+
+    id = serializers.IntegerField()
+    posting_id = serializers.IntegerField()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class ReplySerializer(InputSerializer):
     text = serializers.CharField(max_length=MAX_MESSAGE_CHARS)
     # Optional, as for any chat message: a retry with the same id sends nothing twice.
@@ -205,22 +218,19 @@ def _origin(membership: Membership) -> tuple[float, float] | None:
     return (household.latitude, household.longitude)
 
 
-class NearestPagination(LimitOffsetPagination):
-    default_limit = 25
-    max_limit = 100
-
-
 # --- views ------------------------------------------------------------------------------------
 
 
 class PostingListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         parameters=[PostingFilterSerializer],
         responses=PostingSerializer(many=True),
         tags=["marketplace"],
         description=(
-            "Open postings of the village, newest first (cursor) or nearest first "
-            "(limit/offset; needs my household). Distances use the posting's ~250 m grid cell."
+            "Open postings of the village, newest first or nearest first (needs my "
+            "household). Distances use the posting's ~250 m grid cell."
         ),
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
@@ -247,13 +257,16 @@ class PostingListView(APIView):
         )
         context = {"origin": origin}
         if f["order"] == "nearest":
-            paginator: LimitOffsetPagination | IdCursorPagination = NearestPagination()
             postings = postings.order_by("distance_sq", "-id")  # type: ignore[misc]
-        else:
-            paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(postings, request, view=self)
-        data = PostingSerializer(page, many=True, context=context).data
-        return paginator.get_paginated_response(data)
+            return paginate(
+                self,
+                request,
+                postings,
+                PostingSerializer,
+                context=context,
+                pagination_class=OffsetCursorPagination,
+            )
+        return paginate(self, request, postings, PostingSerializer, context=context)
 
     @extend_schema(
         request=PostingCreateSerializer, responses={201: PostingSerializer}, tags=["marketplace"]
@@ -317,12 +330,16 @@ class PostingPhotoView(APIView):
 
 
 class PostingReportView(APIView):
-    @extend_schema(request=ReportSerializer, responses={201: None}, tags=["marketplace"])
+    @extend_schema(
+        request=ReportSerializer, responses={201: MyReportSerializer}, tags=["marketplace"]
+    )
     def post(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
         data = ReportSerializer.parse(request.data)
-        services.posting_report(user=request.user, posting_id=posting.pk, reason=data["reason"])
-        return Response(status=status.HTTP_201_CREATED)
+        report = services.posting_report(
+            user=request.user, posting_id=posting.pk, reason=data["reason"]
+        )
+        return Response(MyReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
 class PostingHideView(APIView):
@@ -336,23 +353,23 @@ class PostingHideView(APIView):
 
 
 class ReportListView(APIView):
+    pagination_class = OldestFirstCursorPagination
+
     @extend_schema(responses=ReportOutSerializer(many=True), tags=["moderation"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_moderator(require_member_by_slug(request.user, slug))
         reports = selectors.report_list(village_id=membership.village_id)
-        paginator = OldestFirstCursorPagination()
-        page = paginator.paginate_queryset(reports, request, view=self)
-        return paginator.get_paginated_response(ReportOutSerializer(page, many=True).data)
+        return paginate(self, request, reports, ReportOutSerializer)
 
 
 class ConversationListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=ConversationSerializer(many=True), tags=["marketplace"])
     def get(self, request: AuthedRequest, posting_id: int) -> Response:
         posting = _posting_or_404(request, posting_id)
         conversations = selectors.conversation_list(user=request.user, posting=posting)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(conversations, request, view=self)
-        return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
+        return paginate(self, request, conversations, ConversationSerializer)
 
     @extend_schema(
         request=ReplySerializer,

@@ -8,9 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound, ValidationFailed
+from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.schema import binary_response, text_response
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.news import digest, importing, selectors, services, syndication
@@ -193,18 +194,12 @@ class FeedSourceInput(InputSerializer):
     category_id = serializers.IntegerField()
 
 
-class PublishedFirstCursor(CursorPagination):
+class PublishedFirstCursor(IdCursorPagination):
     ordering = ("-published_at", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
-class NewestFirstCursor(CursorPagination):
+class NewestFirstCursor(IdCursorPagination):
     ordering = ("-id",)
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -223,6 +218,8 @@ def _post_of_member(request: AuthedRequest, post_id: int) -> Post:
 
 
 class PostListView(APIView):
+    pagination_class = PublishedFirstCursor
+
     @extend_schema(
         parameters=[
             OpenApiParameter("category", str, required=False, description="category slug"),
@@ -241,9 +238,7 @@ class PostListView(APIView):
             pinned_only=_flag(request, "pinned"),
             official_only=_flag(request, "official"),
         )
-        paginator = PublishedFirstCursor()
-        page = paginator.paginate_queryset(posts, request, view=self)
-        return paginator.get_paginated_response(PostListSerializer(page, many=True).data)
+        return paginate(self, request, posts, PostListSerializer)
 
     @extend_schema(request=PostInput, responses={201: WriterPostSerializer}, tags=["news"])
     def post(self, request: AuthedRequest, slug: str) -> Response:
@@ -276,8 +271,13 @@ class PostDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PostReadSerializer(serializers.Serializer[Any]):
+    post_id = serializers.IntegerField()
+    read_at = serializers.DateTimeField()
+
+
 class PostReadView(APIView):
-    @extend_schema(request=None, responses={200: dict}, tags=["news"])
+    @extend_schema(request=None, responses=PostReadSerializer, tags=["news"])
     def post(self, request: AuthedRequest, post_id: int) -> Response:
         read = services.post_mark_read(user=request.user, post_id=post_id)
         return Response({"post_id": post_id, "read_at": read.read_at})
@@ -337,6 +337,8 @@ class PostAttachmentView(APIView):
 
 
 class WriterPostListView(APIView):
+    pagination_class = NewestFirstCursor
+
     @extend_schema(
         parameters=[OpenApiParameter("state", str, required=False, enum=PostState.values)],
         responses=WriterPostSerializer(many=True),
@@ -348,9 +350,7 @@ class WriterPostListView(APIView):
         if state is not None and state not in PostState.values:
             raise ValidationFailed(fields={"state": [_("Unknown state.")]})
         posts = selectors.writer_post_list(user=request.user, village=village, state=state)
-        paginator = NewestFirstCursor()
-        page = paginator.paginate_queryset(posts, request, view=self)
-        return paginator.get_paginated_response(WriterPostSerializer(page, many=True).data)
+        return paginate(self, request, posts, WriterPostSerializer)
 
 
 class MutesView(APIView):
@@ -465,8 +465,15 @@ class FeedSourceListView(APIView):
         return Response(FeedSourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
 
+class FeedImportResultSerializer(serializers.Serializer[Any]):
+    created = serializers.IntegerField()
+    known = serializers.IntegerField()
+    not_modified = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True)
+
+
 class FeedSourceImportView(APIView):
-    @extend_schema(request=None, responses={200: dict}, tags=["news"])
+    @extend_schema(request=None, responses=FeedImportResultSerializer, tags=["news"])
     def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = FeedSource.objects.filter(pk=source_id).first()
         if source is None:
@@ -485,7 +492,10 @@ class FeedSourceImportView(APIView):
 
 # --- RSS 2.0 / Atom 1.0 (public: feed readers cannot sign in) -------------------------------
 
-FEED_RESPONSE = OpenApiResponse(description="RSS 2.0 or Atom 1.0 XML")
+FEED_RESPONSE = {
+    **text_response("application/rss+xml", "RSS 2.0 (news.rss)"),
+    **text_response("application/atom+xml", "Atom 1.0 (news.atom)"),
+}
 
 
 class NewsFeedView(APIView):
@@ -496,7 +506,7 @@ class NewsFeedView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("category", str, required=False)],
-        responses={200: FEED_RESPONSE, 304: None},
+        responses={**FEED_RESPONSE, 304: None},
         tags=["news"],
         auth=[],
     )
@@ -558,7 +568,7 @@ class DigestView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("week", str, required=False, description="e.g. 2026-W49")],
-        responses={200: OpenApiResponse(description="PDF")},
+        responses=binary_response("application/pdf", "The weekly digest, A4"),
         tags=["news"],
     )
     def get(self, request: AuthedRequest, slug: str) -> HttpResponse:

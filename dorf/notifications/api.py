@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound
-from dorf.core.pagination import IdCursorPagination
-from dorf.core.serializers import InputSerializer
+from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.schema import error_responses
+from dorf.core.serializers import HourMinuteField, InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.notifications import delivery, selectors, services
 from dorf.notifications.categories import category_label
@@ -43,8 +44,8 @@ class ChannelsSerializer(serializers.Serializer[Any]):
 
 class QuietHoursSerializer(serializers.Serializer[Any]):
     enabled = serializers.BooleanField()
-    starts = serializers.TimeField(format="%H:%M")
-    ends = serializers.TimeField(format="%H:%M")
+    starts = HourMinuteField()
+    ends = HourMinuteField()
 
 
 class PreferencesOutSerializer(serializers.Serializer[Any]):
@@ -63,8 +64,8 @@ class ChannelsInSerializer(InputSerializer):
 
 class QuietHoursInSerializer(InputSerializer):
     enabled = serializers.BooleanField(required=False)
-    starts = serializers.TimeField(required=False, input_formats=["%H:%M"])
-    ends = serializers.TimeField(required=False, input_formats=["%H:%M"])
+    starts = HourMinuteField(required=False)
+    ends = HourMinuteField(required=False)
 
 
 class PreferencesInSerializer(InputSerializer):
@@ -98,7 +99,13 @@ def _preferences_out(
     ).data
 
 
+class NotificationPagination(IdCursorPagination):
+    extra_schema = {"unread_count": {"type": "integer", "description": "Unread in the whole feed."}}
+
+
 class NotificationListView(APIView):
+    pagination_class = NotificationPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("unread", bool, required=False)],
         responses=NotificationSerializer(many=True),
@@ -107,11 +114,13 @@ class NotificationListView(APIView):
     def get(self, request: AuthedRequest) -> Response:
         unread_only = request.query_params.get("unread") in {"1", "true"}
         queryset = selectors.notification_list(user=request.user, unread_only=unread_only)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        response = paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
-        response.data["unread_count"] = selectors.unread_count(user=request.user)
-        return response
+        return paginate(
+            self,
+            request,
+            queryset,
+            NotificationSerializer,
+            extra={"unread_count": selectors.unread_count(user=request.user)},
+        )
 
 
 class NotificationReadView(APIView):
@@ -123,8 +132,12 @@ class NotificationReadView(APIView):
         return Response(NotificationSerializer(notification).data)
 
 
+class MarkedReadSerializer(serializers.Serializer[Any]):
+    marked_read = serializers.IntegerField(help_text="How many were unread.")
+
+
 class NotificationReadAllView(APIView):
-    @extend_schema(request=None, responses={200: dict}, tags=["notifications"])
+    @extend_schema(request=None, responses=MarkedReadSerializer, tags=["notifications"])
     def post(self, request: AuthedRequest) -> Response:
         changed = services.notification_mark_all_read(user=request.user)
         return Response({"marked_read": changed})
@@ -200,11 +213,12 @@ class PushKeysSerializer(InputSerializer):
 class PushSubscriptionInSerializer(InputSerializer):
     endpoint = serializers.URLField(max_length=1000)
     keys = PushKeysSerializer()
-    user_agent = serializers.CharField(max_length=200, required=False, default="")
+    user_agent = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     old_endpoint = serializers.URLField(
         max_length=1000,
         required=False,
         default="",
+        allow_blank=True,
         help_text="On pushsubscriptionchange: the subscription this one replaces.",
     )
     # PushSubscription.toJSON() also has it; the push service decides expiry.
@@ -227,7 +241,9 @@ class PushSubscriptionSerializer(serializers.Serializer[Any]):
 class VapidPublicKeyView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=VapidKeySerializer, tags=["push"], auth=[])
+    @extend_schema(
+        responses={200: VapidKeySerializer, **error_responses(404)}, tags=["push"], auth=[]
+    )
     def get(self, request: Request) -> Response:
         key = delivery.vapid_public_key()
         if key is None:
@@ -236,13 +252,16 @@ class VapidPublicKeyView(APIView):
 
 
 class PushSubscriptionsView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=PushSubscriptionSerializer(many=True), tags=["push"])
     def get(self, request: AuthedRequest) -> Response:
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(
-            selectors.push_subscription_list(user=request.user), request, view=self
+        return paginate(
+            self,
+            request,
+            selectors.push_subscription_list(user=request.user),
+            PushSubscriptionSerializer,
         )
-        return paginator.get_paginated_response(PushSubscriptionSerializer(page, many=True).data)
 
     def _save(self, request: AuthedRequest) -> Response:
         data = PushSubscriptionInSerializer.parse(request.data)
@@ -277,8 +296,22 @@ class PushSubscriptionsView(APIView):
     def put(self, request: AuthedRequest) -> Response:
         return self._save(request)
 
-    @extend_schema(request=PushSubscriptionDeleteSerializer, responses={204: None}, tags=["push"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "endpoint",
+                str,
+                required=True,
+                description="The subscription's endpoint URL. (Older clients send "
+                '`{"endpoint": …}` as a JSON body, which OpenAPI cannot describe for DELETE.)',
+            )
+        ],
+        request=None,
+        responses={204: None},
+        tags=["push"],
+    )
     def delete(self, request: AuthedRequest) -> Response:
-        data = PushSubscriptionDeleteSerializer.parse(request.data)
+        params = request.query_params if "endpoint" in request.query_params else request.data
+        data = PushSubscriptionDeleteSerializer.parse(params)
         services.push_subscription_delete(user=request.user, endpoint=data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -57,7 +57,9 @@ class RegisterSerializer(InputSerializer):
 class LoginSerializer(InputSerializer):
     email = EmailAddressField()
     password = serializers.CharField(max_length=128, write_only=True)
-    device_name = serializers.CharField(max_length=100, required=False, default="")
+    device_name = serializers.CharField(
+        max_length=100, required=False, default="", allow_blank=True
+    )
 
 
 class SessionSerializer(serializers.Serializer[Any]):

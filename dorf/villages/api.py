@@ -47,7 +47,7 @@ class MemberSerializer(serializers.Serializer[Any]):
     role = serializers.CharField()
     state = serializers.CharField()
     request_message = serializers.SerializerMethodField()
-    verified_at = serializers.DateTimeField()
+    verified_at = serializers.DateTimeField(allow_null=True)
 
     def get_request_message(self, membership: Membership) -> str:
         # Only moderators read what an applicant wrote to them.

@@ -6,15 +6,16 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound
+from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.schema import text_response
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.requests import AuthedRequest
@@ -74,14 +75,13 @@ class WarningAreaInput(InputSerializer):
     area = serializers.JSONField(required=False, allow_null=True, default=None)
 
 
-class NewestSentCursor(CursorPagination):
+class NewestSentCursor(IdCursorPagination):
     ordering = ("-sent", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class WarningListView(APIView):
+    pagination_class = NewestSentCursor
+
     @extend_schema(
         parameters=[OpenApiParameter("active", bool, required=False)],
         responses=WarningSerializer(many=True),
@@ -94,9 +94,7 @@ class WarningListView(APIView):
             village=village,
             active_only=request.query_params.get("active") in {"1", "true"},
         )
-        paginator = NewestSentCursor()
-        page = paginator.paginate_queryset(warnings, request, view=self)
-        return paginator.get_paginated_response(WarningSerializer(page, many=True).data)
+        return paginate(self, request, warnings, WarningSerializer)
 
 
 class WarningDetailView(APIView):
@@ -121,11 +119,26 @@ class CheckInView(APIView):
         return Response(CheckInSerializer(checkin).data)
 
 
+class HelpNeededSerializer(serializers.Serializer[Any]):
+    user_id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    help_posting_id = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class CheckInSummarySerializer(serializers.Serializer[Any]):
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Check-ins per answer, every answer listed."
+    )
+    need_help = HelpNeededSerializer(many=True)
+
+
 class CheckInSummaryView(APIView):
     """Moderators: counts per answer and who needs help (live updates on the socket:
     ``warning.checkins`` frames)."""
 
-    @extend_schema(responses={200: dict}, tags=["warnings"])
+    @extend_schema(responses=CheckInSummarySerializer, tags=["warnings"])
     def get(self, request: AuthedRequest, warning_id: int) -> Response:
         _warning, village_id = selectors.warning_detail(user=request.user, warning_id=warning_id)
         require_moderator(require_member(request.user, village_id))
@@ -168,7 +181,7 @@ class ActiveWarningsFeedView(APIView):
     throttle_classes = [AnonThrottle]
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="Atom 1.0")}, tags=["warnings"], auth=[]
+        responses=text_response("application/atom+xml", "Atom 1.0"), tags=["warnings"], auth=[]
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
         village = Village.objects.filter(slug=slug).first()
