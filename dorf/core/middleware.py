@@ -47,6 +47,9 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+# The browser sites keep their HTML error pages.
+HTML_SITES = ("/admin/", "/backoffice/")
+
 ERROR_CODES = {
     400: ("bad_request", _lazy("Bad request.")),
     403: ("permission_denied", _lazy("You are not allowed to do this.")),
@@ -61,9 +64,10 @@ class JsonErrorPagesMiddleware:
 
     ``handler404``/``handler500`` only apply with DEBUG off; with DEBUG on (``make run``)
     Django answers an unknown URL or a crash with its English HTML debug page, and plain
-    Django views answer a wrong method with an empty HTML 405. Outside the admin, every
-    such HTML error answer is replaced here (the traceback is still logged). DRF's
-    answers (the browsable API included) and documents (Open311's XML) are left alone.
+    Django views answer a wrong method with an empty HTML 405. Outside the admin and the
+    backoffice, every such HTML error answer is replaced here (the traceback is still
+    logged). DRF's answers (the browsable API included) and documents (Open311's XML)
+    are left alone.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -73,7 +77,7 @@ class JsonErrorPagesMiddleware:
         response = self.get_response(request)
         if (
             response.status_code < 400
-            or request.path.startswith("/admin/")
+            or request.path.startswith(HTML_SITES)
             or isinstance(response, Response)
             or not response.get("Content-Type", "").startswith("text/html")
         ):

@@ -177,8 +177,10 @@ def test_json_errors_and_head_healthz_also_with_debug_on(settings) -> None:
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
-    # the admin keeps its HTML pages
-    assert client.get("/admin/gibt-es-nicht/").get("Content-Type", "").startswith("text/html")
+    # the admin and the backoffice keep their HTML pages
+    for site in ("/admin/", "/backoffice/"):
+        page = client.get(f"{site}gibt-es-nicht/")
+        assert page.get("Content-Type", "").startswith("text/html"), site
     # HEAD for load balancers
     assert client.head("/healthz").status_code == 200
 
