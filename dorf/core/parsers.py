@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 MAX_DEPTH = 32
 # JSON numbers must fit a PostgreSQL bigint; floats must be finite.
@@ -129,3 +129,28 @@ class StrictJSONParser(JSONParser):
         except (UnicodeDecodeError, LookupError) as exc:
             raise _refuse(_("The request body is not valid JSON.")) from exc
         return loads_strict(text)
+
+
+class TolerantJSONParser(JSONParser):
+    """DRF's JSON parser (NUL characters and the like reach the serializer, for a service
+    that names the field they are in), with dorf's translated message for a body that is
+    not JSON instead of DRF's "JSON parse error - " and Python's English reason."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError:
+            raise _refuse(_("The request body is not valid JSON.")) from None
+
+
+class UploadParser(MultiPartParser):
+    """``multipart/form-data`` for the views that take a file, with a translated message
+    for a broken body instead of DRF's "Multipart form parse error - " and the reason."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError:
+            raise ParseError(
+                _("The request body is not valid multipart/form-data."), code="parse_error"
+            ) from None

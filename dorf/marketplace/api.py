@@ -5,7 +5,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,7 @@ from dorf.core.pagination import (
     OldestFirstCursorPagination,
     paginate,
 )
+from dorf.core.parsers import UploadParser
 from dorf.core.serializers import InputSerializer
 from dorf.marketplace import selectors, services
 from dorf.marketplace.models import (
@@ -312,7 +312,7 @@ class PostingRenewView(APIView):
 
 
 class PostingPhotoView(APIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [UploadParser]
 
     @extend_schema(
         request={"multipart/form-data": PhotoUploadSerializer},

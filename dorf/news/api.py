@@ -10,7 +10,6 @@ from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.parsers import UploadParser
 from dorf.core.schema import binary_response, text_response
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
@@ -305,7 +305,7 @@ class PostActionView(APIView):
 
 
 class PostImageView(APIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [UploadParser]
 
     @extend_schema(request=ImageInput, responses={201: PostImageSerializer}, tags=["news"])
     def post(self, request: AuthedRequest, post_id: int) -> Response:
@@ -318,7 +318,7 @@ class PostImageView(APIView):
 
 
 class PostAttachmentView(APIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [UploadParser]
 
     @extend_schema(
         request=AttachmentInput, responses={201: PostAttachmentSerializer}, tags=["news"]

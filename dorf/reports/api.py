@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.parsers import TolerantJSONParser, UploadParser
 from dorf.core.serializers import InputSerializer
 from dorf.reports import selectors, services
 from dorf.reports.models import (
@@ -348,9 +348,9 @@ class CategoryDetailView(APIView):
 class ReportListView(APIView):
     pagination_class = IdCursorPagination
 
-    # JSON, or multipart when photos are uploaded with the report. (DRF's JSON parser: the
-    # service refuses a NUL in an attribute with a field error naming the attribute.)
-    parser_classes = [JSONParser, MultiPartParser]
+    # JSON, or multipart when photos are uploaded with the report. (The tolerant parser:
+    # the service refuses a NUL in an attribute with a field error naming the attribute.)
+    parser_classes = [TolerantJSONParser, UploadParser]
 
     @extend_schema(
         parameters=[ProblemReportFilterSerializer],

@@ -63,6 +63,15 @@ def sweeps(village) -> dict[str, Sweep]:
         "broken JSON": lambda c, h: c.post(
             "/api/v1/auth/login/", "{bad", content_type="application/json", **h
         ),
+        "broken JSON to a view that also takes uploads": lambda c, h: signed_in.post(
+            f"/api/v1/villages/{slug}/reports/", "{bad", content_type="application/json", **h
+        ),
+        "broken upload": lambda c, h: signed_in.post(
+            f"/api/v1/villages/{slug}/reports/",
+            b"--x\r\nkaputt",
+            content_type="multipart/form-data",
+            **h,
+        ),
         "form body": lambda c, h: c.post(
             "/api/v1/auth/login/", "a=b", content_type="application/x-www-form-urlencoded", **h
         ),

@@ -229,6 +229,29 @@ def test_post_request_in_json(client, key, lamp) -> None:
     assert Report.objects.filter(pk=item["service_request_id"]).exists()
 
 
+def test_post_request_as_a_url_encoded_form_as_georeport_clients_send_it(client, key, lamp) -> None:
+    # The dorf API takes JSON only; Open311 keeps the form bodies its standard posts.
+    from urllib.parse import urlencode
+
+    body = urlencode(
+        {
+            "api_key": key,
+            "jurisdiction_id": "musterdorf",
+            "service_code": "laterne",
+            "lat": "50.7905",
+            "long": "7.8725",
+            "email": "hans@example.org",
+            "description": "Laterne flackert.",
+            "attribute[mast]": "0417",
+        }
+    )
+    response = client.post(
+        f"{BASE}requests.json", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 201, response.content
+    assert Report.objects.get().description == "Laterne flackert."
+
+
 def test_post_with_a_photo_and_address_id(client, key, village, pothole) -> None:
     from dorf.villages.models import AddressEntry
 
