@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -22,8 +22,9 @@ from rest_framework.views import APIView
 from dorf.calendar.selectors import feed_token_owner
 from dorf.calendar.services import feed_token_get, feed_token_rotate
 from dorf.core.exceptions import NotFound, ValidationFailed
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.parsers import StrictJSONParser
+from dorf.core.schema import ICALENDAR
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.requests import AuthedRequest
@@ -33,7 +34,7 @@ from dorf.waste import feeds, selectors, services
 from dorf.waste.models import MAX_DAYS_BEFORE, Bundesland
 
 MAX_SCHEDULE_DAYS = 400
-ICS_RESPONSE = {(200, "text/calendar"): OpenApiResponse(description="RFC 5545 calendar")}
+ICS_RESPONSE = ICALENDAR
 
 
 def feed_scope(village_id: int) -> str:
@@ -142,7 +143,7 @@ class WasteTypePagination(IdCursorPagination):
 
 
 class SchedulePagination(IdCursorPagination):
-    ordering = ("date", "id")  # type: ignore[assignment]
+    ordering = ("date", "id")
     page_size = 100
 
 
@@ -156,11 +157,12 @@ class WasteTypeListView(APIView):
     @extend_schema(responses=WasteTypeSerializer(many=True), tags=["waste"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.waste_types(village_id=membership.village_id), request, view=self
+        return paginate(
+            self,
+            request,
+            selectors.waste_types(village_id=membership.village_id),
+            WasteTypeSerializer,
         )
-        return paginator.get_paginated_response(WasteTypeSerializer(page, many=True).data)
 
 
 class ScheduleView(APIView):
@@ -174,8 +176,6 @@ class ScheduleView(APIView):
             OpenApiParameter("from", date, description="First date (default: today)"),
             OpenApiParameter("to", date, description="Last date (default: a year later)"),
             OpenApiParameter("types", str, description="Waste type codes, comma-separated"),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
         ],
         responses=WasteCollectionSerializer(many=True),
         tags=["waste"],
@@ -201,9 +201,7 @@ class ScheduleView(APIView):
         collections = selectors.household_collections(
             household=household, first=first, last=last, type_ids=type_ids
         )
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(collections, request, view=self)
-        return paginator.get_paginated_response(WasteCollectionSerializer(page, many=True).data)
+        return paginate(self, request, collections, WasteCollectionSerializer)
 
 
 class NextView(APIView):
