@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -77,6 +78,14 @@ class AutoSchema(SpectacularAutoSchema):
         if type(serializer).__doc__ is None:
             schema.pop("description", None)
         return schema
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        # drf-spectacular documents any DELETE as 204 without a body; a view that names a
+        # serializer for its DELETE answers 200 with it (``responses={204: None}`` for none).
+        response = self.get_response_serializers()
+        if self.method == "DELETE" and is_serializer(response):
+            return {"200": self._get_response_for_code(response, "200", direction=direction)}  # type: ignore[no-untyped-call]
+        return super()._get_response_bodies(direction)  # type: ignore[no-untyped-call]
 
     def _get_paginator(self) -> Any:
         if self.method != "GET":

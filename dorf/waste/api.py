@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,9 +22,9 @@ from dorf.calendar.selectors import feed_token_owner
 from dorf.calendar.services import feed_token_get, feed_token_rotate
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, paginate
-from dorf.core.parsers import StrictJSONParser
-from dorf.core.schema import ICALENDAR
-from dorf.core.serializers import InputSerializer
+from dorf.core.parsers import StrictJSONParser, UploadParser
+from dorf.core.schema import ICALENDAR, error_responses
+from dorf.core.serializers import HourMinuteField, InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
@@ -88,7 +87,9 @@ class WasteReminderInputSerializer(InputSerializer):
         help_text="Waste type codes; empty: every type of the household.",
     )
     days_before = serializers.IntegerField(min_value=0, max_value=MAX_DAYS_BEFORE, default=1)
-    time = serializers.TimeField(required=False, help_text="Local time, default 19:00.")
+    time = HourMinuteField(
+        required=False, input_formats=["%H:%M", "iso-8601"], help_text="Local time, default 19:00."
+    )
     push = serializers.BooleanField(required=False)
     email = serializers.BooleanField(required=False)
     enabled = serializers.BooleanField(default=True)
@@ -97,7 +98,7 @@ class WasteReminderInputSerializer(InputSerializer):
 class WasteReminderSerializer(serializers.Serializer[Any]):
     types = serializers.ListField(child=serializers.CharField())
     days_before = serializers.IntegerField()
-    time = serializers.TimeField(format="%H:%M")
+    time = HourMinuteField()
     enabled = serializers.BooleanField()
     push = serializers.BooleanField()
     email = serializers.BooleanField()
@@ -205,7 +206,11 @@ class ScheduleView(APIView):
 
 
 class NextView(APIView):
-    @extend_schema(responses=WasteNextSerializer, tags=["waste"])
+    @extend_schema(
+        responses={200: WasteNextSerializer, **error_responses(400)},
+        tags=["waste"],
+        description="400 `household_missing` until my household address is set.",
+    )
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         household = selectors.household_of(membership)
@@ -274,7 +279,7 @@ class FeedTokenView(APIView):
     """The secret URL of my household's calendar (add ``?types=`` and ``?alarm=4`` for a
     reminder 4 hours before the day starts)."""
 
-    @extend_schema(responses=WasteFeedUrlSerializer, tags=["waste"])
+    @extend_schema(responses={200: WasteFeedUrlSerializer, **error_responses(400)}, tags=["waste"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         selectors.household_of(membership)
@@ -356,7 +361,7 @@ class ImportView(APIView):
     """Staff import a collection company's plan: an iCalendar or CSV file (multipart) or
     a URL (JSON). All or nothing: a file with errors answers 400 listing its faulty lines."""
 
-    parser_classes = [MultiPartParser, StrictJSONParser]
+    parser_classes = [UploadParser, StrictJSONParser]
 
     @extend_schema(
         request={
