@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from dorf.calendar.sources import CalendarCategory
 from dorf.core.exceptions import Conflict
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.serializers import InputSerializer
 from dorf.events import importing, selectors, services
 from dorf.events.calendar_source import organizer_of
@@ -169,13 +169,13 @@ def _calendar_or_404(request: AuthedRequest, calendar_id: int) -> ExternalCalend
 
 
 class VillageEventListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=VillageEventSerializer(many=True), tags=["calendar"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
         events = selectors.event_list(user=request.user, village_id=membership.village_id)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(VillageEventSerializer(page, many=True).data)
+        return paginate(self, request, events, VillageEventSerializer)
 
     @extend_schema(
         request=VillageEventWriteSerializer,
@@ -218,13 +218,13 @@ class VillageEventDetailView(APIView):
 
 
 class ExternalCalendarListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=ExternalCalendarSerializer(many=True), tags=["calendar"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_staff(require_member_by_slug(request.user, slug))
         calendars = selectors.calendar_list(user=request.user, village_id=membership.village_id)
-        paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(calendars, request, view=self)
-        return paginator.get_paginated_response(ExternalCalendarSerializer(page, many=True).data)
+        return paginate(self, request, calendars, ExternalCalendarSerializer)
 
     @extend_schema(
         request=ExternalCalendarCreateSerializer,
