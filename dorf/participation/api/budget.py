@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import Conflict, NotFound
+from dorf.core.schema import error_responses
 from dorf.core.serializers import InputSerializer
 from dorf.participation import selectors
 from dorf.participation.api.polls import PollSerializer
@@ -242,7 +243,7 @@ class BallotView(APIView):
 
 
 class BudgetResultView(APIView):
-    @extend_schema(responses=ResultSerializer, tags=TAGS)
+    @extend_schema(responses={200: ResultSerializer, **error_responses(409)}, tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, budget_id: int) -> Response:
         """The result by the documented rule, recomputed from the stored ballots."""
         membership = require_member_by_slug(request.user, slug)

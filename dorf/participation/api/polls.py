@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound
+from dorf.core.schema import error_responses
 from dorf.core.serializers import InputSerializer
 from dorf.participation import selectors
 from dorf.participation.models import Poll, PollKind
@@ -153,7 +154,7 @@ class PollVoteView(APIView):
 
 
 class PollResultsView(APIView):
-    @extend_schema(responses=PollResultsSerializer, tags=TAGS)
+    @extend_schema(responses={200: PollResultsSerializer, **error_responses(409)}, tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, poll_id: int) -> Response:
         """Totals after the close (during it only for a live poll; 409 otherwise)."""
         membership = require_member_by_slug(request.user, slug)
