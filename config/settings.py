@@ -291,10 +291,16 @@ REST_FRAMEWORK: dict[str, Any] = {
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "dorf API",
     "DESCRIPTION": (
-        "Backend of a village community app: chat, help marketplace, clubs, "
-        "time credits and neighbourhood parcel delivery."
+        "Backend of a village community app and digital town hall: chat, help "
+        "marketplace, clubs, time credits, neighbourhood parcel delivery, official news "
+        "and warnings, the waste calendar, problem reports (Open311), appointments and "
+        "room booking, jobs, local businesses, lost property, the village calendar, "
+        "participation and the council's meetings (OParl)."
     ),
     "VERSION": "1.0.0",
+    # 3.1: a nullable nested object is `oneOf: [{$ref}, {type: null}]`, which validators and
+    # client generators read the same way (3.0's `nullable` beside `allOf` is ambiguous).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

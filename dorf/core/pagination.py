@@ -32,7 +32,7 @@ MAX_PAGE_SIZE = 100
 
 
 def _envelope_schema(results: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    link = {"type": "string", "format": "uri", "nullable": True}
+    link = {"type": ["string", "null"], "format": "uri"}
     return {
         "type": "object",
         "required": ["next", "previous", "results", *extra],

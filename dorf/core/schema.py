@@ -77,6 +77,18 @@ class AutoSchema(SpectacularAutoSchema):
         # class's (InputSerializer's, on every request body).
         if type(serializer).__doc__ is None:
             schema.pop("description", None)
+        # drf-spectacular documents a blank-allowed e-mail or URL field as
+        # `oneOf: [{format…}, {maxLength: 0}]`. Validators differ on whether "" has the
+        # format, so it is `anyOf` (either will do), and the default "" sits beside it,
+        # not inside the branch whose format may refuse it.
+        for field_schema in schema.get("properties", {}).values():
+            branches = field_schema.get("oneOf", [])
+            if {"type": "string", "maxLength": 0} not in branches:
+                continue
+            field_schema["anyOf"] = field_schema.pop("oneOf")
+            for branch in branches:
+                if "default" in branch:
+                    field_schema["default"] = branch.pop("default")
         return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> Any:
@@ -85,7 +97,7 @@ class AutoSchema(SpectacularAutoSchema):
         response = self.get_response_serializers()
         if self.method == "DELETE" and is_serializer(response):
             return {"200": self._get_response_for_code(response, "200", direction=direction)}  # type: ignore[no-untyped-call]
-        return super()._get_response_bodies(direction)  # type: ignore[no-untyped-call]
+        return super()._get_response_bodies(direction)
 
     def _get_paginator(self) -> Any:
         if self.method != "GET":

@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import Forbidden, NotFound
 from dorf.core.geo import geodesic_m
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import IdCursorPagination, OffsetCursorPagination, paginate
 from dorf.core.serializers import EmailAddressField, InputSerializer
 from dorf.directory import selectors, services
 from dorf.directory.hours import STATES
@@ -182,13 +181,8 @@ class DirectoryHistorySerializer(serializers.Serializer[Any]):
         return {name: list(pair) for name, pair in (entry.changes_dict or {}).items()}
 
 
-class NearestPagination(LimitOffsetPagination):
-    default_limit = 25
-    max_limit = 100
-
-
 class NameCursorPagination(IdCursorPagination):
-    ordering = ("name", "id")  # type: ignore[assignment]
+    ordering = ("name", "id")
 
 
 class HistoryPagination(IdCursorPagination):
@@ -228,13 +222,15 @@ def _detail(membership: Membership, entry: DirectoryEntry, *, code: int = 200) -
 
 
 class EntryListView(APIView):
+    pagination_class = NameCursorPagination
+
     @extend_schema(
         parameters=[DirectoryEntryFilterSerializer],
         responses=DirectoryEntrySerializer(many=True),
         tags=TAGS,
         description=(
             "The village's businesses and services, by name (cursor) or nearest first "
-            "(limit/offset). `hours` says whether each is open at `open_at` (default: now) "
+            "(the cursor holds an offset). `hours` says whether each is open at `open_at` (default: now) "
             "and when that changes next, in the village's time zone, with the public "
             "holidays of the village's Bundesland."
         ),
@@ -265,16 +261,19 @@ class EntryListView(APIView):
                     entries, village=membership.village, moment=at, is_open=wanted
                 )
             )
-        if f["order"] == "nearest":
-            paginator: LimitOffsetPagination | IdCursorPagination = NearestPagination()
+        nearest = f["order"] == "nearest"
+        if nearest:
             entries = entries.order_by("distance_sq", "id")  # type: ignore[misc]
-        else:
-            paginator = NameCursorPagination()
-        page = paginator.paginate_queryset(entries, request, view=self)
         context = {"membership": membership, "at": at, "origin": origin}
         with timezone.override(tz):
-            data = DirectoryEntrySerializer(page, many=True, context=context).data
-        return paginator.get_paginated_response(data)
+            return paginate(
+                self,
+                request,
+                entries,
+                DirectoryEntrySerializer,
+                context=context,
+                pagination_class=OffsetCursorPagination if nearest else None,
+            )
 
     @extend_schema(
         request=DirectoryEntryWriteSerializer, responses={201: DirectoryEntrySerializer}, tags=TAGS
@@ -343,6 +342,8 @@ class ClaimDecisionView(APIView):
 
 
 class EntryHistoryView(APIView):
+    pagination_class = HistoryPagination
+
     @extend_schema(responses=DirectoryHistorySerializer(many=True), tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, entry_id: int) -> Response:
         """Who changed what and when: for the town hall and the entry's owner."""
@@ -350,9 +351,6 @@ class EntryHistoryView(APIView):
         entry = _entry_or_404(membership, entry_id)
         if membership.role != Role.STAFF and entry.owner_id != request.user.pk:
             raise Forbidden()
-        paginator = HistoryPagination()
         history: QuerySet[LogEntry] = selectors.entry_history(entry)
-        page = paginator.paginate_queryset(history, request, view=self)
         with timezone.override(_tz(membership)):
-            data = DirectoryHistorySerializer(page, many=True).data
-        return paginator.get_paginated_response(data)
+            return paginate(self, request, history, DirectoryHistorySerializer)

@@ -13,15 +13,14 @@ from django.urls import reverse
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound
 from dorf.core.geo import geodesic_m
-from dorf.core.pagination import IdCursorPagination
+from dorf.core.pagination import IdCursorPagination, OffsetCursorPagination, paginate
 from dorf.core.serializers import EmailAddressField, InputSerializer
 from dorf.jobs import jsonld, selectors, services
 from dorf.jobs.models import (
@@ -193,11 +192,6 @@ class JobApplicationSerializer(serializers.Serializer[Any]):
         return application.applicant.display_name
 
 
-class NearestPagination(LimitOffsetPagination):
-    default_limit = 25
-    max_limit = 100
-
-
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -260,13 +254,15 @@ class PublisherMemberView(APIView):
 
 
 class JobListView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(
         parameters=[JobOfferFilterSerializer],
         responses=JobOfferSerializer(many=True),
         tags=TAGS,
         description=(
             "Published offers of the village, newest first (cursor) or nearest first "
-            "(limit/offset). Distances from `lat`/`lon`, else my household, else the "
+            "(the cursor holds an offset). Distances from `lat`/`lon`, else my household, else the "
             "village centre."
         ),
     )
@@ -284,14 +280,17 @@ class JobListView(APIView):
             origin=origin,
             max_distance_m=f.get("max_distance_m"),
         )
-        if f["order"] == "nearest":
-            paginator: LimitOffsetPagination | IdCursorPagination = NearestPagination()
+        nearest = f["order"] == "nearest"
+        if nearest:
             jobs = jobs.order_by("distance_sq", "-id")  # type: ignore[misc]
-        else:
-            paginator = IdCursorPagination()
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        data = JobOfferSerializer(page, many=True, context={"origin": origin}).data
-        return paginator.get_paginated_response(data)
+        return paginate(
+            self,
+            request,
+            jobs,
+            JobOfferSerializer,
+            context={"origin": origin},
+            pagination_class=OffsetCursorPagination if nearest else None,
+        )
 
     @extend_schema(request=JobOfferCreateSerializer, responses={201: JobOfferSerializer}, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str) -> Response:
@@ -332,9 +331,78 @@ class JobDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _ld_object(ld_type: str, **properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["@type"],
+        "properties": {"@type": {"type": "string", "enum": [ld_type]}, **properties},
+    }
+
+
+_STRING: dict[str, Any] = {"type": "string"}
+_NUMBER: dict[str, Any] = {"type": "number"}
+
+# What ``jsonld.job_posting`` answers, as a client generator should see it.
+JOB_POSTING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "@context",
+        "@type",
+        "title",
+        "description",
+        "identifier",
+        "datePosted",
+        "validThrough",
+        "employmentType",
+        "hiringOrganization",
+        "jobLocation",
+        "url",
+        "directApply",
+    ],
+    "properties": {
+        "@context": {"type": "string", "enum": ["https://schema.org/"]},
+        "@type": {"type": "string", "enum": ["JobPosting"]},
+        "title": _STRING,
+        "description": {"type": "string", "description": "HTML paragraphs."},
+        "identifier": _ld_object("PropertyValue", name=_STRING, value=_STRING),
+        "datePosted": {"type": "string", "format": "date"},
+        "validThrough": {"type": "string", "format": "date"},
+        "employmentType": {"type": "array", "items": _STRING},
+        "hiringOrganization": _ld_object("Organization", name=_STRING, sameAs=_STRING),
+        "jobLocation": _ld_object(
+            "Place",
+            address=_ld_object(
+                "PostalAddress",
+                addressLocality=_STRING,
+                addressCountry=_STRING,
+                streetAddress=_STRING,
+                postalCode=_STRING,
+                addressRegion=_STRING,
+            ),
+            geo=_ld_object("GeoCoordinates", latitude=_NUMBER, longitude=_NUMBER),
+        ),
+        "url": {"type": "string", "format": "uri"},
+        "directApply": {"type": "boolean"},
+        "jobStartDate": {"type": "string", "format": "date"},
+        "workHours": _STRING,
+        "baseSalary": _ld_object(
+            "MonetaryAmount",
+            currency=_STRING,
+            value=_ld_object(
+                "QuantitativeValue",
+                unitText=_STRING,
+                value=_NUMBER,
+                minValue=_NUMBER,
+                maxValue=_NUMBER,
+            ),
+        ),
+    },
+}
+
+
 class JobJsonLdView(APIView):
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiResponse(JOB_POSTING_SCHEMA)},
         tags=TAGS,
         description="The offer's schema.org JobPosting (the same the public page embeds).",
     )
