@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from dorf.appointments import invitations, selectors, services
 from dorf.appointments.models import Appointment, AppointmentStatus
+from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.schema import ICALENDAR, error_responses
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
@@ -153,12 +154,18 @@ class HoldView(APIView):
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
+class LatestSlotFirst(IdCursorPagination):
+    ordering = ("-slot_start", "-pk")
+
+
 class MyAppointmentsView(APIView):
+    pagination_class = LatestSlotFirst
+
     @extend_schema(responses=AppointmentSerializer(many=True), tags=["appointments"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        rows = selectors.my_appointments(membership=membership).order_by("-slot_start")[:100]
-        return Response(AppointmentSerializer(rows, many=True).data)
+        rows = selectors.my_appointments(membership=membership)
+        return paginate(self, request, rows, AppointmentSerializer)
 
 
 class ConfirmView(APIView):
@@ -218,11 +225,13 @@ class InvitationView(APIView):
 
 
 class WaitlistView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=WaitlistEntrySerializer(many=True), tags=["appointments"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        rows = selectors.my_waitlist(membership=membership).order_by("-pk")[:100]
-        return Response(WaitlistEntrySerializer(rows, many=True).data)
+        rows = selectors.my_waitlist(membership=membership)
+        return paginate(self, request, rows, WaitlistEntrySerializer)
 
     @extend_schema(
         request=WaitlistJoinSerializer,

@@ -18,6 +18,7 @@ from dorf.bookings.models import Booking, OnConflict
 from dorf.calendar.selectors import feed_token_owner
 from dorf.calendar.services import feed_token_get, feed_token_rotate
 from dorf.core.exceptions import NotFound
+from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.schema import ICALENDAR, error_responses, text_response
 from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
@@ -186,20 +187,32 @@ class SeriesCreateView(APIView):
         return Response(SeriesResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
+class LatestStartFirst(IdCursorPagination):
+    ordering = ("-starts_at", "-pk")
+
+
+class EarliestStartFirst(IdCursorPagination):
+    ordering = ("starts_at", "pk")
+
+
 class MyBookingsView(APIView):
+    pagination_class = LatestStartFirst
+
     @extend_schema(responses=BookingSerializer(many=True), tags=["bookings"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        rows = selectors.my_bookings(membership=membership)[:100]
-        return Response(BookingSerializer(rows, many=True).data)
+        rows = selectors.my_bookings(membership=membership)
+        return paginate(self, request, rows, BookingSerializer)
 
 
 class RequestListView(APIView):
+    pagination_class = EarliestStartFirst
+
     @extend_schema(responses=RequestSerializer(many=True), tags=["bookings"])
     def get(self, request: AuthedRequest, slug: str) -> Response:
         membership = require_member_by_slug(request.user, slug)
-        rows = selectors.requests_to_decide(manager=membership)[:100]
-        return Response(RequestSerializer(rows, many=True).data)
+        rows = selectors.requests_to_decide(manager=membership)
+        return paginate(self, request, rows, RequestSerializer)
 
 
 class DecisionView(APIView):

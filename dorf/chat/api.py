@@ -13,7 +13,7 @@ from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, R
 from dorf.chat.realtime import message_payload
 from dorf.chat.tickets import TICKET_TTL_S, ticket_issue
 from dorf.core.exceptions import ValidationFailed
-from dorf.core.pagination import IdCursorPagination, paginate
+from dorf.core.pagination import IdCursorPagination, OldestFirstCursorPagination, paginate
 from dorf.core.schema import error_responses
 from dorf.core.serializers import InputSerializer
 from dorf.users.requests import AuthedRequest
@@ -456,6 +456,8 @@ class ReportCreateView(APIView):
 
 
 class ReportQueueView(APIView):
+    pagination_class = OldestFirstCursorPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("state", str, required=False)],
         responses=ReportSerializer(many=True),
@@ -466,7 +468,7 @@ class ReportQueueView(APIView):
         reports = selectors.report_queue(
             membership=membership, state=request.query_params.get("state", "open")
         )
-        return Response(ReportSerializer(reports, many=True).data)
+        return paginate(self, request, reports, ReportSerializer)
 
 
 class ReportResolveView(APIView):

@@ -413,13 +413,15 @@ class JobJsonLdView(APIView):
 
 
 class JobApplicationsView(APIView):
+    pagination_class = IdCursorPagination
+
     @extend_schema(responses=JobApplicationSerializer(many=True), tags=TAGS)
     def get(self, request: AuthedRequest, slug: str, job_id: int) -> Response:
         """The publisher's members and staff see every application; an applicant theirs."""
         membership = require_member_by_slug(request.user, slug)
         job = _job_or_404(membership, job_id)
         applications = selectors.application_list(user=request.user, membership=membership, job=job)
-        return Response(JobApplicationSerializer(applications, many=True).data)
+        return paginate(self, request, applications, JobApplicationSerializer)
 
     @extend_schema(request=JobApplySerializer, responses={201: JobApplicationSerializer}, tags=TAGS)
     def post(self, request: AuthedRequest, slug: str, job_id: int) -> Response:

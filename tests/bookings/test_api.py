@@ -140,4 +140,4 @@ def test_my_bookings_list_has_a_fixed_number_of_queries(
     with django_assert_num_queries(4):  # token, user, membership, bookings with resources
         answer = client.get(f"{BASE}bookings/mine/")
     assert answer.status_code == 200
-    assert len(answer.json()) == 3
+    assert len(answer.json()["results"]) == 3

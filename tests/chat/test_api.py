@@ -168,7 +168,9 @@ def test_report_flow_through_the_moderators_queue(client_for, village, alice, bo
     )
     assert created.status_code == 201
     # when
-    queue = client_for(mod.user).get(f"/api/v1/villages/{village.slug}/chat/reports/").json()
+    queue = (
+        client_for(mod.user).get(f"/api/v1/villages/{village.slug}/chat/reports/").json()["results"]
+    )
     resolved = client_for(mod.user).post(
         f"/api/v1/villages/{village.slug}/chat/reports/{queue[0]['id']}/resolve/",
         {"action": "hide"},

@@ -157,8 +157,8 @@ def test_applying_opens_a_chat_with_the_contact_person(village, client_for):
     assert again.json()["room_id"] == room_id
     assert Message.objects.filter(room_id=room_id).count() == 2
     # the poster sees the application, another resident only their own (none)
-    assert len(client_for(poster.user).get(url).json()) == 1
-    assert client_for(MembershipFactory(village=village).user).get(url).json() == []
+    assert len(client_for(poster.user).get(url).json()["results"]) == 1
+    assert client_for(MembershipFactory(village=village).user).get(url).json()["results"] == []
     assert client_for(poster.user).post(url, {"text": "Ich selbst"}).status_code == 400
 
 
