@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -59,10 +59,25 @@ class CheckInInput(InputSerializer):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON Polygon or MultiPolygon (WGS 84, longitude first); null: none.",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+            "coordinates": {"type": "array", "items": {"type": "array"}},
+        },
+    }
+)
+class GeoJsonAreaField(serializers.JSONField):
+    """The village's area as GeoJSON (validated by the service with shapely)."""
+
+
 class WarningAreaSerializer(serializers.Serializer[Any]):
     ars = serializers.CharField()
     warn_cells = serializers.ListField(child=serializers.CharField())
-    area = serializers.JSONField(allow_null=True)
+    area = GeoJsonAreaField(allow_null=True)
     last_polled_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField()
 
@@ -72,7 +87,7 @@ class WarningAreaInput(InputSerializer):
     warn_cells = serializers.ListField(
         child=serializers.CharField(max_length=20), max_length=50, required=False, default=list
     )
-    area = serializers.JSONField(required=False, allow_null=True, default=None)
+    area = GeoJsonAreaField(required=False, allow_null=True, default=None)
 
 
 class NewestSentCursor(IdCursorPagination):
