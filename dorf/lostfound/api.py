@@ -8,11 +8,11 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound
+from dorf.core.parsers import UploadParser
 from dorf.core.serializers import InputSerializer
 from dorf.lostfound import law, selectors, services
 from dorf.lostfound.models import (
@@ -285,7 +285,7 @@ class FoundItemDetailView(APIView):
 
 
 class FoundItemPhotoListView(APIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [UploadParser]
 
     @extend_schema(
         request={"multipart/form-data": FoundItemPhotoUploadSerializer},
