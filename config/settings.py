@@ -250,9 +250,15 @@ DORF_MEDIA_ACCEL_PREFIX = os.environ.get("DORF_MEDIA_ACCEL_PREFIX", "")
 # --- Request limits ---------------------------------------------------------------------
 # Bodies above this answer 413 before any view parses them.
 DORF_MAX_BODY_BYTES = int(os.environ.get("DORF_MAX_BODY_BYTES", str(1024 * 1024)))
-DORF_MAX_UPLOAD_BYTES = int(os.environ.get("DORF_MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
+# One photo may have up to 10 MiB (a phone's full-size picture); a multipart body carries up
+# to five of them (a problem report) and its form fields.
+DORF_MAX_PHOTO_BYTES = int(os.environ.get("DORF_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
+DORF_MAX_UPLOAD_BYTES = int(
+    os.environ.get("DORF_MAX_UPLOAD_BYTES", str(5 * DORF_MAX_PHOTO_BYTES + 1024 * 1024))
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DORF_MAX_BODY_BYTES
-FILE_UPLOAD_MAX_MEMORY_SIZE = DORF_MAX_UPLOAD_BYTES
+# Larger files are spooled to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = DORF_MAX_PHOTO_BYTES
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {

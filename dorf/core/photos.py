@@ -124,8 +124,8 @@ def _has_trailing_data(data: bytes, image_format: str) -> bool:
 
 def photo_prepare(upload: IO[bytes], *, size: int, max_bytes: int | None = None) -> PreparedPhoto:
     """Validate an uploaded image and return a resized JPEG without metadata.
-    ``max_bytes``: an app's own limit; the deployment's upload limit always applies."""
-    limit = settings.DORF_MAX_UPLOAD_BYTES
+    ``max_bytes``: an app's own limit; the deployment's photo limit always applies."""
+    limit = settings.DORF_MAX_PHOTO_BYTES
     if max_bytes is not None:
         limit = min(limit, max_bytes)
     if size > limit:

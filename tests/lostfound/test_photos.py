@@ -188,7 +188,7 @@ def test_hostile_uploads_get_a_400_and_store_nothing(village, client_for, conten
 
 
 def test_a_photo_above_the_fundbueros_limit_is_refused(village, settings) -> None:
-    settings.DORF_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+    settings.DORF_MAX_PHOTO_BYTES = 64 * 1024 * 1024
     finder = MembershipFactory(village=village)
     item = find_in(village, finder=finder)
     with pytest.raises(ValidationFailed) as refused:
