@@ -465,7 +465,13 @@ def _originals(
     parsed = rrulestr(rule.text(), dtstart=begin.replace(tzinfo=tz))
     # A wall time in a spring gap resolves up to the gap's length later than the next
     # wall time does: hold resolved starts back until no later wall time can undercut them.
-    pending: list[datetime] = []
+    # DTSTART is always the first occurrence (RFC 5545 3.8.5.3), even where the rule would
+    # not produce it (a Tuesday start of "first Monday of the month"); dateutil skips it,
+    # every calendar app that reads our feed does not.
+    # It is read like the rule's own wall times (whole seconds, fold=0) so that a start the
+    # rule does produce is the same instant, and counted once.
+    first = local_start.replace(microsecond=0, tzinfo=tz, fold=0).astimezone(UTC)
+    pending: list[datetime] = [first]
     last: datetime | None = None
     for wall in islice(parsed, MAX_STEPS_PER_SERIES):
         if budget is not None and not budget.take():

@@ -437,3 +437,24 @@ def test_starting_near_the_window_gives_the_same_dates_as_walking_from_the_first
     )
     # then
     assert ours == [w for w in walked if window_start <= w < window_end]
+
+
+# --- a start the rule does not produce ----------------------------------------------------------
+
+
+def test_the_start_is_the_first_occurrence_even_where_the_rule_would_not_produce_it() -> None:
+    # given: "first Monday of the month" that starts on Tuesday 1 December 2026 (as a
+    # calendar app reads our feed: DTSTART is always an occurrence, RFC 5545 3.8.5.3)
+    monthly = series(berlin(2026, 12, 1, 19), 60, "FREQ=MONTHLY;BYDAY=1MO")
+    # when
+    found = expand(monthly, window_start=utc(2026, 11, 1), window_end=utc(2027, 3, 1))
+    # then: the Tuesday, then the first Mondays, each once
+    assert [local(o.starts_at) for o in found] == [
+        "01.12. 19:00 CET",
+        "07.12. 19:00 CET",
+        "04.01. 19:00 CET",
+        "01.02. 19:00 CET",
+    ]
+    # and a window after the start is not disturbed by it
+    later = expand(monthly, window_start=utc(2027, 1, 10), window_end=utc(2027, 3, 1))
+    assert [local(o.starts_at) for o in later] == ["01.02. 19:00 CET"]
