@@ -3,9 +3,11 @@ secret, handovers with the reward, deadlines moved on by the periodic task, eras
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
@@ -39,7 +41,12 @@ def test_a_find_gets_a_number_and_its_deadline_six_months_after_the_report(villa
     year = timezone.localtime(item.found_at).year
     assert (item.number, second.number) == (f"F-{year}-0001", f"F-{year}-0002")
     assert item.state == FindState.REPORTED
-    assert timedelta(days=181) <= item.deadline_at - item.reported_at <= timedelta(days=185)
+    # the rights end at the village's midnight after the day six months on from the report's
+    # local day (whatever the hour of the report: one made at 23:30 counts its own day)
+    tz = ZoneInfo(village.timezone)
+    last_day = item.reported_at.astimezone(tz).date() + relativedelta(months=6)
+    assert item.deadline_at == datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+    assert timedelta(days=180) < item.deadline_at - item.reported_at <= timedelta(days=185)
 
 
 def test_a_find_handed_in_by_staff_is_stored_and_goes_to_the_municipality(village) -> None:
