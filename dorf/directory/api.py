@@ -28,6 +28,7 @@ from dorf.directory.models import DirectoryEntry, EntryCategory, OwnershipClaim
 from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership, Role
 from dorf.villages.scoping import require_member_by_slug
+from dorf.villages.selectors import distance_origin
 
 TAGS = ["directory"]
 
@@ -203,17 +204,6 @@ def _entry_or_404(membership: Membership, entry_id: int) -> DirectoryEntry:
     return entry
 
 
-def _origin(membership: Membership, params: dict[str, Any]) -> tuple[float, float]:
-    """Where distances are measured from: the point asked for, else my household, else the
-    village centre."""
-    if "lat" in params:
-        return (params["lat"], params["lon"])
-    household = membership.household
-    if household is not None:
-        return (household.latitude, household.longitude)
-    return (membership.village.centre_lat, membership.village.centre_lon)
-
-
 def _detail(membership: Membership, entry: DirectoryEntry, *, code: int = 200) -> Response:
     context = {"membership": membership, "at": timezone.now()}
     with timezone.override(_tz(membership)):
@@ -243,7 +233,11 @@ class EntryListView(APIView):
             params.is_valid(raise_exception=True)
         f = params.validated_data
         wants_distance = "max_distance_m" in f or f["order"] == "nearest" or "lat" in f
-        origin = _origin(membership, f) if wants_distance else None
+        origin = (
+            distance_origin(membership, (f["lat"], f["lon"]) if "lat" in f else None)
+            if wants_distance
+            else None
+        )
         entries = selectors.entry_list(
             membership=membership,
             category=f.get("category"),

@@ -33,6 +33,7 @@ from dorf.jobs.models import (
 from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
 from dorf.villages.scoping import require_member_by_slug
+from dorf.villages.selectors import distance_origin
 
 TAGS = ["jobs"]
 MAX_SALARY = Decimal("10000000")
@@ -206,15 +207,6 @@ def _job_or_404(membership: Membership, job_id: int) -> JobOffer:
     return job
 
 
-def _origin(membership: Membership, params: dict[str, Any]) -> tuple[float, float]:
-    if "lat" in params:
-        return (params["lat"], params["lon"])
-    household = membership.household
-    if household is not None:
-        return (household.latitude, household.longitude)
-    return (membership.village.centre_lat, membership.village.centre_lon)
-
-
 # --- views ----------------------------------------------------------------------------------
 
 
@@ -272,7 +264,11 @@ class JobListView(APIView):
         params.is_valid(raise_exception=True)
         f = params.validated_data
         wants_distance = "max_distance_m" in f or f["order"] == "nearest" or "lat" in f
-        origin = _origin(membership, f) if wants_distance else None
+        origin = (
+            distance_origin(membership, (f["lat"], f["lon"]) if "lat" in f else None)
+            if wants_distance
+            else None
+        )
         jobs = selectors.job_list(
             membership=membership,
             employment_type=f.get("employment_type"),

@@ -33,3 +33,16 @@ def member_list(*, viewer: Membership, state: str | None = None) -> QuerySet[Mem
 
 def address_search(*, village: Village, query: str) -> QuerySet[AddressEntry]:
     return AddressEntry.objects.filter(village=village, street__icontains=query.strip())
+
+
+def distance_origin(
+    membership: Membership, point: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Where a member's distances are measured from: the point asked for, else their
+    household, else the village centre."""
+    if point is not None:
+        return point
+    household = membership.household
+    if household is not None:
+        return (household.latitude, household.longitude)
+    return (membership.village.centre_lat, membership.village.centre_lon)
