@@ -128,6 +128,10 @@ if DATABASE_URL:
     DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's PostgreSQL backend whose health check (SELECT 1 before a request reuses
+        # a kept connection) runs only after the connection sat idle (dorf/core/database).
+        DATABASES["default"]["ENGINE"] = "dorf.core.database"
 else:
     DATABASES = {
         "default": {
@@ -137,6 +141,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A kept connection unused for longer than this is checked (SELECT 1) before its next
+# query; one used more recently is trusted (dorf/core/database/base.py).
+DORF_DB_HEALTH_CHECK_IDLE_S = float(os.environ.get("DORF_DB_HEALTH_CHECK_IDLE_S", "10"))
 
 # --- Redis: channel layer, cache, Celery broker ------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -11,7 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         db = settings.DATABASES["default"]
-        if db["ENGINE"] != "django.db.backends.postgresql":
+        if db["ENGINE"] not in ("django.db.backends.postgresql", "dorf.core.database"):
             return
         import psycopg
         from psycopg import sql
