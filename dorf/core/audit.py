@@ -40,6 +40,7 @@ NOT_LOGGED = frozenset(
         "body_html",
         "etag",
         "key_hash",
+        "pin_salt",
     }
 )
 

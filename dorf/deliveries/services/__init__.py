@@ -9,6 +9,10 @@ planning worker) and lock by the job's own village.
 Lock order (everywhere): village row (only while storing a plan) → routes by pk →
 parcels by pk → ledger accounts (inside ``transfer_create``). Status flips that can be
 raced by a double tap are guarded ``filter(status=old).update(...)`` with a row count.
+
+What staff and coordinators do (pickup points, registering a parcel, resetting its PIN,
+rescheduling it, asking for a plan, recording a no-show) writes one audit entry each
+(``dorf.core.audit``); a volunteer's and the planner's own steps do not.
 """
 
 from dorf.deliveries.services.parcels import (

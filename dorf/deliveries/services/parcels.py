@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, ValidationFailed
 from dorf.deliveries.clock import local_today
 from dorf.deliveries.locks import lock_own_stop, lock_parcel
@@ -103,6 +104,13 @@ def parcel_register(
         to_status=ParcelStatus.REGISTERED,
         at=timezone.now(),
         actor=actor.user,
+    )
+    audit.record(
+        actor=actor.user,
+        instance=parcel,
+        before={},
+        verb="parcel_register",
+        village_id=village.pk,
     )
     if Route.objects.filter(
         village=village, date=delivery_date, status__in=ACTIVE_ROUTE_STATUSES
@@ -245,8 +253,16 @@ def parcel_pin_reset(*, actor: Membership, parcel_id: int) -> Parcel:
     """Staff unlock a parcel after too many wrong PINs (having checked who is at the door)."""
     require_staff(actor)
     parcel = lock_parcel(parcel_id, village_id=actor.village_id)
+    before = audit.snapshot(parcel)
     parcel.pin_attempts = 0
     parcel.save(update_fields=["pin_attempts", "updated_at"])
+    audit.record(
+        actor=actor.user,
+        instance=parcel,
+        before=before,
+        verb="parcel_pin_reset",
+        village_id=parcel.village_id,
+    )
     return parcel
 
 
@@ -259,6 +275,7 @@ def parcel_reschedule(*, actor: Membership, parcel_id: int, delivery_date: dt.da
         raise Conflict(_("Only returned parcels can be rescheduled."), code="wrong_status")
     if delivery_date < local_today(parcel.village):
         raise ValidationFailed(fields={"delivery_date": [_("This date is in the past.")]})
+    before = audit.snapshot(parcel)
     parcel_status_record([parcel], ParcelStatus.REGISTERED, actor=actor.user, note=_("rescheduled"))
     parcel.delivery_date = delivery_date
     parcel.window_start_at = parcel.window_end_at = None
@@ -272,5 +289,12 @@ def parcel_reschedule(*, actor: Membership, parcel_id: int, delivery_date: dt.da
             "carrier_shift",
             "updated_at",
         ]
+    )
+    audit.record(
+        actor=actor.user,
+        instance=parcel,
+        before=before,
+        verb="parcel_reschedule",
+        village_id=parcel.village_id,
     )
     return parcel

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dorf.core import audit
 from dorf.core.exceptions import ValidationFailed
 from dorf.deliveries.locks import lock_pickup_point
 from dorf.deliveries.models import PickupPoint
@@ -30,7 +31,7 @@ def pickup_point_create(
     require_staff(actor)
     ensure_inside_village(village=actor.village, latitude=latitude, longitude=longitude)
     _check_hours(opens_at, closes_at)
-    return PickupPoint.objects.create(
+    point = PickupPoint.objects.create(
         village=actor.village,
         name=name.strip(),
         kind=kind,
@@ -40,6 +41,14 @@ def pickup_point_create(
         opens_at=opens_at,
         closes_at=closes_at,
     )
+    audit.record(
+        actor=actor.user,
+        instance=point,
+        before={},
+        verb="pickup_point_create",
+        village_id=point.village_id,
+    )
+    return point
 
 
 def _check_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
@@ -53,6 +62,14 @@ def _check_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
 def pickup_point_set_active(*, actor: Membership, point_id: int, is_active: bool) -> PickupPoint:
     require_staff(actor)
     point = lock_pickup_point(point_id, village_id=actor.village_id)
+    before = audit.snapshot(point)
     point.is_active = is_active
     point.save(update_fields=["is_active", "updated_at"])
+    audit.record(
+        actor=actor.user,
+        instance=point,
+        before=before,
+        verb="pickup_point_set_active",
+        village_id=point.village_id,
+    )
     return point

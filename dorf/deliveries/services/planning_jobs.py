@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import ValidationFailed
 from dorf.core.realtime import send_to_users_on_commit
 from dorf.deliveries import optimiser as opt
@@ -115,9 +116,13 @@ def plan_request(
     require_moderator(actor)
     if date < local_today(actor.village):
         raise ValidationFailed(fields={"date": [_("This date is in the past.")]})
-    return planning_job_create(
+    job = planning_job_create(
         village=actor.village, date=date, trigger=JobTrigger.REQUEST, by=actor.user, policy=policy
     )
+    audit.record(
+        actor=actor.user, instance=job, before={}, verb="plan_request", village_id=job.village_id
+    )
+    return job
 
 
 def _job_fail(job_id: int, code: str, message: str) -> None:

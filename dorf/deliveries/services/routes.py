@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden
 from dorf.core.realtime import send_to_users_on_commit
 from dorf.deliveries.locks import lock_parcels, lock_route
@@ -85,7 +86,18 @@ def route_no_show(*, actor: Membership, route_id: int) -> PlanningJob:
     """A coordinator records that the volunteer did not show up; re-plan without them."""
     require_moderator(actor)
     route = lock_route(route_id, village_id=actor.village_id)
-    return _drop_route(route, actor=actor.user, trigger=JobTrigger.NO_SHOW, note=_("no-show"))
+    before = audit.snapshot(route)
+    job = _drop_route(route, actor=actor.user, trigger=JobTrigger.NO_SHOW, note=_("no-show"))
+    audit.record(
+        actor=actor.user,
+        instance=route,
+        before=before,
+        verb="route_no_show",
+        village_id=route.village_id,
+        subject_user_id=route.shift.volunteer_id,
+        extra={"planning_job_id": job.pk},
+    )
+    return job
 
 
 def route_complete_if_finished(*, route_id: int, village_id: int) -> bool:
