@@ -14,7 +14,7 @@ from dorf.ledger.models import (
 )
 from dorf.ledger.services._common import _validate_amount, _validate_key
 from dorf.ledger.services.accounts import account_for_membership, community_account
-from dorf.ledger.services.transfers import transfer_create
+from dorf.ledger.services.transfers import transfer_audit_record, transfer_create
 from dorf.villages.models import Membership
 from dorf.villages.scoping import require_moderator
 
@@ -23,7 +23,8 @@ from dorf.villages.scoping import require_moderator
 def club_grant(
     *, actor: Membership, account_id: int, minutes: int, memo: str, idempotency_key: str
 ) -> Transfer:
-    """A moderator funds a club account from the community account (kind ``grant``)."""
+    """A moderator funds a club account from the community account (kind ``grant``);
+    audited once (a retry with the same key writes no second entry)."""
     require_moderator(actor)
     key = f"grant:{actor.user_id}:{_validate_key(idempotency_key)}"
     club = Account.objects.filter(
@@ -32,7 +33,7 @@ def club_grant(
     if club is None:
         raise NotFound()
     amount = _validate_amount(minutes, actor.village)
-    return transfer_create(
+    transfer = transfer_create(
         village=actor.village,
         kind=TransferKind.GRANT,
         legs=[(community_account(actor.village), -amount), (club, amount)],
@@ -40,6 +41,8 @@ def club_grant(
         idempotency_key=key,
         created_by=actor.user,
     )
+    transfer_audit_record(transfer=transfer, actor=actor.user, verb="club_grant")
+    return transfer
 
 
 def welcome_credit_book(*, membership: Membership) -> Transfer | None:

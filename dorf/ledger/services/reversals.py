@@ -11,7 +11,7 @@ from dorf.ledger.models import (
     TransferKind,
 )
 from dorf.ledger.services._common import _validate_key
-from dorf.ledger.services.transfers import transfer_create
+from dorf.ledger.services.transfers import transfer_audit_record, transfer_create
 from dorf.villages.models import Membership
 from dorf.villages.scoping import require_moderator
 
@@ -20,7 +20,8 @@ from dorf.villages.scoping import require_moderator
 def transfer_reverse(
     *, actor: Membership, transfer_id: int, memo: str, idempotency_key: str
 ) -> Transfer:
-    """A moderator undoes a transfer with a new one that mirrors its entries."""
+    """A moderator undoes a transfer with a new one that mirrors its entries; audited
+    once (a retry with the same key writes no second entry)."""
     require_moderator(actor)
     key = f"reversal:{actor.user_id}:{_validate_key(idempotency_key)}"
     original = (
@@ -35,7 +36,7 @@ def transfer_reverse(
     earlier = Transfer.objects.filter(reverses=original).first()
     if earlier is not None and earlier.idempotency_key != key:
         raise Conflict(_("This transfer has already been reversed."), code="already_reversed")
-    return transfer_create(
+    reversal = transfer_create(
         village=actor.village,
         kind=TransferKind.REVERSAL,
         legs=[(entry.account, -entry.minutes) for entry in original.entries.all()],
@@ -46,3 +47,11 @@ def transfer_reverse(
         link_id=original.link_id,
         reverses=original,
     )
+    # About whoever booked the original (a payer): their erasure empties the entry.
+    transfer_audit_record(
+        transfer=reversal,
+        actor=actor.user,
+        verb="transfer_reverse",
+        subject_user_id=original.created_by_id,
+    )
+    return reversal

@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.core.realtime import send_each_on_commit
 from dorf.ledger import locks
@@ -273,6 +274,33 @@ def transfer_create(
     ]
     _announce_balances(locked, new_balances, village=village, transfer_id=transfer_id)
     return transfer
+
+
+def transfer_audit_record(
+    *, transfer: Transfer, actor: User, verb: str, subject_user_id: int | None = None
+) -> None:
+    """Write the audit entry of a transfer a moderator booked (a grant, a reversal).
+
+    Only for a transfer ``transfer_create`` just booked: a retried idempotency key answers
+    with the original (``booked_entries`` is ``None`` then), whose entry exists already.
+    The entry shows the transfer's fields and the minutes each account moved.
+    """
+    if transfer.booked_entries is None:
+        return
+    changes: dict[str, list[str | None]] = {
+        name: [None, value] for name, value in audit.snapshot(transfer).items()
+    }
+    for entry in transfer.booked_entries:
+        changes[f"account {entry.account_id}"] = [None, f"{entry.minutes:+} min"]
+    audit.record(
+        actor=actor,
+        instance=transfer,
+        before={},
+        verb=verb,
+        village_id=transfer.village_id,
+        subject_user_id=subject_user_id,
+        changes=changes,
+    )
 
 
 @dataclass(frozen=True)
