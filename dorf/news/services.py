@@ -99,9 +99,13 @@ def category_create(*, actor: User, village_id: int, name: str, position: int = 
     _staff_of(actor, village_id)
     if NewsCategory.objects.filter(village_id=village_id, name__iexact=name).exists():
         raise Conflict(_("A category with this name exists already."), code="duplicate")
-    return NewsCategory.objects.create(
+    category = NewsCategory.objects.create(
         village_id=village_id, name=name, slug=_unique_slug(village_id, name), position=position
     )
+    audit.record(
+        actor=actor, instance=category, before={}, verb="category_create", village_id=village_id
+    )
+    return category
 
 
 @transaction.atomic
@@ -112,12 +116,20 @@ def category_update(
     if category is None:
         raise NotFound()
     _staff_of(actor, category.village_id)
+    before = audit.snapshot(category)
     if name is not None and name != category.name:
         category.name = name
         category.slug = _unique_slug(category.village_id, name, exclude_id=category.pk)
     if position is not None:
         category.position = position
     category.save()
+    audit.record(
+        actor=actor,
+        instance=category,
+        before=before,
+        verb="category_update",
+        village_id=category.village_id,
+    )
     return category
 
 
@@ -129,6 +141,9 @@ def category_delete(*, actor: User, category_id: int) -> None:
     _staff_of(actor, category.village_id)
     if category.posts.exists() or FeedSource.objects.filter(category=category).exists():
         raise Conflict(_("This category still has posts; rename it instead."), code="in_use")
+    audit.record_deletion(
+        actor=actor, instance=category, verb="category_delete", village_id=category.village_id
+    )
     category.delete()
 
 
