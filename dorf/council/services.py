@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dorf.core import audit
 from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.core.fetch import FetchError, fetch
 from dorf.council import oparl
@@ -371,19 +372,24 @@ def sources_import_all() -> int:
 
 @transaction.atomic
 def source_set(*, actor: User, village_id: int, system_url: str, enabled: bool) -> CouncilSource:
-    """Staff configure the endpoint. A new URL starts over (no ``modified_since``)."""
+    """Staff configure the endpoint. A new URL starts over (no ``modified_since``). Audited
+    when something changed."""
     require_staff(require_member(actor, village_id))
     if not system_url.startswith("https://") and not system_url.startswith("http://"):
         raise ValidationFailed(fields={"system_url": [_("Give an http(s) address.")]})
     source, created = CouncilSource.objects.select_for_update().get_or_create(
         village_id=village_id, defaults={"system_url": system_url, "enabled": enabled}
     )
+    before = {} if created else audit.snapshot(source)
     if not created:
         if source.system_url != system_url:
             source.modified_since = None
         source.system_url = system_url
         source.enabled = enabled
         source.save()
+    audit.record(
+        actor=actor, instance=source, before=before, verb="source_set", village_id=village_id
+    )
     return source
 
 
