@@ -119,6 +119,21 @@ def _require_poster(actor: User, publisher: JobPublisher) -> None:
         raise Forbidden(_("Only the publisher's members or the town hall can do this."))
 
 
+def _record_if_not_own(actor: User, job: JobOffer, *, before: audit.Values, verb: str) -> None:
+    """Audit a change to someone else's offer (staff, or another member of the publisher);
+    the person who posted it changing their own offer is not a staff action."""
+    if job.posted_by_id == actor.pk:
+        return
+    audit.record(
+        actor=actor,
+        instance=job,
+        before=before,
+        verb=verb,
+        village_id=job.village_id,
+        subject_user_id=job.posted_by_id,
+    )
+
+
 def _check(job: JobOffer) -> None:
     """The rules of a complete offer, checked on the merged values (create and update)."""
     today = local_today(job.village)
@@ -183,10 +198,12 @@ def job_update(*, actor: User, job_id: int, **fields: Any) -> JobOffer:
         )
     if "valid_through" in fields and fields["valid_through"] is None:
         raise ValidationFailed(fields={"valid_through": [_("An offer needs a last day.")]})
+    before = audit.snapshot(job)
     for name, value in fields.items():
         setattr(job, name, value)
     _check(job)
     job.save(update_fields=[*fields, "updated_at"])
+    _record_if_not_own(actor, job, before=before, verb="job_update")
     return job
 
 
@@ -196,9 +213,11 @@ def job_archive(*, actor: User, job_id: int) -> JobOffer:
     job = locks.job_for(actor, job_id)
     _require_poster(actor, job.publisher)
     if job.state == JobState.PUBLISHED:
+        before = audit.snapshot(job)
         job.state = JobState.ARCHIVED
         job.archived_at = timezone.now()
         job.save(update_fields=["state", "archived_at", "updated_at"])
+        _record_if_not_own(actor, job, before=before, verb="job_archive")
     return job
 
 
