@@ -152,7 +152,16 @@ def found_item_report(
                     state=FindState.STORED if storage == Storage.TOWN_HALL else FindState.REPORTED,
                 )
                 transaction.on_commit(partial(_match_found_item, item.pk))
-                if not by_staff:
+                if by_staff:
+                    # The counter's intake is a staff action; a resident's own report is not.
+                    audit.record(
+                        actor=membership.user,
+                        instance=item,
+                        before={},
+                        verb="found_item_report",
+                        village_id=village.pk,
+                    )
+                else:
                     notify_many(
                         recipients=_staff_of(village.pk),
                         category=Category.VILLAGE,
@@ -266,15 +275,16 @@ def found_item_update(
     if item.category == ItemCategory.ID_DOCUMENT:
         photos_deleted = _delete_photos(FoundItemPhoto.objects.filter(found_item=item))
     item.save(update_fields=[*changed, "updated_at"])
-    audit.record(
-        actor=actor,
-        instance=item,
-        before=before,
-        verb="found_item_update",
-        village_id=item.village_id,
-        subject_user_id=item.finder_id,
-        extra={"photos_deleted": photos_deleted} if photos_deleted else None,
-    )
+    if item.finder_id != actor.pk:  # the finder correcting their own report is no staff action
+        audit.record(
+            actor=actor,
+            instance=item,
+            before=before,
+            verb="found_item_update",
+            village_id=item.village_id,
+            subject_user_id=item.finder_id,
+            extra={"photos_deleted": photos_deleted} if photos_deleted else None,
+        )
     if "category" in changed:
         transaction.on_commit(partial(_match_found_item, item.pk))
     return item
