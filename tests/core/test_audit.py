@@ -338,6 +338,13 @@ def test_a_club_grant_and_a_reversal_are_audited_once_even_when_retried(
     assert reversed_.changes[f"account {bob_account.pk}"] == [None, "-50 min"]
     assert reversed_.additional_data["subject_user_id"] == alice.user_id
     assert reversed_.additional_data["village_id"] == village.pk
+    # and: erasing the payer empties the reversal's entry, the grant's stays
+    erase_personal_data(alice.user)
+    granted.refresh_from_db()
+    reversed_.refresh_from_db()
+    assert reversed_.changes is None
+    assert reversed_.object_repr == ERASED
+    assert granted.changes[f"account {club.pk}"] == [None, "+90 min"]
 
 
 def test_news_categories_created_renamed_and_deleted_by_staff_are_audited(
