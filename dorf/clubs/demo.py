@@ -49,15 +49,18 @@ CLUBS = [
 
 
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
-    tz = ZoneInfo("Europe/Berlin")
-    return datetime.combine(day.astimezone(tz).date(), time(hour, minute), tzinfo=tz)
+    tz = day.tzinfo
+    assert isinstance(tz, ZoneInfo), "days of the demo are the village's local time"
+    return datetime.combine(day.date(), time(hour, minute), tzinfo=tz)
 
 
 def seed(ctx: DemoContext) -> None:
     rng = ctx.rng
     members = [m for m in ctx.memberships if m.user.is_active]
     moderator: Membership = next(m for m in ctx.memberships if m.user in ctx.moderators)
-    today = timezone.now()
+    # The village's local day: at 23:30 UTC on a Monday it is already Tuesday in Berlin, and
+    # "next Tuesday" must be a Tuesday there, where the weekly rule is evaluated.
+    today = timezone.now().astimezone(ZoneInfo(ctx.village.timezone))
     clubs = []
     for index, (name, description, policy) in enumerate(CLUBS):
         founder = members[(index * 7 + 3) % len(members)]
@@ -193,7 +196,7 @@ def _paid_cleanup(
     payment goes through the service.
     """
     club, founder = heimat
-    day = timezone.now() - timedelta(days=6)
+    day = timezone.now().astimezone(ZoneInfo(ctx.village.timezone)) - timedelta(days=6)
     event = services.event_create(
         user=founder.user,
         club_id=club.pk,

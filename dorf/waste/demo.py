@@ -6,6 +6,7 @@ do), reminders for several residents and their subscribable feed."""
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils import timezone
@@ -52,7 +53,7 @@ def seed(ctx: DemoContext) -> None:
         )
 
     staff = next(m for m in ctx.memberships if m.user in ctx.staff)
-    today = timezone.now().date()
+    today = timezone.localdate(timezone=ZoneInfo(village.timezone))
     services.collections_import(
         user=staff.user,
         village_id=village.pk,
