@@ -83,9 +83,7 @@ def test_pages_of_objects_and_of_dict_rows_match_drf_in_every_time_zone() -> Non
                 lean = LeanSerializer(page, many=True, context=context).data
                 drf = DrfSerializer(page, many=True, context=context).data
                 # then: the same JSON, field by field and in the same order
-                assert [list(item.items()) for item in lean] == [
-                    list(item.items()) for item in drf
-                ]
+                assert [list(item.items()) for item in lean] == [list(item.items()) for item in drf]
                 assert lean[1]["computed"] == "n1"
                 assert len(lean[0]) == 14
                 assert "missing" not in lean[0]
