@@ -21,12 +21,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from dorf.core import audit
 from dorf.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from dorf.core.photos import photo_prepare
+from dorf.core.slugs import german_slug
 from dorf.news import locks
 from dorf.news.models import (
     CategoryMute,
@@ -84,7 +84,7 @@ def categories_ensure_defaults(*, village: Village) -> list[NewsCategory]:
 
 
 def _unique_slug(village_id: int, name: str, *, exclude_id: int | None = None) -> str:
-    base = slugify(name)[:50] or "kategorie"
+    base = german_slug(name)[:50] or "kategorie"
     slug, n = base, 2
     taken = NewsCategory.objects.filter(village_id=village_id)
     if exclude_id is not None:
@@ -570,7 +570,7 @@ def post_attachment_add(
     from django.core.files.base import ContentFile
 
     content = ContentFile(upload.read(MAX_ATTACHMENT_BYTES + 1), name="attachment.pdf")
-    safe_name = (slugify(name.rsplit(".", 1)[0])[:100] or "dokument") + ".pdf"
+    safe_name = (german_slug(name.rsplit(".", 1)[0])[:100] or "dokument") + ".pdf"
     with transaction.atomic():
         post, _role = _post_for_writer(actor, post_id)
         if post.attachments.count() >= MAX_ATTACHMENTS:

@@ -205,6 +205,12 @@ def test_staff_manage_categories_publishers_and_roles(newsroom, member, client_f
     )
     assert created.status_code == 201
     assert created.json()["slug"] == "kita-schule"
+    german = staff.post(
+        reverse("news:category-list", kwargs={"slug": newsroom.village.slug}),
+        {"name": "Straßen & Plätze"},
+        format="json",
+    )
+    assert german.json()["slug"] == "strassen-plaetze"
     resident = client_for(member.user)
     refused = resident.post(
         reverse("news:category-list", kwargs={"slug": newsroom.village.slug}),
