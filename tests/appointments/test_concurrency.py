@@ -2,7 +2,8 @@
 
 Exactly one may win; the others get a clear 409. The same race with the unique
 constraint dropped must end with more than one winner: the test proves it can catch a
-missing constraint (the service reads free seats without a lock on purpose).
+missing constraint (the service reads free seats without a lock on purpose); as threads
+only race when they overlap, that variant gets a few attempts.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ pytestmark = [
 RESIDENTS = 50
 START = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
 CONSTRAINT = "appointment_one_per_seat"
+RETRIES_WITHOUT_CONSTRAINT = 4
 
 
 def _race(service_id: int, members: list[Membership]) -> Counter[str]:
@@ -73,6 +75,13 @@ def test_concurrent_holds_on_a_one_seat_slot_give_exactly_one_seat(
     try:
         # when
         outcome = _race(service.pk, members)
+        # Without the constraint the race is lost only when threads overlap; on a loaded
+        # machine they can run one after the other, so it gets a few chances to show.
+        for _ in range(RETRIES_WITHOUT_CONSTRAINT if constraint == "dropped" else 0):
+            if outcome["held"] > 1:
+                break
+            Appointment.objects.all().delete()
+            outcome = _race(service.pk, members)
     finally:
         if constraint == "dropped":
             Appointment.objects.all().delete()
