@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from dorf.core.exceptions import NotFound
 from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.schema import error_responses
-from dorf.core.serializers import HourMinuteField, InputSerializer
+from dorf.core.serializers import HourMinuteField, InputSerializer, OutputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.notifications import delivery, selectors, services
 from dorf.notifications.categories import category_label
@@ -22,7 +22,7 @@ from dorf.notifications.models import Category
 from dorf.users.requests import AuthedRequest
 
 
-class NotificationSerializer(serializers.Serializer[Any]):
+class NotificationSerializer(OutputSerializer):
     id = serializers.IntegerField()
     category = serializers.CharField()
     title = serializers.CharField()
@@ -114,10 +114,12 @@ class NotificationListView(APIView):
     def get(self, request: AuthedRequest) -> Response:
         unread_only = request.query_params.get("unread") in {"1", "true"}
         queryset = selectors.notification_list(user=request.user, unread_only=unread_only)
+        # Rows, not instances: the page is only written out (NotificationSerializer).
+        rows = queryset.values(*NotificationSerializer._declared_fields)
         return paginate(
             self,
             request,
-            queryset,
+            rows,
             NotificationSerializer,
             extra={"unread_count": selectors.unread_count(user=request.user)},
         )
