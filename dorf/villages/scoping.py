@@ -7,9 +7,10 @@ exist (404, never 403), so nobody can probe another village's ids.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Model, QuerySet
 
 from dorf.core.exceptions import Forbidden, NotFound
@@ -26,6 +27,14 @@ def member_village_ids(user: User | AnonymousUser) -> QuerySet[Membership, int]:
     return Membership.objects.filter(user=user, state=MembershipState.VERIFIED).values_list(
         "village_id", flat=True
     )
+
+
+def member_village_ids_sql(user_id: int) -> tuple[str, list[Any]]:
+    """``member_village_ids`` as a subquery for hand-written SQL (dorf.core.sql): the SQL
+    of the village ids and its parameters."""
+    table = connection.ops.quote_name(Membership._meta.db_table)
+    sql = f"SELECT village_id FROM {table} WHERE user_id = %s AND state = %s"  # noqa: S608
+    return sql, [user_id, MembershipState.VERIFIED.value]
 
 
 def scope_to_member_villages(

@@ -28,6 +28,10 @@ def send(member: Membership, room: Room, text: str = "Hallo", cid: str = "1", **
     return message
 
 
+def _my_room(member: Membership, room: Room) -> RoomMember:
+    return next(m for m in selectors.my_rooms(user=member.user) if m.room_id == room.pk)
+
+
 def test_verifying_a_member_adds_them_to_the_village_square(village, moderator):
     # given
     pending = MembershipFactory(village=village, state=MembershipState.PENDING)
@@ -223,7 +227,7 @@ def test_read_marker_moves_forward_only_and_drives_the_unread_count(alice, bob, 
     services.read_marker_set(user=bob.user, room_id=square.pk, message_id=ids[1])
     services.read_marker_set(user=bob.user, room_id=square.pk, message_id=ids[0])
     # then
-    member = selectors.my_rooms(user=bob.user).get(room=square)
+    member = _my_room(bob, square)
     assert member.last_read_id == ids[1]
     assert member.unread_count == 1  # type: ignore[attr-defined]
 
@@ -239,6 +243,33 @@ def test_blocked_users_messages_are_hidden_from_history_and_replay(alice, bob, s
     # then
     assert [m.pk for m in history] == [mine.pk]
     assert [p["id"] for p in missed] == [mine.pk]
+
+
+def test_blocked_users_messages_do_not_count_as_unread_either_way(alice, bob, mod, square):
+    # given: bob blocked alice, mod blocked bob; each wrote once, nobody read anything
+    send(alice, square, cid="a")
+    send(bob, square, cid="b")
+    send(mod, square, cid="m")
+    block_create(blocker=bob.user, blocked_id=alice.user.pk)
+    block_create(blocker=mod.user, blocked_id=bob.user.pk)
+    # when
+    bob_unread = _my_room(bob, square).unread_count  # type: ignore[attr-defined]
+    alice_unread = _my_room(alice, square).unread_count  # type: ignore[attr-defined]
+    mod_unread = _my_room(mod, square).unread_count  # type: ignore[attr-defined]
+    # then: only messages of people on speaking terms, never one's own
+    assert bob_unread == 0  # alice blocked by him, mod blocked him
+    assert alice_unread == 1  # mod's (bob blocked her)
+    assert mod_unread == 1  # alice's (mod blocked bob)
+
+
+def test_a_room_in_a_village_where_i_am_no_longer_verified_is_not_listed(alice, square):
+    # given: alice is in the square but her membership is no longer verified
+    assert _my_room(alice, square)
+    Membership.objects.filter(pk=alice.pk).update(state=MembershipState.PENDING)
+    # when
+    rooms = selectors.my_rooms(user=alice.user)
+    # then
+    assert rooms == []
 
 
 def test_history_pages_before_and_after_an_id(alice, square):
@@ -328,7 +359,7 @@ def test_search_finds_german_words_in_my_rooms_only(alice, bob, square):
 
 def test_a_message_factory_message_counts_as_unread(alice, square):
     MessageFactory(room=square)
-    assert selectors.my_rooms(user=alice.user).get(room=square).unread_count == 1  # type: ignore[attr-defined]
+    assert _my_room(alice, square).unread_count == 1  # type: ignore[attr-defined]
 
 
 def test_sending_faster_than_the_per_user_limit_is_refused(alice, square, monkeypatch):
