@@ -242,9 +242,14 @@ def message_history(
         cursor.execute(sql, [*params, limit])
         rows = cursor.fetchall()
     messages = []
+    senders: dict[int, User] = {}  # a page has few senders: one instance each
+    width = len(_MESSAGE)
     for row in rows:
-        message = _MESSAGE.instance(row[: len(_MESSAGE)])
-        message.sender = _MESSAGE_SENDER.instance(row[len(_MESSAGE) :])
+        message = _MESSAGE.instance(row[:width])
+        sender = senders.get(message.sender_id)
+        if sender is None:
+            sender = senders[message.sender_id] = _MESSAGE_SENDER.instance(row[width:])
+        message.sender = sender
         messages.append(message)
     if order == "DESC":
         messages.reverse()
