@@ -17,6 +17,7 @@ from dorf.ledger.models import (
     Transfer,
     TransferKind,
 )
+from dorf.users.models import display_name
 from dorf.villages.models import Membership, Village
 
 # Kinds that are help between people (what "hours exchanged" counts); welcome credits,
@@ -172,7 +173,7 @@ def village_figures(*, village: Village) -> dict[str, Any]:
         "top_helpers": [
             {
                 "membership_id": row["account__membership_id"],
-                "display_name": _display_name(
+                "display_name": display_name(
                     row["account__membership__user__first_name"],
                     row["account__membership__user__last_name"],
                 ),
@@ -183,10 +184,6 @@ def village_figures(*, village: Village) -> dict[str, Any]:
         ],
         "top_helpers_days": TOP_HELPERS_DAYS,
     }
-
-
-def _display_name(first: str, last: str) -> str:
-    return f"{first} {last[:1]}." if last else first
 
 
 def account_label(account: Account) -> str:

@@ -63,8 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        initial = f" {self.last_name[:1]}." if self.last_name else ""
-        return f"{self.first_name}{initial}"
+        return display_name(self.first_name, self.last_name)
+
+
+def display_name(first_name: str, last_name: str) -> str:
+    """How others see a person, "Vorname N."; for lists read with ``values()``."""
+    return f"{first_name} {last_name[:1]}." if last_name else first_name
 
 
 def hash_token(raw: str) -> str:

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
+from geopy.distance import geodesic
 
-from dorf.marketplace.models import PostingStatus, snap_to_grid
+from dorf.marketplace import selectors
+from dorf.marketplace.api import PostingSerializer
+from dorf.marketplace.models import PostingPhoto, PostingStatus, snap_to_grid
 from dorf.users.models import Block
 from tests.factories import MembershipFactory
 from tests.marketplace.factories import PostingFactory
@@ -135,11 +142,54 @@ def test_posting_list_runs_a_constant_number_of_queries(
     client = client_for(me.user)
     PostingFactory(village=village)
     _list(client, village, order=order)
-    # 3 auth/membership lookups (the second from _origin), blocks, postings, photos (nearest
-    # first pages by offset without a COUNT: one row past the page tells whether there is more)
-    expected = 6
+    # token, membership with household, blocks, postings, photos (nearest first pages by
+    # offset without a COUNT: one row past the page tells whether there is more)
+    expected = 5
     with django_assert_num_queries(expected):
         assert len(_list(client, village, order=order)["results"]) == 1
     PostingFactory.create_batch(6, village=village)
     with django_assert_num_queries(expected):
         assert len(_list(client, village, order=order)["results"]) == 7
+
+
+@pytest.mark.parametrize("order", ["newest", "nearest"])
+def test_a_list_row_is_the_posting_as_its_serializer_shows_it(
+    order, village, resident_at, client_for
+) -> None:
+    # given: my own hidden posting with a photo, and one of an author without a last name
+    me = resident_at(village, lat=50.7931, lon=7.8802)
+    mine = PostingFactory(
+        village=village, author=me.user, estimated_minutes=None, hidden_at=timezone.now()
+    )
+    PostingPhoto.objects.create(posting=mine, image="marketplace/2026/11/a.jpg", width=4, height=3)
+    PostingPhoto.objects.create(posting=mine, image="marketplace/2026/11/b.jpg", width=3, height=4)
+    other = PostingFactory(village=village, author__last_name="", **_at(50.80, 7.90))
+    # when
+    rows = _list(client_for(me.user), village, order=order)["results"]
+    # then: field for field what PostingSerializer answers for the detail
+    origin = (me.household.latitude, me.household.longitude)
+    expected = {p.pk: PostingSerializer(p, context={"origin": origin}).data for p in (mine, other)}
+    assert {row["id"]: row for row in rows} == expected
+    assert [list(row) for row in rows] == [list(expected[row["id"]]) for row in rows]
+
+
+def test_distances_are_geopys_geodesic_rounded_to_100_m() -> None:
+    # given: random lines up to 60 km anywhere below 80°, and lines ending near a rounding
+    # boundary (where the short-line formula hands over to geopy)
+    rng = random.Random(22)
+    cases = []
+    for _ in range(10_000):
+        lat, lon = rng.uniform(-80, 80), rng.uniform(-180, 180)
+        metres, bearing = rng.uniform(0, 60_000), rng.uniform(0, 2 * math.pi)
+        lat2 = max(-89.9, min(89.9, lat + metres * math.cos(bearing) / 111_000))
+        lon2 = lon + metres * math.sin(bearing) / (111_000 * max(math.cos(math.radians(lat)), 0.1))
+        cases.append(((lat, lon), lat2, (lon2 + 180) % 360 - 180))
+    origin = (50.7931, 7.8802)
+    for metres in (50.0, 150.0, 1_249.999, 1_250.0, 1_250.001, 12_350.0):
+        cases.append((origin, origin[0] + metres / 111_200, origin[1]))
+    # then
+    for start, lat, lon in cases:
+        exact = int(round(geodesic(start, (lat, lon)).meters / 100.0) * 100)
+        assert selectors.geodesic_rounded_m(start, lat, lon) == exact, (start, lat, lon)
+    assert selectors.geodesic_rounded_m(None, 50.0, 7.0) is None
+    assert selectors.geodesic_rounded_m(origin, None, None) is None
