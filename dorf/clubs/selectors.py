@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -17,6 +19,7 @@ from dorf.clubs.models import (
     ClubEvent,
     ClubMembership,
     ClubMemberState,
+    OccurrenceOverride,
     Rsvp,
     RsvpResponse,
     Shift,
@@ -32,6 +35,13 @@ MAX_OCCURRENCES = 500
 
 def club_visible(*, user: User) -> QuerySet[Club]:
     return scope_to_member_villages(Club.objects.select_related("village"), user)
+
+
+def club_name_visible(*, user: User, club_id: int) -> str | None:
+    """The name of a club of the viewer's villages, or None: ``club_visible`` for a view
+    that needs nothing else of the club (no model instance, no village row)."""
+    names = scope_to_member_villages(Club.objects.filter(pk=club_id), user)
+    return next(iter(names.values_list("name", flat=True)[:1]), None)
 
 
 def club_list(*, user: User, village_id: int) -> QuerySet[Club]:
@@ -75,12 +85,39 @@ def event_visible(*, user: User) -> QuerySet[ClubEvent]:
     ).prefetch_related("overrides")
 
 
-def event_list(*, club: Club) -> QuerySet[ClubEvent]:
-    return (
-        ClubEvent.objects.filter(club=club)
-        .select_related("club", "village")
-        .prefetch_related("overrides")
+# What a list row shows of an event (``EventSerializer``'s fields but the club's name and
+# the overrides): not the whole rows, whose model instances cost more CPU than the query.
+EVENT_ROW_FIELDS = (
+    "id",
+    "club_id",
+    "title",
+    "description",
+    "place",
+    "latitude",
+    "longitude",
+    "starts_at",
+    "ends_at",
+    "visibility",
+    "capacity",
+    "rrule",
+)
+
+
+def event_list(*, club_id: int) -> QuerySet[ClubEvent, dict[str, Any]]:
+    """The events of a club the caller found visible (``club_name_visible``), as
+    ``EVENT_ROW_FIELDS`` rows (overrides: ``event_override_rows``)."""
+    rows: QuerySet[ClubEvent, dict[str, Any]] = ClubEvent.objects.filter(club_id=club_id).values(
+        *EVENT_ROW_FIELDS
     )
+    return rows
+
+
+def event_override_rows(event_ids: Iterable[int]) -> dict[int, list[OccurrenceOverride]]:
+    """The occurrence overrides of these events by event id; one query."""
+    by_event: dict[int, list[OccurrenceOverride]] = {}
+    for override in OccurrenceOverride.objects.filter(event_id__in=list(event_ids)):
+        by_event.setdefault(override.event_id, []).append(override)
+    return by_event
 
 
 @dataclass(frozen=True)

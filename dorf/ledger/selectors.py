@@ -17,8 +17,8 @@ from dorf.ledger.models import (
     Transfer,
     TransferKind,
 )
-from dorf.users.models import display_name
-from dorf.villages.models import Membership, Village
+from dorf.users.models import User, display_name
+from dorf.villages.models import Membership, MembershipState, Village
 
 # Kinds that are help between people (what "hours exchanged" counts); welcome credits,
 # grants and reversals move minutes without anyone having helped.
@@ -68,6 +68,75 @@ def statement_entries(
     if until:
         entries = entries.filter(transfer__created_at__date__lte=until)
     return entries.order_by("-id")
+
+
+# What a statement row shows (``StatementEntrySerializer``'s fields but the counterparties).
+STATEMENT_ROW_FIELDS = (
+    "id",
+    "account_id",
+    "transfer_id",
+    "transfer__kind",
+    "transfer__memo",
+    "minutes",
+    "balance_after_minutes",
+    "transfer__created_at",
+)
+
+
+def statement_rows(
+    *,
+    user: User,
+    village_slug: str,
+    kind: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[Entry, dict[str, Any]]:
+    """The entries of the account of ``user``'s verified membership in the village, as
+    ``STATEMENT_ROW_FIELDS`` rows, newest first (counterparties: ``counterparty_labels``);
+    none without an account or such a membership. What ``statement_entries`` gives, in
+    one query without model instances."""
+    entries = Entry.objects.filter(
+        account__membership__user=user,
+        account__membership__village__slug=village_slug,
+        account__membership__state=MembershipState.VERIFIED,
+    )
+    if kind:
+        entries = entries.filter(transfer__kind=kind)
+    if since:
+        entries = entries.filter(transfer__created_at__date__gte=since)
+    if until:
+        entries = entries.filter(transfer__created_at__date__lte=until)
+    rows: QuerySet[Entry, dict[str, Any]] = entries.order_by("-id").values(*STATEMENT_ROW_FIELDS)
+    return rows
+
+
+def counterparty_labels(rows: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """For each ``statement_rows`` row's id, the labels (``account_label``) of the other
+    accounts of its transfer, in entry order; one query."""
+    others: dict[int, list[tuple[int, str]]] = {}
+    legs = (
+        Entry.objects.filter(transfer_id__in={row["transfer_id"] for row in rows})
+        .order_by("id")
+        .values_list(
+            "transfer_id",
+            "account_id",
+            "account__name",
+            "account__membership_id",
+            "account__membership__user__first_name",
+            "account__membership__user__last_name",
+        )
+    )
+    for transfer_id, account_id, name, membership_id, first_name, last_name in legs:
+        label = name if membership_id is None else display_name(first_name, last_name)
+        others.setdefault(transfer_id, []).append((account_id, label))
+    return {
+        row["id"]: [
+            label
+            for account_id, label in others.get(row["transfer_id"], [])
+            if account_id != row["account_id"]
+        ]
+        for row in rows
+    }
 
 
 def transfers_visible_to(*, viewer: Membership) -> QuerySet[Transfer]:

@@ -37,6 +37,7 @@ from dorf.villages.scoping import (
     get_scoped_or_404,
     require_member,
     require_member_by_slug,
+    require_member_fields,
     require_moderator,
     scope_to_member_villages,
 )
@@ -276,12 +277,16 @@ class PostingListView(APIView):
         ),
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
-        membership = require_member_by_slug(request.user, slug, with_household=True)
+        member = require_member_fields(
+            request.user, slug, "village_id", "household__latitude", "household__longitude"
+        )
         params = PostingFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
         wants_distance = "max_distance_m" in f or f["order"] == "nearest"
-        origin = _origin(membership)
+        origin = None
+        if member["household__latitude"] is not None:
+            origin = (member["household__latitude"], member["household__longitude"])
         if wants_distance and origin is None:
             raise ValidationFailed(
                 _("Set your household address first to search by distance."),
@@ -289,7 +294,7 @@ class PostingListView(APIView):
             )
         postings = selectors.posting_list(
             user=request.user,
-            membership=membership,
+            village_id=member["village_id"],
             kind=f.get("kind"),
             category=f.get("category"),
             status=f.get("status"),

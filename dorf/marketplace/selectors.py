@@ -26,9 +26,8 @@ from dorf.marketplace.models import (
     PostingPhoto,
     PostingReport,
 )
-from dorf.users.models import User
+from dorf.users.models import Block, User
 from dorf.users.selectors import blocked_user_ids
-from dorf.villages.models import Membership
 from dorf.villages.scoping import scope_to_member_villages
 
 
@@ -66,7 +65,7 @@ POSTING_ROW_FIELDS = (
 def posting_list(
     *,
     user: User,
-    membership: Membership,
+    village_id: int,
     kind: str | None = None,
     category: str | None = None,
     status: str | None = None,
@@ -74,14 +73,16 @@ def posting_list(
     origin: tuple[float, float] | None = None,
     max_distance_m: int | None = None,
 ) -> QuerySet[Posting, dict[str, Any]]:
-    """Postings of the village of ``user``'s verified ``membership`` as
-    ``POSTING_ROW_FIELDS`` rows (photos: ``posting_photo_rows``), minus hidden ones
-    (except the viewer's own) and authors the viewer blocked or who blocked them. With
-    ``origin``, only postings with a location, annotated ``distance_sq`` (m²)."""
-    postings = Posting.objects.filter(village_id=membership.village_id, status=status or "open")
-    hidden = blocked_user_ids(user)
-    if hidden:
-        postings = postings.exclude(author_id__in=hidden)
+    """Postings of ``village_id``, a village where the caller found ``user`` a verified
+    member (``require_member_fields``), as ``POSTING_ROW_FIELDS`` rows (photos:
+    ``posting_photo_rows``), minus hidden ones (except the viewer's own) and authors the
+    viewer blocked or who blocked them. With ``origin``, only postings with a location,
+    annotated ``distance_sq`` (m²)."""
+    postings = Posting.objects.filter(village_id=village_id, status=status or "open")
+    # The blocks as subqueries of this query, not a query of their own.
+    postings = postings.exclude(
+        author_id__in=Block.objects.filter(blocker=user).values("blocked_id")
+    ).exclude(author_id__in=Block.objects.filter(blocked=user).values("blocker_id"))
     postings = postings.filter(Q(hidden_at=None) | Q(author=user))
     if kind:
         postings = postings.filter(kind=kind)

@@ -74,20 +74,30 @@ def require_member(user: User | AnonymousUser, village: Village | int) -> Member
     return membership
 
 
-def require_member_by_slug(
-    user: User | AnonymousUser, slug: str, *, with_household: bool = False
-) -> Membership:
-    """The verified membership in the village ``slug`` with its village (and household:
-    one query instead of a second one when the view reads it), or 404."""
+def require_member_by_slug(user: User | AnonymousUser, slug: str) -> Membership:
     if not user.is_authenticated:
         raise NotFound()
-    related = ("village", "household") if with_household else ("village",)
     try:  # get(): see membership_for
-        return Membership.objects.select_related(*related).get(
+        return Membership.objects.select_related("village").get(
             user=user, village__slug=slug, state=MembershipState.VERIFIED
         )
     except Membership.DoesNotExist:
         raise NotFound() from None
+
+
+def require_member_fields(user: User | AnonymousUser, slug: str, *fields: str) -> dict[str, Any]:
+    """``require_member_by_slug`` for a read that needs only a few of the membership's
+    fields (``"village_id"``, ``"household__latitude"``…): those as a dict, or 404. One
+    query without model instances or the village's row, a noticeable share of a small
+    list's CPU (docs/benchmarks.md, "REST reads")."""
+    if not user.is_authenticated:
+        raise NotFound()
+    rows: QuerySet[Membership, dict[str, Any]] = Membership.objects.filter(
+        user=user, village__slug=slug, state=MembershipState.VERIFIED
+    ).values(*fields)
+    for row in rows[:1]:  # (user, village) is unique; no first(): see membership_for
+        return row
+    raise NotFound()
 
 
 def require_moderator(membership: Membership) -> Membership:

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from dorf.clubs import services
+from dorf.clubs.api import EventSerializer
 from dorf.clubs.models import ClubEvent, OccurrenceOverride, RsvpResponse
 from dorf.core.exceptions import ValidationFailed
 from dorf.notifications.models import Notification
@@ -277,3 +278,28 @@ def test_a_rule_at_the_limit_fills_a_long_window_with_the_capped_number_of_rows(
     assert len(rows) == 500
     assert rows[0]["starts_at"] == "2030-01-01T01:00:00+01:00"
     assert rows[-1]["starts_at"] < "2030-01-23"
+
+
+def test_a_club_event_list_row_is_the_event_as_its_serializer_shows_it(
+    club, member, client_for
+) -> None:
+    # given: a recurring event with a cancelled and a moved occurrence, and a plain one
+    weekly = ClubEventFactory(club=club, rrule="FREQ=WEEKLY", capacity=12, latitude=50.79)
+    OccurrenceOverride.objects.create(
+        event=weekly, original_start=weekly.starts_at + timedelta(days=7), cancelled=True
+    )
+    OccurrenceOverride.objects.create(
+        event=weekly,
+        original_start=weekly.starts_at + timedelta(days=14),
+        starts_at=weekly.starts_at + timedelta(days=14, hours=1),
+        ends_at=weekly.ends_at + timedelta(days=14, hours=1),
+        note="Eine Stunde später",
+    )
+    once = ClubEventFactory(club=club)
+    # when
+    url = reverse("clubs:event-list", kwargs={"club_id": club.pk})
+    rows = client_for(member.user).get(url).json()["results"]
+    # then: field for field (and in the same order) what EventSerializer answers
+    expected = {e.pk: EventSerializer(ClubEvent.objects.get(pk=e.pk)).data for e in (weekly, once)}
+    assert {row["id"]: row for row in rows} == expected
+    assert [list(row) for row in rows] == [list(expected[row["id"]]) for row in rows]

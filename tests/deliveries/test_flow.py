@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from dorf.deliveries import selectors
+from dorf.deliveries.api import MyParcelSerializer
 from dorf.deliveries.models import Parcel, ParcelEvent, ParcelStatus, Route, RouteStatus
-from dorf.deliveries.services import parcel_events, planning_jobs, routes
+from dorf.deliveries.services import parcel_events, parcels, planning_jobs, routes
 from dorf.ledger.models import Account, Transfer, TransferKind
 from dorf.villages.models import Village
 from tests.deliveries.factories import tomorrow
@@ -123,3 +125,34 @@ def test_recipients_get_their_eta_live_when_planned_and_when_picked_up(
     last = [p for users, e, p in sent if e == "delivery.eta" and recipient in users][-1]
     assert last["status"] == "picked_up"
     assert last["eta"] == etas[0]["eta"]
+
+
+def test_a_row_of_my_parcels_is_the_parcel_as_its_serializer_shows_it(
+    village: Village, client_for: Any
+) -> None:
+    # given: a planned parcel (ETA, volunteer, PIN) and one registered after the plan
+    day = register_day(make_people(village, recipients=1), client_for)
+    recipient = day.recipients[0]
+    job = planning_jobs.plan_request(actor=day.coordinator, date=tomorrow())
+    planning_jobs.planning_job_run(job_id=job.pk)
+    assert recipient.household is not None
+    later = parcels.parcel_register(
+        actor=day.staff,
+        pickup_point_id=day.point_id,
+        household_id=recipient.household.pk,
+        size_units=2,
+        delivery_date=tomorrow(),
+    )
+    # when
+    rows = client_for(recipient.user).get(day.url("parcels/mine/")).json()["results"]
+    # then: field for field (and in the same order) what MyParcelSerializer answers
+    expected = {
+        pk: MyParcelSerializer(selectors.parcel_get(membership=recipient, parcel_id=pk)).data
+        for pk in (*day.parcel_ids, later.pk)
+    }
+    assert {row["id"]: row for row in rows} == expected
+    assert [list(row) for row in rows] == [list(expected[row["id"]]) for row in rows]
+    planned = expected[day.parcel_ids[0]]
+    assert planned["eta"] is not None
+    assert planned["volunteer"] == day.volunteers[0].user.display_name
+    assert expected[later.pk]["eta"] is None

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from dorf.ledger import services
-from dorf.ledger.models import Entry, Transfer, TransferKind
+from dorf.ledger import selectors, services
+from dorf.ledger.api import StatementEntrySerializer
+from dorf.ledger.models import Account, Entry, Transfer, TransferKind
 from dorf.villages.models import Membership, MembershipState
 from tests.factories import MembershipFactory
 from tests.ledger.factories import fund, member_with_account, pay
@@ -200,13 +201,34 @@ def test_statement_query_count_does_not_grow_with_rows(
     client = client_for(alice.user)
     pay(alice, bob, 5)
     client.get(url("balance", village))  # warm up: the token's first use is recorded
-    with django_assert_num_queries(5) as few:
+    # token, my entries with their transfers (scoped to my membership), the other legs
+    with django_assert_num_queries(3) as few:
         client.get(url("statement", village))
     for _ in range(10):
         pay(alice, bob, 5)
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url("statement", village))
     assert len(response.json()["results"]) == 12
+
+
+def test_a_statement_row_is_the_entry_as_its_serializer_shows_it(
+    client_for, village, alice, bob
+) -> None:
+    # given: a payment to bob, one from bob, and the community account's credit
+    pay(alice, bob, 30)
+    pay(bob, alice, 10)
+    # when
+    rows = client_for(alice.user).get(url("statement", village)).json()["results"]
+    # then: field for field (and in the same order) what StatementEntrySerializer answers
+    entries = selectors.statement_entries(account=Account.objects.get(membership=alice))
+    expected = [StatementEntrySerializer(entry).data for entry in entries]
+    assert rows == expected
+    assert [list(row) for row in rows] == [list(row) for row in expected]
+    assert [row["counterparties"] for row in rows] == [
+        [bob.user.display_name],
+        [bob.user.display_name],
+        [str(services.community_account(village).name)],
+    ]
 
 
 def test_statement_as_csv(client_for, village, alice, bob) -> None:
