@@ -2,7 +2,7 @@
 
 Every screen is a ``ScopedAdmin``: its rows are limited to the villages the viewer works
 for in the role the screen needs (``villages_for``), another village's row is as absent
-as one that never existed (its change page redirects like an unknown id, its search
+as one that never existed (its change page is a 404 like an unknown id's, its search
 finds nothing), and changes happen only through the actions, which call the services.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -148,6 +148,14 @@ class ScopedAdmin(ReadOnlyAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._may_view(request)
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> NoReturn:
+        """Django's admin answers an id its queryset does not hold (another village's, or
+        none at all) with a redirect and a message naming the id; we answer 404, as the
+        API and our form pages do (the change, history and delete pages all end here)."""
+        raise Http404
 
 
 def _local_day_bounds(village: Village, now: datetime) -> tuple[datetime, datetime]:

@@ -173,18 +173,24 @@ def test_neighbour_staff_see_nothing_of_musterdorf(page, world: World) -> None:
         ("/backoffice/villages/membership/?q=Neumann", "13-nachbar-mitglieder-suche"),
         ("/backoffice/news/post/", "14-nachbar-nachrichten"),
         ("/backoffice/appointments/appointment/", "15-nachbar-termine"),
-        (f"/backoffice/reports/report/{world.report.pk}/change/", "16-nachbar-fremde-meldung"),
     ):
         page.goto(path)
         _shot(page, name)
         seen.append(page.locator("#content").inner_text())
+    # a Musterdorf object's address is a 404, as an unknown id is
+    foreign = page.goto(f"/backoffice/reports/report/{world.report.pk}/change/")
+    _shot(page, "16-nachbar-fremde-meldung")
+    seen.append(page.content())
+    unknown = page.goto("/backoffice/reports/report/999999/change/")
 
     text = "\n".join(seen)
     for secret in ("Schlagloch", "Neumann", "Sperrung der Hauptstraße", "Weber", "Musterdorf"):
         assert secret not in text
     assert "Laterne am Feldweg dunkel" in seen[0]
-    # a Musterdorf object's address leads back to the start page, as an unknown id does
-    assert page.url.endswith("/backoffice/")
+    assert foreign is not None
+    assert unknown is not None
+    assert foreign.status == unknown.status == 404
+    assert foreign.body() == unknown.body()
 
 
 def test_staff_answer_a_proposal_and_import_an_external_calendar(
