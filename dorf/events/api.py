@@ -120,6 +120,14 @@ class ExternalCalendarSerializer(serializers.Serializer[Any]):
     last_polled_at = serializers.DateTimeField(allow_null=True)
     last_imported_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField()
+    last_import_created = serializers.IntegerField(
+        help_text="Counts of the last import that stored the file (at last_imported_at)."
+    )
+    last_import_updated = serializers.IntegerField()
+    last_import_deleted = serializers.IntegerField()
+    last_import_unchanged = serializers.IntegerField()
+    last_import_skipped = serializers.IntegerField()
+    last_import_filtered = serializers.IntegerField()
 
 
 class ExternalCalendarCreateSerializer(InputSerializer):

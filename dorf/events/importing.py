@@ -466,14 +466,7 @@ def _store(
             [*IMPORTED_FIELDS, "category", "import_hash", "sequence", "updated_at"],
         )
     deleted = VillageEvent.objects.filter(pk__in=gone).delete()[0] if gone else 0
-    ExternalCalendar.objects.filter(pk=calendar.pk).update(
-        etag=etag[:200],
-        last_modified=last_modified[:100],
-        last_polled_at=now,
-        last_imported_at=now,
-        last_error="",
-    )
-    return ImportResult(
+    result = ImportResult(
         created=len(created),
         updated=len(changed),
         deleted=deleted,
@@ -481,6 +474,20 @@ def _store(
         skipped=skipped,
         filtered=filtered,
     )
+    ExternalCalendar.objects.filter(pk=calendar.pk).update(
+        etag=etag[:200],
+        last_modified=last_modified[:100],
+        last_polled_at=now,
+        last_imported_at=now,
+        last_error="",
+        last_import_created=result.created,
+        last_import_updated=result.updated,
+        last_import_deleted=result.deleted,
+        last_import_unchanged=result.unchanged,
+        last_import_skipped=result.skipped,
+        last_import_filtered=result.filtered,
+    )
+    return result
 
 
 def external_calendar_import_body(

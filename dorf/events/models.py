@@ -61,6 +61,17 @@ class ExternalCalendar(TimeStampedModel):
     last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     last_imported_at = models.DateTimeField(_("last imported at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # The counts of the last import that stored the file (a 304 or a refusal keeps them).
+    last_import_created = models.PositiveIntegerField(_("new in the last import"), default=0)
+    last_import_updated = models.PositiveIntegerField(_("changed in the last import"), default=0)
+    last_import_deleted = models.PositiveIntegerField(_("removed in the last import"), default=0)
+    last_import_unchanged = models.PositiveIntegerField(
+        _("unchanged in the last import"), default=0
+    )
+    last_import_skipped = models.PositiveIntegerField(_("skipped in the last import"), default=0)
+    last_import_filtered = models.PositiveIntegerField(
+        _("filtered out in the last import"), default=0
+    )
 
     class Meta:
         verbose_name = _("external calendar")

@@ -128,6 +128,68 @@ def test_a_changed_file_updates_changed_events_and_drops_removed_ones(
     assert VillageEvent.objects.get(uid="a@x").sequence == 1
 
 
+def test_the_last_imports_counts_are_stored_and_kept_by_a_304_or_a_refusal(
+    town, recorded_server
+) -> None:
+    # given: a calendar imported once, then changed (one new, one changed, one removed,
+    # one unchanged, one we cannot hold, one the tag filter leaves out)
+    keep = "CATEGORIES:Messe\r\n"
+    url = recorded_server.serve(
+        "/k.ics",
+        _ics(
+            _vevent("a@x", "Alt", keep), _vevent("b@x", "Bleibt", keep), _vevent("d@x", "Weg", keep)
+        ),
+    )
+    calendar = _calendar(town, url, tag_filter=["Messe"])
+    importing.external_calendar_import(calendar_id=calendar.pk)
+    recorded_server.serve(
+        "/k.ics",
+        _ics(
+            _vevent("a@x", "Neu", keep),
+            _vevent("b@x", "Bleibt", keep),
+            _vevent("c@x", "Dazu", keep),
+            _vevent("f@x", "Sekündlich", keep + "RRULE:FREQ=SECONDLY\r\n"),
+            _vevent("g@x", "Intern", "CATEGORIES:Sitzung\r\n"),
+        ),
+    )
+
+    # when
+    result = importing.external_calendar_import(calendar_id=calendar.pk)
+
+    # then: the calendar holds what the import answered
+    calendar.refresh_from_db()
+    stored = (
+        calendar.last_import_created,
+        calendar.last_import_updated,
+        calendar.last_import_deleted,
+        calendar.last_import_unchanged,
+        calendar.last_import_skipped,
+        calendar.last_import_filtered,
+    )
+    assert stored == (1, 1, 1, 1, 1, 1)
+    assert stored == (
+        result.created,
+        result.updated,
+        result.deleted,
+        result.unchanged,
+        result.skipped,
+        result.filtered,
+    )
+    imported_at = calendar.last_imported_at
+    assert imported_at is not None
+
+    # when: the server answers 304, then fails
+    assert importing.external_calendar_import(calendar_id=calendar.pk).not_modified
+    recorded_server.serve("/k.ics", b"", status=500, conditional=False)
+    assert importing.external_calendar_import(calendar_id=calendar.pk).error
+
+    # then: the counts and the time of the last stored import stay, the error is shown
+    calendar.refresh_from_db()
+    assert calendar.last_import_created == 1
+    assert calendar.last_imported_at == imported_at
+    assert calendar.last_error == "HTTP 500"
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
@@ -222,6 +284,7 @@ def test_staff_import_through_the_api_and_see_the_result(town, recorded_server, 
     assert run.json()["created"] == 6
     detail = client.get(reverse("events:calendar-detail", kwargs={"calendar_id": calendar_id}))
     assert detail.json()["last_imported_at"] is not None
+    assert detail.json()["last_import_created"] == 6
     duplicate = client.post(
         reverse("events:calendar-list", kwargs={"slug": town.village.slug}),
         {"name": "Nochmal", "url": url},
