@@ -55,6 +55,22 @@ def import_summary(result: ImportResult) -> str:
     }
 
 
+def last_import_summary(calendar: ExternalCalendar) -> str:
+    """The counts of the last import that stored the file, as the import showed them."""
+    if calendar.last_imported_at is None:
+        return _("not imported yet")
+    return import_summary(
+        ImportResult(
+            created=calendar.last_import_created,
+            updated=calendar.last_import_updated,
+            deleted=calendar.last_import_deleted,
+            unchanged=calendar.last_import_unchanged,
+            skipped=calendar.last_import_skipped,
+            filtered=calendar.last_import_filtered,
+        )
+    )
+
+
 def calendar_import(calendar: ExternalCalendar) -> tuple[str, bool]:
     """Import one calendar now (the staff's "import now" and the first import)."""
     result = importing.external_calendar_import(calendar_id=calendar.pk)
@@ -82,6 +98,7 @@ class ExternalCalendarScreen(ScopedAdmin):
         "active",
         "events",
         "last_imported_at",
+        "last_import",
         "status",
         "edit",
     )
@@ -96,10 +113,11 @@ class ExternalCalendarScreen(ScopedAdmin):
         "active",
         "events",
         "last_imported_at",
+        "last_import",
         "last_polled_at",
         "last_error",
     )
-    readonly_fields = ("events",)
+    readonly_fields = ("events", "last_import")
     actions: list[AdminAction] = [
         import_action(
             name="external_calendar_import",
@@ -135,6 +153,10 @@ class ExternalCalendarScreen(ScopedAdmin):
     @admin.display(description=gettext_lazy("imported events"), ordering="event_total")
     def events(self, obj: ExternalCalendar) -> int:
         return int(getattr(obj, "event_total", 0))
+
+    @admin.display(description=gettext_lazy("result of the last import"))
+    def last_import(self, obj: ExternalCalendar) -> str:
+        return last_import_summary(obj)
 
     @admin.display(description=gettext_lazy("last import"))
     def status(self, obj: ExternalCalendar) -> str:
@@ -304,6 +326,7 @@ def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
             (_("Village"), calendar.village.name),
             (_("Address"), calendar.url),
             (_("Last import"), calendar.last_imported_at or _("not imported yet")),
+            (_("Result of the last import"), last_import_summary(calendar)),
             (_("Last error"), calendar.last_error or "—"),
         ],
         back_url=_list_url(),

@@ -165,6 +165,12 @@ def address_import(request: HttpRequest) -> HttpResponse:
 
 class FeedSourceForm(forms.Form):
     village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=120,
+        required=False,
+        help_text=gettext_lazy("How the source appears in the list; empty: its address."),
+    )
     url = forms.URLField(
         label=gettext_lazy("Feed address (RSS or Atom)"), max_length=500, assume_scheme="https"
     )
@@ -201,6 +207,7 @@ def feed_source_add(request: HttpRequest) -> HttpResponse:
             feed_source_create(
                 actor=acting_user(request),
                 village_id=village.pk,
+                name=form.cleaned_data["name"],
                 url=form.cleaned_data["url"],
                 publisher_id=form.cleaned_data["publisher"].pk,
                 category_id=form.cleaned_data["category"].pk,

@@ -16,20 +16,18 @@ from zoneinfo import ZoneInfo
 
 from auditlog.models import LogEntry
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
 from dorf.appointments import services as appointment_services
 from dorf.appointments.models import Appointment, AppointmentStatus
 from dorf.backoffice.access import Access, access_of
-from dorf.backoffice.actions import ServiceCall, import_action, service_action
+from dorf.backoffice.actions import ServiceCall, service_action
 from dorf.backoffice.site import backoffice_site
 from dorf.bookings import services as booking_services
 from dorf.bookings.models import Booking, BookingStatus
@@ -42,8 +40,7 @@ from dorf.lostfound.models import OPEN_STATES, Claim, ClaimState, FoundItem, Han
 from dorf.marketplace import services as marketplace_services
 from dorf.marketplace.models import PostingReport
 from dorf.news import services as news_services
-from dorf.news.importing import feed_source_import
-from dorf.news.models import FeedSource, Post, PostState
+from dorf.news.models import Post, PostState
 from dorf.reports import services as report_services
 from dorf.reports.models import OPEN_STATUSES, Report, ReportStatus
 from dorf.users.models import User
@@ -334,60 +331,6 @@ class PostScreen(ScopedAdmin):
             Q(village_id__in=list(access.staff_village_ids))
             | Q(publisher_id__in=list(access.publisher_ids))
         )
-
-
-def _import_feed(source: FeedSource) -> tuple[str, bool]:
-    result = feed_source_import(source_id=source.pk)
-    if result.error:
-        return gettext("refused: %(error)s (the previous import is kept)") % {
-            "error": result.error
-        }, False
-    if result.not_modified:
-        return gettext("unchanged since the last import"), True
-    return gettext("%(created)d new, %(known)d known") % {
-        "created": result.created,
-        "known": result.known,
-    }, True
-
-
-@admin.register(FeedSource, site=backoffice_site)
-class FeedSourceScreen(ScopedAdmin):
-    start_order = 80
-    change_list_template = "backoffice/change_list.html"
-    list_display = ("url", "publisher", "category", "active", "posts", "last_polled_at", "status")
-    list_select_related = ("publisher", "category")
-    search_fields = ("url",)
-    fields = ("url", "publisher", "category", "active", "posts", "last_polled_at", "last_error")
-    readonly_fields = ("posts",)
-    actions = [
-        import_action(name="feed_source_import", description=_("Import now"), run=_import_feed)
-    ]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        sources: QuerySet[Any] = super().get_queryset(request)
-        annotated: QuerySet[Any] = sources.annotate(post_total=Count("posts"))
-        return annotated
-
-    @admin.display(description=_("imported posts"), ordering="post_total")
-    def posts(self, obj: FeedSource) -> int:
-        return int(getattr(obj, "post_total", 0))
-
-    @admin.display(description=_("last import"))
-    def status(self, obj: FeedSource) -> str:
-        if obj.last_error:
-            return gettext("Error: %(error)s") % {"error": obj.last_error}
-        if obj.last_polled_at is None:
-            return gettext("not imported yet")
-        return gettext("OK")
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> Any:
-        extra = {"add_url": "", **(extra_context or {})}
-        if access_of(request).staff_village_ids:
-            extra["add_url"] = reverse("backoffice_import_feed_source")
-            extra["add_title"] = _("Add a news feed source")
-        return super().changelist_view(request, extra)
 
 
 # --- problem reports -------------------------------------------------------------------------

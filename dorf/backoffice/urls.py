@@ -4,6 +4,7 @@ from django.urls import path
 
 from dorf.backoffice import (
     calendars,
+    feeds,
     imports,
     participation,
     screens,  # noqa: F401 - registers the screens on the site
@@ -20,6 +21,11 @@ urlpatterns = [
         "import/nachrichtenquellen/",
         backoffice_site.admin_view(imports.feed_source_add),
         name="backoffice_import_feed_source",
+    ),
+    path(
+        "import/nachrichtenquellen/<int:source_id>/",
+        backoffice_site.admin_view(feeds.feed_source_edit),
+        name="backoffice_feed_source_edit",
     ),
     path(
         "import/abfuhrplan/",

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dorf.core.exceptions import NotFound, ValidationFailed
+from dorf.core.exceptions import Conflict, NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, paginate
 from dorf.core.parsers import UploadParser
 from dorf.core.schema import binary_response, text_response
@@ -23,7 +23,6 @@ from dorf.core.serializers import InputSerializer
 from dorf.core.throttling import AnonThrottle
 from dorf.news import digest, importing, selectors, services, syndication
 from dorf.news.models import (
-    FeedSource,
     NewsCategory,
     Post,
     PostState,
@@ -180,18 +179,38 @@ class MutesSerializer(InputSerializer):
 
 class FeedSourceSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
+    name = serializers.CharField()
     url = serializers.CharField()
     publisher_id = serializers.IntegerField()
     category_id = serializers.IntegerField()
     active = serializers.BooleanField()
     last_polled_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField()
+    last_imported_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the feed was last stored (not a 304, not a refusal)."
+    )
+    last_import_created = serializers.IntegerField(help_text="Posts that import created.")
+    last_import_known = serializers.IntegerField(help_text="Entries imported before.")
+    last_import_skipped = serializers.IntegerField(
+        help_text="Entries without a title or without a GUID and a link."
+    )
 
 
 class FeedSourceInput(InputSerializer):
+    name = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     url = serializers.URLField(max_length=500)
     publisher_id = serializers.IntegerField()
     category_id = serializers.IntegerField()
+
+
+class FeedSourceUpdateInput(InputSerializer):
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    url = serializers.URLField(max_length=500, required=False)
+    publisher_id = serializers.IntegerField(required=False)
+    category_id = serializers.IntegerField(required=False)
+    active = serializers.BooleanField(
+        required=False, help_text="false pauses the source: the periodic import leaves it out."
+    )
 
 
 class PublishedFirstCursor(IdCursorPagination):
@@ -465,9 +484,29 @@ class FeedSourceListView(APIView):
         return Response(FeedSourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
 
+class FeedSourceDetailView(APIView):
+    @extend_schema(responses=FeedSourceSerializer, tags=["news"])
+    def get(self, request: AuthedRequest, source_id: int) -> Response:
+        source = selectors.feed_source_for_staff(user=request.user, source_id=source_id)
+        return Response(FeedSourceSerializer(source).data)
+
+    @extend_schema(
+        request=FeedSourceUpdateInput,
+        responses=FeedSourceSerializer,
+        tags=["news"],
+        description="Staff rename a feed source, change its address (checked like a new "
+        "one), publisher or category, or pause and activate it.",
+    )
+    def patch(self, request: AuthedRequest, source_id: int) -> Response:
+        data = FeedSourceUpdateInput.parse(request.data)
+        source = importing.feed_source_update(actor=request.user, source_id=source_id, **data)
+        return Response(FeedSourceSerializer(source).data)
+
+
 class FeedImportResultSerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField()
     known = serializers.IntegerField()
+    skipped = serializers.IntegerField()
     not_modified = serializers.BooleanField()
     error = serializers.CharField(allow_blank=True)
 
@@ -475,15 +514,15 @@ class FeedImportResultSerializer(serializers.Serializer[Any]):
 class FeedSourceImportView(APIView):
     @extend_schema(request=None, responses=FeedImportResultSerializer, tags=["news"])
     def post(self, request: AuthedRequest, source_id: int) -> Response:
-        source = FeedSource.objects.filter(pk=source_id).first()
-        if source is None:
-            raise NotFound()
-        require_staff(require_member(request.user, source.village_id))
+        source = selectors.feed_source_for_staff(user=request.user, source_id=source_id)
+        if not source.active:
+            raise Conflict(_("This feed source is paused; activate it first."))
         result = importing.feed_source_import(source_id=source.pk)
         return Response(
             {
                 "created": result.created,
                 "known": result.known,
+                "skipped": result.skipped,
                 "not_modified": result.not_modified,
                 "error": result.error,
             }

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from dorf.core import audit
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.fetch import FetchError, UnsafeURL, check_url, fetch
+from dorf.news import locks
 from dorf.news.models import FeedSource, NewsCategory, Post, PostState, Publisher, PushLevel
 from dorf.news.rendering import plain_text, sanitise_html
 from dorf.users.models import User
@@ -41,15 +42,14 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9,
 class ImportResult:
     created: int = 0
     known: int = 0
+    # Entries without a title or without a GUID and a link (nothing to know them by).
+    skipped: int = 0
     not_modified: bool = False
     error: str = ""
 
 
-@transaction.atomic
-def feed_source_create(
-    *, actor: User, village_id: int, url: str, publisher_id: int, category_id: int
-) -> FeedSource:
-    require_staff(require_member(actor, village_id))
+def _check_feed_url(url: str) -> None:
+    """The SSRF check of a source's address, as a refusal on the field ``url``."""
     try:
         check_url(url)
     except UnsafeURL:
@@ -61,16 +61,50 @@ def feed_source_create(
         raise ValidationFailed(
             fields={"url": [_("This host name cannot be resolved.")]}, code="unresolvable"
         ) from None
-    if not Publisher.objects.filter(pk=publisher_id, village_id=village_id).exists():
+
+
+def _check_publisher_and_category(
+    *, village_id: int, publisher_id: int | None, category_id: int | None
+) -> None:
+    if (
+        publisher_id is not None
+        and not Publisher.objects.filter(pk=publisher_id, village_id=village_id).exists()
+    ):
         raise ValidationFailed(fields={"publisher_id": [_("No such publisher here.")]})
-    if not NewsCategory.objects.filter(pk=category_id, village_id=village_id).exists():
+    if (
+        category_id is not None
+        and not NewsCategory.objects.filter(pk=category_id, village_id=village_id).exists()
+    ):
         raise ValidationFailed(fields={"category_id": [_("No such category here.")]})
+
+
+@transaction.atomic
+def feed_source_create(
+    *,
+    actor: User,
+    village_id: int,
+    url: str,
+    publisher_id: int,
+    category_id: int,
+    name: str = "",
+) -> FeedSource:
+    """Staff add (or re-activate) the village's feed at ``url``, imported periodically."""
+    require_staff(require_member(actor, village_id))
+    _check_feed_url(url)
+    _check_publisher_and_category(
+        village_id=village_id, publisher_id=publisher_id, category_id=category_id
+    )
     existing = FeedSource.objects.filter(village_id=village_id, url=url).first()
     before = audit.snapshot(existing) if existing is not None else {}
+    defaults: dict[str, Any] = {
+        "publisher_id": publisher_id,
+        "category_id": category_id,
+        "active": True,
+    }
+    if name.strip():
+        defaults["name"] = name.strip()
     source, _created = FeedSource.objects.update_or_create(
-        village_id=village_id,
-        url=url,
-        defaults={"publisher_id": publisher_id, "category_id": category_id, "active": True},
+        village_id=village_id, url=url, defaults=defaults
     )
     audit.record(
         actor=actor,
@@ -78,6 +112,64 @@ def feed_source_create(
         before=before,
         verb="feed_source_create",
         village_id=village_id,
+    )
+    return source
+
+
+@transaction.atomic
+def feed_source_update(
+    *,
+    actor: User,
+    source_id: int,
+    name: str | None = None,
+    url: str | None = None,
+    publisher_id: int | None = None,
+    category_id: int | None = None,
+    active: bool | None = None,
+) -> FeedSource:
+    """Staff rename a feed source, move it to another address, publisher or category, or
+    pause (``active=False``) and activate it; ``None`` leaves a field as it is.
+
+    A paused source is left out by the periodic import. A new address is checked like a
+    new source's (public web addresses only) and forgets the old server's ETag; so does
+    activating, since the host may resolve elsewhere by now. A new publisher or category
+    applies to the posts imported from then on; the posts already imported keep theirs.
+    """
+    source = locks.feed_source_for(actor, source_id)
+    require_staff(require_member(actor, source.village_id))
+    before = audit.snapshot(source)
+    _check_publisher_and_category(
+        village_id=source.village_id, publisher_id=publisher_id, category_id=category_id
+    )
+    if url is not None and url != source.url:
+        taken = FeedSource.objects.filter(village_id=source.village_id, url=url)
+        if taken.exclude(pk=source.pk).exists():
+            raise ValidationFailed(
+                fields={"url": [_("This village imports this feed already.")]},
+                code="duplicate",
+            )
+        _check_feed_url(url)
+        source.url = url
+        source.etag = ""
+        source.last_modified = ""
+    elif active and not source.active:
+        _check_feed_url(source.url)
+    if name is not None:
+        source.name = name.strip()
+    if publisher_id is not None:
+        source.publisher_id = publisher_id
+    if category_id is not None:
+        source.category_id = category_id
+    if active is not None:
+        source.active = active
+    source.save()
+    # An unchanged save writes no entry (audit.record compares with the snapshot).
+    audit.record(
+        actor=actor,
+        instance=source,
+        before=before,
+        verb="feed_source_update",
+        village_id=source.village_id,
     )
     return source
 
@@ -150,12 +242,20 @@ def _store_entries(
     source: FeedSource, parsed: Any, *, etag: str, last_modified: str
 ) -> ImportResult:
     now = timezone.now()
+    # Lock the source: staff may have moved it to another address while we fetched the old
+    # one, and that address must not inherit the old server's ETag or its posts.
+    current = FeedSource.objects.select_for_update().filter(pk=source.pk).first()
+    if current is None or current.url != source.url:
+        return ImportResult(error="the source was changed during the import")
     entries: dict[str, Any] = {}
+    skipped = 0
     for entry in parsed.entries:
         key = entry_key(entry)
         title = plain_text(str(entry.get("title") or ""))[:200]
         if key and title:
             entries.setdefault(key, entry)
+        else:
+            skipped += 1
     known = set(
         Post.objects.filter(village_id=source.village_id, import_key__in=entries).values_list(
             "import_key", flat=True
@@ -171,8 +271,8 @@ def _store_entries(
         posts.append(
             Post(
                 village_id=source.village_id,
-                publisher_id=source.publisher_id,
-                category_id=source.category_id,
+                publisher_id=current.publisher_id,
+                category_id=current.category_id,
                 feed_source=source,
                 import_key=key,
                 link=str(entry.get("link") or "")[:500],
@@ -187,10 +287,18 @@ def _store_entries(
         )
     # ignore_conflicts: a second worker importing the same feed at the same moment.
     Post.objects.bulk_create(posts, ignore_conflicts=True)
+    result = ImportResult(created=len(posts), known=len(known), skipped=skipped)
     FeedSource.objects.filter(pk=source.pk).update(
-        etag=etag[:200], last_modified=last_modified[:100], last_polled_at=now, last_error=""
+        etag=etag[:200],
+        last_modified=last_modified[:100],
+        last_polled_at=now,
+        last_error="",
+        last_imported_at=now,
+        last_import_created=result.created,
+        last_import_known=result.known,
+        last_import_skipped=result.skipped,
     )
-    return ImportResult(created=len(posts), known=len(known))
+    return result
 
 
 def feed_sources_import_all() -> int:

@@ -315,6 +315,8 @@ class FeedSource(TimeStampedModel):
         related_name="news_feed_sources",
         verbose_name=_("village"),
     )
+    # A name the staff recognise the source by ("Gemeinde-Website"); the URL when empty.
+    name = models.CharField(max_length=120, blank=True, verbose_name=_("name"))
     url = models.URLField(max_length=500, verbose_name=_("URL"))
     publisher = models.ForeignKey(
         Publisher, on_delete=models.CASCADE, related_name="+", verbose_name=_("publisher")
@@ -328,6 +330,19 @@ class FeedSource(TimeStampedModel):
     last_modified = models.CharField(max_length=100, blank=True, verbose_name=_("last modified"))
     last_polled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last polled at"))
     last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
+    # The outcome of the last import that stored the feed (a 304 or a refusal keeps it).
+    last_imported_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last imported at")
+    )
+    last_import_created = models.PositiveIntegerField(
+        default=0, verbose_name=_("new posts in the last import")
+    )
+    last_import_known = models.PositiveIntegerField(
+        default=0, verbose_name=_("known entries in the last import")
+    )
+    last_import_skipped = models.PositiveIntegerField(
+        default=0, verbose_name=_("entries skipped in the last import")
+    )
 
     class Meta:
         verbose_name = _("feed source")
@@ -337,4 +352,4 @@ class FeedSource(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.url
+        return self.name or self.url

@@ -21,7 +21,7 @@ from dorf.news.models import (
 )
 from dorf.users.models import User
 from dorf.villages.models import Village
-from dorf.villages.scoping import require_member
+from dorf.villages.scoping import member_village_ids, require_member, require_staff
 
 
 def category_list(*, village: Village) -> QuerySet[NewsCategory]:
@@ -128,6 +128,16 @@ def muted_category_ids(*, user: User, village: Village) -> list[int]:
 
 def feed_source_list(*, village: Village) -> QuerySet[FeedSource]:
     return FeedSource.objects.filter(village=village).order_by("pk")
+
+
+def feed_source_for_staff(*, user: User, source_id: int) -> FeedSource:
+    """One feed source for its village's staff: another village's is a 404, as if it did
+    not exist; a member who is not staff gets 403."""
+    source = FeedSource.objects.filter(pk=source_id, village__in=member_village_ids(user)).first()
+    if source is None:
+        raise NotFound()
+    require_staff(require_member(user, source.village_id))
+    return source
 
 
 def published_in(*, village: Village, start: datetime, end: datetime) -> QuerySet[Post]:

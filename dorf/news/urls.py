@@ -78,6 +78,11 @@ urlpatterns = [
         name="role-detail",
     ),
     path(
+        "news/feed-sources/<int:source_id>/",
+        api.FeedSourceDetailView.as_view(),
+        name="feed-source-detail",
+    ),
+    path(
         "news/feed-sources/<int:source_id>/import/",
         api.FeedSourceImportView.as_view(),
         name="feed-source-import",

@@ -370,7 +370,9 @@ def test_a_news_feed_is_imported_now_with_its_counts_shown_and_audited(
 
     first, second = import_now(), import_now()
 
-    assert [str(m) for m in first.context["messages"]] == [f"{source.url}: 2 neu, 0 schon bekannt"]
+    assert [str(m) for m in first.context["messages"]] == [
+        f"{source.url}: 2 neu, 0 schon bekannt, 0 übersprungen"
+    ]
     assert [str(m) for m in second.context["messages"]] == [
         f"{source.url}: seit dem letzten Import unverändert"
     ]

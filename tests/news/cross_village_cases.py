@@ -70,6 +70,7 @@ register(
     )
 )
 register(Case("news:role-detail", _role, methods=("delete",)))
+register(Case("news:feed-source-detail", _source, methods=("get", "patch"), body={"active": False}))
 register(Case("news:feed-source-import", _source, methods=("post",)))
 exempt("news:feed-rss", "public RSS feed of published news (feed readers cannot sign in)")
 exempt("news:feed-atom", "public Atom feed of published news (feed readers cannot sign in)")
