@@ -179,18 +179,19 @@ def test_neighbour_staff_see_nothing_of_musterdorf(page, world: World) -> None:
         seen.append(page.locator("#content").inner_text())
     # a Musterdorf object's address is a 404, as an unknown id is
     foreign = page.goto(f"/backoffice/reports/report/{world.report.pk}/change/")
+    assert foreign is not None
+    foreign_body = foreign.body()  # gone once the page navigates on
     _shot(page, "16-nachbar-fremde-meldung")
     seen.append(page.content())
     unknown = page.goto("/backoffice/reports/report/999999/change/")
+    assert unknown is not None
 
     text = "\n".join(seen)
     for secret in ("Schlagloch", "Neumann", "Sperrung der Hauptstraße", "Weber", "Musterdorf"):
         assert secret not in text
     assert "Laterne am Feldweg dunkel" in seen[0]
-    assert foreign is not None
-    assert unknown is not None
     assert foreign.status == unknown.status == 404
-    assert foreign.body() == unknown.body()
+    assert foreign_body == unknown.body()
 
 
 def test_staff_answer_a_proposal_and_import_an_external_calendar(
