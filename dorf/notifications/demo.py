@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from dorf.notifications.models import Category, Notification
+from dorf.notifications.models import Category
+from dorf.notifications.services import notify_many
 from dorf.villages.demo_context import DemoContext
 
 
 def seed(ctx: DemoContext) -> None:
-    entries = [
-        (Category.VILLAGE, "Willkommen in {village}!", "Schau im Dorfplatz-Chat vorbei."),
-        (Category.VILLAGE, "Wasser wird am Dienstag abgestellt", "Zwischen 8 und 12 Uhr."),
-    ]
-    Notification.objects.bulk_create(
-        Notification(
-            user=membership.user,
-            village=ctx.village,
-            category=category,
+    # Through the product's fan-out (one multi-row insert per batch), as the town hall
+    # would send them.
+    recipients = [membership.user for membership in ctx.memberships]
+    for title, body in (
+        ("Willkommen in {village}!", "Schau im Dorfplatz-Chat vorbei."),
+        ("Wasser wird am Dienstag abgestellt", "Zwischen 8 und 12 Uhr."),
+    ):
+        notify_many(
+            recipients=recipients,
+            category=Category.VILLAGE,
             title=title.format(village=ctx.village.name),
             body=body,
+            village=ctx.village,
         )
-        for membership in ctx.memberships
-        for category, title, body in entries
-    )

@@ -1,8 +1,9 @@
 """Write use-cases of the notification feed, and the fan-out every app notifies through.
 
 ``notify_many`` (one text to many people) and ``notify_each`` (a different notice per
-person) store the feed entries with one preferences query and one bulk insert, and
-announce them with one broadcast after the transaction commits. Each entry is rendered
+person) store the feed entries with one multi-row insert per batch of 2,000, straight
+from the values (``_feed_store``), and announce them with one preferences query and one
+broadcast after the transaction commits. Each entry is rendered
 in its **recipient's** language (``user.language``), never in the language of the
 request that caused it: callers pass lazily translated templates (``gettext_lazy``) and
 their ``params``, and the template is translated per recipient.
@@ -11,14 +12,16 @@ their ``params``, and the template is translated per recipient.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple, cast, overload
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -114,52 +117,173 @@ class Notice:
 
 def user_language(user: User) -> str:
     """The language a user reads notifications in (German unless they chose otherwise)."""
+    return _known_language(user.language)
+
+
+def _known_language(language: str) -> str:
     known = {code for code, _name in settings.LANGUAGES}
-    return user.language if user.language in known else settings.LANGUAGE_CODE
+    return language if language in known else settings.LANGUAGE_CODE
 
 
 @transaction.atomic
-def notify_each(*, notices: Sequence[Notice]) -> list[Notification]:
+def notify_each(*, notices: Sequence[Notice]) -> FeedEntries:
     """Store each notice in its recipient's feed; announce them after commit.
 
-    One preferences query, one bulk insert, one broadcast, whatever the number. A muted
-    category is still stored (the feed stays complete) but not announced live. Texts
-    shared between notices are rendered once per language.
+    One preferences query, one multi-row insert per ``FANOUT_BATCH`` entries, one
+    broadcast, whatever the number. A muted category is still stored (the feed stays
+    complete) but not announced live. Texts shared between notices are rendered once per
+    language.
     """
-    if not notices:
-        return []
-    rendered: dict[tuple[int, str], tuple[str, str]] = {}
-    notifications: list[Notification] = []
-    for notice in notices:
-        language = user_language(notice.user)
-        key = (id(notice.text), language)
-        if key not in rendered:
-            rendered[key] = notice.text.render(language)
-        title, body = rendered[key]
-        notifications.append(
-            Notification(
-                user=notice.user,
-                category=notice.category,
-                title=title,
-                body=body,
+    rendered = _Renderer()
+    return _feed_store(
+        [
+            _FeedRow(
+                user_id=notice.user.pk,
                 village_id=notice.village_id,
+                category=notice.category,
+                title_body=rendered(notice.text, notice.user.language),
+                actor_id=notice.actor_id,
                 link_type=notice.link_type,
                 link_id=notice.link_id,
-                actor_id=notice.actor_id,
                 urgency=notice.urgency or policy_of(notice.category).urgency,
                 topic=notice.topic,
                 expires_at=notice.expires_at,
                 ignore_quiet_hours=notice.ignore_quiet_hours,
             )
-        )
+            for notice in notices
+        ]
+    )
+
+
+class _Renderer:
+    """Renders each text once per language (a village-wide fan-out has one text)."""
+
+    def __init__(self) -> None:
+        # NotificationText compares by identity (eq=False): one entry per text object.
+        self._rendered: dict[tuple[NotificationText, str], tuple[str, str]] = {}
+
+    def __call__(self, text: NotificationText, language: str) -> tuple[str, str]:
+        key = (text, language)
+        if key not in self._rendered:
+            self._rendered[key] = text.render(_known_language(language))
+        return self._rendered[key]
+
+
+class _FeedRow(NamedTuple):
+    """One feed entry to insert: a ``Notification`` row without id, times and read mark."""
+
+    user_id: int
+    village_id: int | None
+    category: str
+    title_body: tuple[str, str]
+    actor_id: int | None
+    link_type: str
+    link_id: int | None
+    urgency: str
+    topic: str
+    expires_at: datetime | None
+    ignore_quiet_hours: bool
+
+
+#: Feed entries per INSERT statement of a fan-out (PostgreSQL; SQLite takes fewer, as many
+#: as its limit of query parameters allows).
+FANOUT_BATCH = 2000
+
+# The columns a fan-out writes, in the order of ``_row_values``; ``read_at`` stays NULL.
+_FEED_FIELDS = (
+    "user",
+    "village",
+    "category",
+    "title",
+    "body",
+    "actor",
+    "link_type",
+    "link_id",
+    "created_at",
+    "urgency",
+    "topic",
+    "expires_at",
+    "ignore_quiet_hours",
+)
+
+
+def _row_values(row: _FeedRow, created_at: datetime) -> tuple[object, ...]:
+    title, body = row.title_body
+    return (
+        row.user_id,
+        row.village_id,
+        str(row.category),
+        title,
+        body,
+        row.actor_id,
+        row.link_type,
+        row.link_id,
+        created_at,
+        str(row.urgency),
+        row.topic,
+        row.expires_at,
+        row.ignore_quiet_hours,
+    )
+
+
+def _feed_store(rows: list[_FeedRow]) -> FeedEntries:
+    """Insert the feed entries, announce them on the sockets and hand push and e-mail to
+    the background, both after commit. The caller holds the transaction.
+
+    A village-wide fan-out is 5,000 rows: they go in with one multi-row INSERT per
+    ``FANOUT_BATCH`` rows straight from the values, without a model instance and Django's
+    per-field preparation of each row (through ``bulk_create`` that preparation cost
+    several times the database's own time).
+    """
+    created_at = timezone.now()
+    values = [_row_values(row, created_at) for row in rows]
+    entries = FeedEntries(_feed_insert(values) if values else [], values)
+    if entries and not is_seeding():
+        # The demo's history goes to the feeds, not to phones, inboxes and live sockets:
+        # it is about last spring, and nobody is signed in as the residents it just made.
+        _announce_on_commit(list(entries))
+        transaction.on_commit(lambda: _dispatch_after_commit(entries.ids))
+    return entries
+
+
+class FeedEntries(Sequence[Notification]):
+    """The notifications a fan-out stored, in the order of its notices.
+
+    Each becomes a ``Notification`` (as a query would load it) only when it is read:
+    most callers of a village-wide fan-out only count them.
+    """
+
+    _fields = [field.attname for field in Notification._meta.concrete_fields]
+
+    def __init__(self, ids: list[int], values: list[tuple[object, ...]]) -> None:
+        self.ids = ids
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Notification: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Notification]: ...
+    def __getitem__(self, index: int | slice) -> Notification | list[Notification]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        value = self._values[index]
+        # read_at, between created_at and urgency, is NULL
+        row = (self.ids[index], *value[:9], None, *value[9:])
+        return Notification.from_db(connection.alias, self._fields, row)
+
+
+def _announce_on_commit(notifications: list[Notification]) -> None:
+    """One socket event per entry whose category the recipient did not mute (one query)."""
     socket_choice = {
         (user_id, category): socket
         for user_id, category, socket in NotificationPreference.objects.filter(
-            user_id__in={notice.user.pk for notice in notices},
-            category__in={notice.category for notice in notices},
+            user_id__in={n.user_id for n in notifications},
+            category__in={n.category for n in notifications},
         ).values_list("user_id", "category", "socket")
     }
-    Notification.objects.bulk_create(notifications)
     send_each_on_commit(
         [
             (n.user_id, "notification", notification_payload(n))
@@ -167,10 +291,94 @@ def notify_each(*, notices: Sequence[Notice]) -> list[Notification]:
             if socket_choice.get((n.user_id, n.category), policy_of(n.category).socket)
         ]
     )
-    ids = [n.pk for n in notifications]
-    if not is_seeding():  # the demo's history goes to the feeds, not to phones and inboxes
-        transaction.on_commit(lambda: _dispatch_after_commit(ids))
-    return notifications
+
+
+def _feed_insert(values: list[tuple[object, ...]]) -> list[int]:
+    """INSERT the rows (values in ``_FEED_FIELDS`` order); their ids, in the same order."""
+    columns = _feed_columns()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column.name) for column in columns)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(values), FANOUT_BATCH):
+                sql, params = _unnest_insert(table, names, columns, values[start:][:FANOUT_BATCH])
+                cursor.execute(sql, params)
+                ids.extend(pk for (pk,) in cursor.fetchall())
+            return ids
+        # SQLite (the demo without services): VALUES rows, as many as its parameters allow.
+        limit = connection.features.max_query_params or FANOUT_BATCH * len(columns)
+        batch = max(1, min(FANOUT_BATCH, limit // len(columns)))
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(values), batch):
+            chunk = values[start : start + batch]
+            # Only names of the model and placeholders are formatted into the text.
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608
+                ' RETURNING "id"',
+                [
+                    _sqlite_value(value, column)
+                    for row in chunk
+                    for column, value in zip(columns, row, strict=True)
+                ],
+            )
+            ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids
+
+
+def _sqlite_value(value: Any, column: _Column) -> Any:
+    return connection.ops.adapt_datetimefield_value(value) if column.is_datetime else value
+
+
+class _Column(NamedTuple):
+    name: str
+    #: PostgreSQL type without a length: a cast to varchar(200) would cut a longer text
+    #: silently, a cast to varchar lets the column refuse it.
+    db_type: str
+    is_datetime: bool
+
+
+def _feed_columns() -> list[_Column]:
+    columns = []
+    for name in _FEED_FIELDS:
+        model_field = cast("models.Field[Any, Any]", Notification._meta.get_field(name))
+        columns.append(
+            _Column(
+                name=model_field.column or name,
+                db_type=re.sub(r"\(\d+\)", "", model_field.db_type(connection) or ""),
+                is_datetime=isinstance(model_field, models.DateTimeField),
+            )
+        )
+    return columns
+
+
+def _unnest_insert(
+    table: str, names: str, columns: list[_Column], rows: list[tuple[object, ...]]
+) -> tuple[str, list[Any]]:
+    """``INSERT ... SELECT ... FROM UNNEST(arrays)``: one array per column that differs
+    between the rows (the recipient always does), one value for a column they share."""
+    select: list[str] = []
+    select_params: list[Any] = []
+    arrays: list[str] = []
+    array_names: list[str] = []
+    array_params: list[Any] = []
+    for index, column in enumerate(columns):
+        values = [row[index] for row in rows]
+        first = values[0]
+        if index and all(value == first for value in values):
+            select.append(f"%s::{column.db_type}")
+            select_params.append(first)
+        else:
+            select.append(f"c{index}")
+            arrays.append(f"%s::{column.db_type}[]")
+            array_names.append(f"c{index}")
+            array_params.append(values)
+    # Only names of the model, casts and placeholders are formatted into the text.
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT {', '.join(select)} "  # noqa: S608
+        f'FROM UNNEST({", ".join(arrays)}) AS r({", ".join(array_names)}) RETURNING "id"'
+    )
+    return sql, [*select_params, *array_params]
 
 
 def _dispatch_after_commit(notification_ids: list[int]) -> None:
@@ -186,6 +394,7 @@ def _dispatch_after_commit(notification_ids: list[int]) -> None:
         logger.exception("could not dispatch notifications %s", notification_ids[:10])
 
 
+@transaction.atomic
 def notify_many(
     *,
     recipients: Iterable[User],
@@ -200,31 +409,46 @@ def notify_many(
     urgency: Urgency | None = None,
     topic: str = "",
     expires_at: datetime | None = None,
-) -> list[Notification]:
+) -> FeedEntries:
     """Tell every recipient the same thing, each in their own language.
 
     ``title``/``body`` are ``gettext_lazy`` templates (or plain text), ``params`` fill
     their placeholders. A recipient listed twice is notified once.
     """
     text = NotificationText(title=title, body=body, params=dict(params or {}))
-    unique = {user.pk: user for user in recipients}
-    return notify_each(
-        notices=[
-            Notice(
-                user=user,
+    rendered = _Renderer()
+    village_id = village.pk if village is not None else None
+    actor_id = actor.pk if actor is not None else None
+    urgency = urgency or policy_of(category).urgency
+    return _feed_store(
+        [
+            _FeedRow(
+                user_id=user_id,
+                village_id=village_id,
                 category=category,
-                text=text,
-                village_id=village.pk if village is not None else None,
+                title_body=rendered(text, language),
+                actor_id=actor_id,
                 link_type=link_type,
                 link_id=link_id,
-                actor_id=actor.pk if actor is not None else None,
                 urgency=urgency,
                 topic=topic,
                 expires_at=expires_at,
+                ignore_quiet_hours=False,
             )
-            for user in unique.values()
+            for user_id, language in _recipients(recipients)
         ]
     )
+
+
+def _recipients(users: Iterable[User]) -> list[tuple[int, str]]:
+    """Each recipient once, as (id, language), in the given order. A QuerySet (all the
+    residents of a village) is read as these two columns only, not as 5,000 users with
+    every column."""
+    if isinstance(users, QuerySet):
+        pairs: Iterable[tuple[int, str]] = users.values_list("pk", "language")
+    else:
+        pairs = ((user.pk, user.language) for user in users)
+    return list(dict(pairs).items())
 
 
 def notify(
@@ -281,7 +505,7 @@ def notify_moderators(
     link_type: str = "",
     link_id: int | None = None,
     actor: User | None = None,
-) -> list[Notification]:
+) -> FeedEntries:
     """Tell a village's moderators that something awaits them (a report)."""
     return notify_many(
         recipients=moderators_of(village_id=village_id),

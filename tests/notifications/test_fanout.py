@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from dorf.chat import services as chat_services
 from dorf.clubs import services as club_services
+from dorf.core.seeding import seeding
 from dorf.deliveries.models import DeliveryShift
 from dorf.marketplace import services as marketplace_services
-from dorf.notifications.models import Category, Notification
+from dorf.notifications.models import Category, Notification, Urgency
 from dorf.notifications.services import (
     Notice,
     NotificationText,
@@ -22,7 +23,7 @@ from dorf.notifications.services import (
     notify_many,
     preferences_set,
 )
-from dorf.users.models import Language
+from dorf.users.models import Language, User
 from dorf.villages.models import Role
 from tests.clubs.factories import ClubEventFactory
 from tests.deliveries.factories import tomorrow
@@ -79,6 +80,70 @@ def test_notify_many_renders_each_notification_in_its_recipients_language(
     assert payload["type"] == "notification"
     assert payload["title"] == "Your posting was hidden by a moderator"
     assert payload["id"] == Notification.objects.get(user=english).pk
+
+
+def test_a_village_wide_fan_out_takes_one_insert_per_batch_and_returns_what_was_stored(
+    village, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # given: five residents, one of them English, and batches of two entries
+    members = [
+        *MembershipFactory.create_batch(4, village=village),
+        MembershipFactory(village=village, user__language=Language.ENGLISH),
+    ]
+    monkeypatch.setattr("dorf.notifications.services.FANOUT_BATCH", 2)
+    expires = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    # when: the residents as a QuerySet, as the news and warnings pass them
+    # (savepoint, the recipients, three inserts, the socket preferences, release)
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        django_assert_num_queries(7),
+    ):
+        entries = notify_many(
+            recipients=User.objects.filter(memberships__village=village).order_by("-pk"),
+            category=Category.NEWS,
+            title=gettext_lazy("Your posting was hidden by a moderator"),
+            body="100% Bio-Eier",
+            village=village,
+            link_type="news_post",
+            link_id=7,
+            topic="news-7",
+            expires_at=expires,
+        )
+    # then: the entries are the rows, in the recipients' order, each in its language
+    stored = list(Notification.objects.order_by("-user_id"))
+    assert [n.user_id for n in stored] == sorted((m.user_id for m in members), reverse=True)
+    assert [
+        (n.pk, n.user_id, n.title, n.created_at, n.read_at, n.urgency, n.expires_at)
+        for n in entries
+    ] == [
+        (n.pk, n.user_id, n.title, n.created_at, n.read_at, n.urgency, n.expires_at) for n in stored
+    ]
+    assert {n.title for n in stored} == {
+        "Dein Eintrag wurde von einem Moderator ausgeblendet",
+        "Your posting was hidden by a moderator",
+    }
+    assert {
+        (n.village_id, n.category, n.body, n.link_type, n.link_id, n.topic, n.urgency)
+        for n in stored
+    } == {(village.pk, "news", "100% Bio-Eier", "news_post", 7, "news-7", Urgency.LOW)}
+    assert stored[0].expires_at == expires
+    assert len(callbacks) == 2  # the socket events, push and e-mail: after commit
+
+
+def test_the_demo_seeders_history_is_stored_but_not_announced(
+    village, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # given
+    members = MembershipFactory.create_batch(3, village=village)
+    sent: list[object] = []
+    monkeypatch.setattr("dorf.core.realtime.get_channel_layer", lambda: sent.append(1))
+    # when
+    with seeding(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notify_many(recipients=[m.user for m in members], category=Category.VILLAGE, title="Fest")
+    # then: in the feeds; no socket event, push or e-mail
+    assert Notification.objects.count() == 3
+    assert callbacks == []
+    assert sent == []
 
 
 def test_params_fill_lazy_templates_and_are_translated_themselves() -> None:
