@@ -2,7 +2,9 @@
 
 Every app announces through here (persist before announce, invariant 3). The WebSocket
 consumer (dorf.chat) joins ``user_group(user.id)`` and forwards each event as a frame:
-``{"type": event_type, **payload}``.
+``{"type": event_type, **payload}``. The demo seeder's history is stored, not announced
+(``dorf.core.seeding``): nobody is connected as the residents it has just created, and a
+client that connects later reads that history from the database.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from dorf.core.cache import REDIS_DOWN_ERRORS, log_outage
+from dorf.core.seeding import is_seeding
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +37,10 @@ def group_send_safely(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
     work is done; sockets recover lost chat messages from the database
     (docs/realtime.md, "Redis outages").
     """
+    if not messages or is_seeding():
+        return
     layer = get_channel_layer()
-    if layer is None or not messages:
+    if layer is None:
         return
 
     async def send_all() -> None:
