@@ -304,13 +304,15 @@ def travel_matrices(problem: opt.Problem) -> dict[opt.TravelMode, list[list[int]
     return matrices
 
 
-def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, Distances]:
+def snapshot_solve(
+    snap: Snapshot, *, time_limit_s: float | None = None
+) -> tuple[opt.Plan, Distances]:
     """Build the matrices and run the optimiser (slow: never inside a transaction).
 
-    The configured time limit covers everything from here: an OSRM request, the
-    matrices, the first plans and the search. A day that needs more time than that
-    before any search can start (``optimiser.minimum_time_limit_s``) gets that much,
-    with a warning in the log.
+    The time limit (default: the configured one) covers everything from here: an OSRM
+    request, the matrices, the first plans and the search. A day that needs more time
+    than that before any search can start (``optimiser.minimum_time_limit_s``) gets that
+    much, with a warning in the log.
     """
     started_s = time.monotonic()
     if not snap.problem.volunteers:
@@ -327,7 +329,7 @@ def snapshot_solve(snap: Snapshot) -> tuple[opt.Plan, Distances]:
         parcels=snap.problem.parcels,
         travel_times_s=travel_matrices(snap.problem),
     )
-    limit = float(settings.DORF_PLANNING_TIME_LIMIT_S)
+    limit = float(settings.DORF_PLANNING_TIME_LIMIT_S if time_limit_s is None else time_limit_s)
     needed = opt.minimum_time_limit_s(problem)
     if limit < needed:
         logger.warning(

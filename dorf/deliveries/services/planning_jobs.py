@@ -135,11 +135,12 @@ def _job_fail(job_id: int, code: str, message: str) -> None:
     )
 
 
-def planning_job_run(*, job_id: int) -> None:
+def planning_job_run(*, job_id: int, time_limit_s: float | None = None) -> None:
     """Run one planning job: snapshot, solve outside any transaction, store.
 
     Safe to call twice (a redelivered task): only the call that flips the job from
-    queued to solving does the work.
+    queued to solving does the work. ``time_limit_s``: instead of the configured limit
+    (the demo's small day, ``dorf.deliveries.demo``).
     """
     claimed = PlanningJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.SOLVING, started_at=timezone.now(), updated_at=timezone.now()
@@ -150,7 +151,7 @@ def planning_job_run(*, job_id: int) -> None:
     try:
         snap = snapshot_take(job)
         started = time.monotonic()
-        plan, distances = snapshot_solve(snap)
+        plan, distances = snapshot_solve(snap, time_limit_s=time_limit_s)
         solve_ms = round((time.monotonic() - started) * 1000)
     except opt.InvalidProblem as exc:
         logger.warning("planning job %s: invalid problem: %s", job_id, exc)
