@@ -8,12 +8,9 @@ from django.db import transaction
 
 from dorf.core.registry import demo_seeders
 from dorf.core.seeding import seeding
-from dorf.users.models import User
-from dorf.villages.demo import seed_village
+from dorf.villages.demo import OPERATOR_EMAIL, seed_village
 from dorf.villages.demo_context import DEMO_PASSWORD
 from dorf.villages.models import Village
-
-OPERATOR_EMAIL = "admin@musterdorf.example"
 
 
 class Command(BaseCommand):
@@ -35,9 +32,6 @@ class Command(BaseCommand):
     def _seed(self, *, residents: int, seed: int) -> None:
         rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
         ctx = seed_village(residents=residents, rng=rng, out=self.stdout)
-        User.objects.create_superuser(
-            OPERATOR_EMAIL, DEMO_PASSWORD, first_name="Olaf", last_name="Operator"
-        )
         # Every app declares its seeder and its place in the order (dorf.core.registry).
         for _label, seed_app in demo_seeders():
             seed_app(ctx)
