@@ -3,10 +3,10 @@
 ``notify_many`` (one text to many people) and ``notify_each`` (a different notice per
 person) store the feed entries with one multi-row insert per batch of 2,000, straight
 from the values (``_feed_store``), and announce them with one preferences query and one
-broadcast after the transaction commits. Each entry is rendered
-in its **recipient's** language (``user.language``), never in the language of the
-request that caused it: callers pass lazily translated templates (``gettext_lazy``) and
-their ``params``, and the template is translated per recipient.
+broadcast after the transaction commits. Each entry is rendered in its **recipient's**
+language (``user.language``), never in the language of the request that caused it:
+callers pass lazily translated templates (``gettext_lazy``) and their ``params``, and
+the template is translated per recipient.
 """
 
 from __future__ import annotations
@@ -302,7 +302,9 @@ def _feed_insert(values: list[tuple[object, ...]]) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for start in range(0, len(values), FANOUT_BATCH):
-                sql, params = _unnest_insert(table, names, columns, values[start:][:FANOUT_BATCH])
+                sql, params = _unnest_insert(
+                    table, names, columns, values[start : start + FANOUT_BATCH]
+                )
                 cursor.execute(sql, params)
                 ids.extend(pk for (pk,) in cursor.fetchall())
             return ids
