@@ -4,6 +4,9 @@
 
 ``fields`` is present only for validation errors and maps a field name to its messages.
 Messages follow the request's language (German default, English by Accept-Language).
+
+The pages people read in a browser (the town hall's backoffice, the operators' admin) get
+the same errors as a small HTML page with a way back instead (``html_error_page``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -85,24 +90,60 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """404 for URLs that match no route, in the API's error shape."""
-    return JsonResponse(error_body(404, "not_found", _("Not found.")), status=404)
+# Paths of the browser pages, each the start page its error page links back to.
+HTML_PAGE_PREFIXES = ("/backoffice/", "/admin/")
 
 
-def json_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body(500, "server_error", _("Something went wrong on our side.")), status=500
+def html_error_page(request: HttpRequest, status: int, message: str) -> HttpResponse | None:
+    """The error as an HTML page for a browser page's path; None for API and feed paths.
+
+    Rendered without the request's context processors, so it also works where the
+    database is what failed (500)."""
+    home = next((p for p in HTML_PAGE_PREFIXES if request.path.startswith(p)), None)
+    if home is None:
+        return None
+    titles = {
+        400: _("Bad request"),
+        403: _("Access denied"),
+        404: _("Page not found"),
+        500: _("Server error"),
+    }
+    page = render_to_string(
+        "core/error_page.html",
+        {
+            "language": get_language() or "de",
+            "title": titles.get(status, _("Error")),
+            "message": message,
+            "home": home,
+            "home_label": _("Back to the start page"),
+        },
     )
+    return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
 
 
-def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body(400, "bad_request", _("Bad request.")), status=400)
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for URLs that match no route (or an object the requester may not see), in the
+    API's error shape, or as a page on the browser pages."""
+    message = _("Not found.")
+    page = html_error_page(request, 404, _("This page does not exist or is not yours to see."))
+    return page or JsonResponse(error_body(404, "not_found", message), status=404)
+
+
+def json_server_error(request: HttpRequest) -> HttpResponse:
+    message = _("Something went wrong on our side.")
+    page = html_error_page(request, 500, message)
+    return page or JsonResponse(error_body(500, "server_error", message), status=500)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("Bad request.")
+    page = html_error_page(request, 400, message)
+    return page or JsonResponse(error_body(400, "bad_request", message), status=400)
 
 
 def json_permission_denied(
     request: HttpRequest, exception: Exception | None = None
-) -> JsonResponse:
-    return JsonResponse(
-        error_body(403, "permission_denied", _("You are not allowed to do this.")), status=403
-    )
+) -> HttpResponse:
+    message = _("You are not allowed to do this.")
+    page = html_error_page(request, 403, message)
+    return page or JsonResponse(error_body(403, "permission_denied", message), status=403)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client, RequestFactory
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from dorf.core.errors import json_not_found
 from dorf.users.models import User
 from dorf.villages.models import Membership
 
@@ -57,6 +61,27 @@ def test_an_oversized_body_is_413_before_parsing(api_client: APIClient) -> None:
 def test_an_unknown_url_answers_404_in_the_error_shape(api_client: APIClient) -> None:
     response = api_client.get("/api/v1/gibt-es-nicht/")
     _assert_error_shape(response.json(), 404, "not_found")
+
+
+def test_browser_pages_get_their_errors_as_a_german_page_with_a_way_back(
+    admin_client: Client, rf: RequestFactory
+) -> None:
+    # when: a signed-in browser opens an address of the backoffice that does not exist
+    backoffice = admin_client.get("/backoffice/keine/seite/")
+    # then: an HTML page in German, linking back to the backoffice's start page
+    assert backoffice.status_code == 404
+    assert backoffice["Content-Type"].startswith("text/html")
+    page = backoffice.content.decode()
+    assert '<html lang="de">' in page
+    assert "Seite nicht gefunden" in page
+    assert 'href="/backoffice/"' in page
+    # and: an operator's admin page in English links back to the admin, the API stays JSON
+    with translation.override("en"):
+        admin = json_not_found(rf.get("/admin/villages/village/99/change/"))
+        api = json_not_found(rf.get("/api/v1/villages/nirgendwo/"))
+    assert "Page not found" in admin.content.decode()
+    assert 'href="/admin/"' in admin.content.decode()
+    _assert_error_shape(json.loads(api.content), 404, "not_found")
 
 
 def test_an_unknown_id_answers_404(member: Membership, client_for) -> None:
