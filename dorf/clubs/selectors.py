@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dorf.calendar.recurrence import Occurrence, expand_many
@@ -28,7 +29,7 @@ from dorf.clubs.models import (
 )
 from dorf.clubs.series import event_series
 from dorf.users.models import User
-from dorf.villages.scoping import scope_to_member_villages
+from dorf.villages.scoping import member_village_ids_sql, scope_to_member_villages
 
 MAX_OCCURRENCES = 500
 
@@ -39,9 +40,16 @@ def club_visible(*, user: User) -> QuerySet[Club]:
 
 def club_name_visible(*, user: User, club_id: int) -> str | None:
     """The name of a club of the viewer's villages, or None: ``club_visible`` for a view
-    that needs nothing else of the club (no model instance, no village row)."""
-    names = scope_to_member_villages(Club.objects.filter(pk=club_id), user)
-    return next(iter(names.values_list("name", flat=True)[:1]), None)
+    that needs nothing else of the club, in one hand-written query (dorf.core.sql)."""
+    villages, params = member_village_ids_sql(user.pk)
+    table = connection.ops.quote_name(Club._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name FROM {table} WHERE id = %s AND village_id IN ({villages})",  # noqa: S608
+            [club_id, *params],
+        )
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 def club_list(*, user: User, village_id: int) -> QuerySet[Club]:

@@ -40,7 +40,7 @@ from dorf.deliveries.pins import pin_from_salt, qr_payload
 from dorf.users.models import display_name
 from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
-from dorf.villages.scoping import require_member_by_slug, require_member_fields
+from dorf.villages.scoping import require_member_by_slug, require_member_place
 
 OPEN_FOR_ETA = (ParcelStatus.PLANNED, ParcelStatus.PICKED_UP)
 PIN_VISIBLE = (ParcelStatus.REGISTERED, ParcelStatus.PLANNED, ParcelStatus.PICKED_UP)
@@ -425,9 +425,9 @@ class MyParcelListView(_MemberListView):
     queryset = Parcel.objects.none()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        member = require_member_fields(request.user, kwargs["slug"], "village_id", "household_id")
+        member = require_member_place(request.user, kwargs["slug"])
         parcels = selectors.my_parcels(
-            village_id=member["village_id"], household_id=member["household_id"]
+            village_id=member.village_id, household_id=member.household_id
         )
         # The paginator the schema documents, fed with values() rows (DRF's per-field cost
         # was most of the request: docs/benchmarks.md, "REST reads").

@@ -39,7 +39,7 @@ from dorf.users.requests import AuthedRequest
 from dorf.villages.models import Membership
 from dorf.villages.scoping import (
     require_member_by_slug,
-    require_member_fields,
+    require_member_place,
     require_moderator,
 )
 
@@ -275,7 +275,7 @@ class StatementView(APIView):
         if not rows:
             # The rows are scoped to my verified membership; an empty page is a 404 if
             # there is none (one query more only then).
-            require_member_fields(request.user, slug, "id")
+            require_member_place(request.user, slug)
         labels = selectors.counterparty_labels(rows)
         return paginator.get_paginated_response(
             [statement_entry_json(row, labels[row["id"]]) for row in rows]

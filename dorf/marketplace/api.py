@@ -37,7 +37,7 @@ from dorf.villages.scoping import (
     get_scoped_or_404,
     require_member,
     require_member_by_slug,
-    require_member_fields,
+    require_member_place,
     require_moderator,
     scope_to_member_villages,
 )
@@ -277,16 +277,14 @@ class PostingListView(APIView):
         ),
     )
     def get(self, request: AuthedRequest, slug: str) -> Response:
-        member = require_member_fields(
-            request.user, slug, "village_id", "household__latitude", "household__longitude"
-        )
+        member = require_member_place(request.user, slug)
         params = PostingFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
         wants_distance = "max_distance_m" in f or f["order"] == "nearest"
         origin = None
-        if member["household__latitude"] is not None:
-            origin = (member["household__latitude"], member["household__longitude"])
+        if member.latitude is not None and member.longitude is not None:
+            origin = (member.latitude, member.longitude)
         if wants_distance and origin is None:
             raise ValidationFailed(
                 _("Set your household address first to search by distance."),
@@ -294,7 +292,7 @@ class PostingListView(APIView):
             )
         postings = selectors.posting_list(
             user=request.user,
-            village_id=member["village_id"],
+            village_id=member.village_id,
             kind=f.get("kind"),
             category=f.get("category"),
             status=f.get("status"),

@@ -74,7 +74,7 @@ def posting_list(
     max_distance_m: int | None = None,
 ) -> QuerySet[Posting, dict[str, Any]]:
     """Postings of ``village_id``, a village where the caller found ``user`` a verified
-    member (``require_member_fields``), as ``POSTING_ROW_FIELDS`` rows (photos:
+    member (``require_member_place``), as ``POSTING_ROW_FIELDS`` rows (photos:
     ``posting_photo_rows``), minus hidden ones (except the viewer's own) and authors the
     viewer blocked or who blocked them. With ``origin``, only postings with a location,
     annotated ``distance_sq`` (m²)."""
