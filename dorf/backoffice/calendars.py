@@ -13,19 +13,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.backoffice.access import Access, access_of
-from dorf.backoffice.actions import AdminAction, import_action, service_action
-from dorf.backoffice.pages import form_page, show_refusal
-from dorf.backoffice.screens import ScopedAdmin
+from dorf.backoffice.access import access_of
+from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404
 from dorf.backoffice.site import acting_user, backoffice_site
+from dorf.backoffice.sources import SourceScreen, source_actions
 from dorf.calendar.sources import CalendarCategory
 from dorf.core import audit
 from dorf.core.exceptions import DomainError
@@ -34,7 +31,7 @@ from dorf.events import services as event_services
 from dorf.events.importing import ImportResult
 from dorf.events.models import ExternalCalendar
 from dorf.users.models import User
-from dorf.villages.models import Membership, Village
+from dorf.villages.models import Village
 
 
 def import_summary(result: ImportResult) -> str:
@@ -77,21 +74,17 @@ def calendar_import(calendar: ExternalCalendar) -> tuple[str, bool]:
     return import_summary(result), not result.error
 
 
-def _set_active(active: bool) -> Any:
-    def call(user: User, _membership: Membership, obj: ExternalCalendar) -> object:
-        return event_services.external_calendar_update(
-            actor=user, calendar_id=obj.pk, active=active
-        )
-
-    return call
+def _set_active(user: User, calendar: Any, active: bool) -> object:
+    return event_services.external_calendar_update(
+        actor=user, calendar_id=calendar.pk, active=active
+    )
 
 
 @admin.register(ExternalCalendar, site=backoffice_site)
-class ExternalCalendarScreen(ScopedAdmin):
+class ExternalCalendarScreen(SourceScreen):
     """The village calendar's imported ICS sources, with the state of their last import."""
 
     start_order = 82
-    change_list_template = "backoffice/change_list.html"
     list_display = (
         "name",
         "category",
@@ -118,63 +111,20 @@ class ExternalCalendarScreen(ScopedAdmin):
         "last_error",
     )
     readonly_fields = ("events", "last_import")
-    actions: list[AdminAction] = [
-        import_action(
-            name="external_calendar_import",
-            description=gettext_lazy("Import now"),
-            run=calendar_import,
-        ),
-        service_action(
-            name="external_calendar_pause",
-            description=gettext_lazy("Pause"),
-            call=_set_active(False),
-        ),
-        service_action(
-            name="external_calendar_activate",
-            description=gettext_lazy("Activate"),
-            call=_set_active(True),
-        ),
-    ]
+    actions = source_actions(
+        "external_calendar", run_import=calendar_import, set_active=_set_active
+    )
+    add_url_name = "backoffice_calendar_add"
+    add_title = gettext_lazy("Add an external calendar")
+    edit_url_name = "backoffice_calendar_edit"
+    imported = "events"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        calendars: QuerySet[Any] = super().get_queryset(request)
-        annotated: QuerySet[Any] = calendars.annotate(event_total=Count("events"))
-        return annotated
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> Any:
-        extra = {"add_url": "", **(extra_context or {})}
-        if access_of(request).staff_village_ids:
-            extra["add_url"] = reverse("backoffice_calendar_add")
-            extra["add_title"] = _("Add an external calendar")
-        return super().changelist_view(request, extra)
-
-    @admin.display(description=gettext_lazy("imported events"), ordering="event_total")
-    def events(self, obj: ExternalCalendar) -> int:
-        return int(getattr(obj, "event_total", 0))
-
-    @admin.display(description=gettext_lazy("result of the last import"))
-    def last_import(self, obj: ExternalCalendar) -> str:
+    def summary(self, obj: ExternalCalendar) -> str:
         return last_import_summary(obj)
 
-    @admin.display(description=gettext_lazy("last import"))
-    def status(self, obj: ExternalCalendar) -> str:
-        if obj.last_error:
-            return _("Error: %(error)s") % {"error": obj.last_error}
-        if obj.last_polled_at is None:
-            return _("not imported yet")
-        return _("OK")
-
-    @admin.display(description=gettext_lazy("edit"))
-    def edit(self, obj: ExternalCalendar) -> str:
-        url = reverse("backoffice_calendar_edit", args=[obj.pk])
-        return format_html(
-            '<a href="{}" aria-label="{}">{}</a>',
-            url,
-            _("Edit %(name)s") % {"name": obj.name},
-            _("Edit"),
-        )
+    @admin.display(description=gettext_lazy("imported events"), ordering="imported_total")
+    def events(self, obj: ExternalCalendar) -> int:
+        return int(getattr(obj, "imported_total", 0))
 
 
 # --- the form pages ------------------------------------------------------------------------
@@ -279,19 +229,10 @@ def calendar_add(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _calendar_or_404(access: Access, calendar_id: int) -> ExternalCalendar:
-    calendars = ExternalCalendar.objects.select_related("village")
-    if not access.operator:
-        calendars = calendars.filter(village_id__in=list(access.staff_village_ids))
-    calendar = calendars.filter(pk=calendar_id).first()
-    if calendar is None:
-        raise Http404
-    return calendar
-
-
 def calendar_edit(request: HttpRequest, calendar_id: int) -> HttpResponse:
     access = access_of(request)
-    calendar = _calendar_or_404(access, calendar_id)
+    calendars = ExternalCalendar.objects.select_related("village")
+    calendar = staff_object_or_404(access, calendars, calendar_id)
     initial = {
         "name": calendar.name,
         "category": calendar.category,

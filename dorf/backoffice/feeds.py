@@ -13,25 +13,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.backoffice.access import Access, access_of
-from dorf.backoffice.actions import AdminAction, import_action, service_action
-from dorf.backoffice.pages import form_page, show_refusal
-from dorf.backoffice.screens import ScopedAdmin
+from dorf.backoffice.access import access_of
+from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404
 from dorf.backoffice.site import acting_user, backoffice_site
+from dorf.backoffice.sources import SourceScreen, source_actions
 from dorf.core.exceptions import DomainError
 from dorf.news import importing
 from dorf.news.importing import ImportResult
 from dorf.news.models import FeedSource, NewsCategory, Publisher
 from dorf.users.models import User
-from dorf.villages.models import Membership
 
 
 def import_summary(result: ImportResult) -> str:
@@ -65,19 +61,15 @@ def feed_import(source: FeedSource) -> tuple[str, bool]:
     return import_summary(result), not result.error
 
 
-def _set_active(active: bool) -> Any:
-    def call(user: User, _membership: Membership, obj: FeedSource) -> object:
-        return importing.feed_source_update(actor=user, source_id=obj.pk, active=active)
-
-    return call
+def _set_active(user: User, source: Any, active: bool) -> object:
+    return importing.feed_source_update(actor=user, source_id=source.pk, active=active)
 
 
 @admin.register(FeedSource, site=backoffice_site)
-class FeedSourceScreen(ScopedAdmin):
+class FeedSourceScreen(SourceScreen):
     """The village's imported news feeds, with the state of their last import."""
 
     start_order = 80
-    change_list_template = "backoffice/change_list.html"
     list_display = (
         "title",
         "publisher",
@@ -106,63 +98,22 @@ class FeedSourceScreen(ScopedAdmin):
         "last_error",
     )
     readonly_fields = ("posts", "last_import")
-    actions: list[AdminAction] = [
-        import_action(
-            name="feed_source_import", description=gettext_lazy("Import now"), run=feed_import
-        ),
-        service_action(
-            name="feed_source_pause", description=gettext_lazy("Pause"), call=_set_active(False)
-        ),
-        service_action(
-            name="feed_source_activate",
-            description=gettext_lazy("Activate"),
-            call=_set_active(True),
-        ),
-    ]
+    actions = source_actions("feed_source", run_import=feed_import, set_active=_set_active)
+    add_url_name = "backoffice_import_feed_source"
+    add_title = gettext_lazy("Add a news feed source")
+    edit_url_name = "backoffice_feed_source_edit"
+    imported = "posts"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        sources: QuerySet[Any] = super().get_queryset(request)
-        annotated: QuerySet[Any] = sources.annotate(post_total=Count("posts"))
-        return annotated
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> Any:
-        extra = {"add_url": "", **(extra_context or {})}
-        if access_of(request).staff_village_ids:
-            extra["add_url"] = reverse("backoffice_import_feed_source")
-            extra["add_title"] = _("Add a news feed source")
-        return super().changelist_view(request, extra)
+    def summary(self, obj: FeedSource) -> str:
+        return last_import_summary(obj)
 
     @admin.display(description=gettext_lazy("name"), ordering="name")
     def title(self, obj: FeedSource) -> str:
         return str(obj)
 
-    @admin.display(description=gettext_lazy("imported posts"), ordering="post_total")
+    @admin.display(description=gettext_lazy("imported posts"), ordering="imported_total")
     def posts(self, obj: FeedSource) -> int:
-        return int(getattr(obj, "post_total", 0))
-
-    @admin.display(description=gettext_lazy("result of the last import"))
-    def last_import(self, obj: FeedSource) -> str:
-        return last_import_summary(obj)
-
-    @admin.display(description=gettext_lazy("last import"))
-    def status(self, obj: FeedSource) -> str:
-        if obj.last_error:
-            return _("Error: %(error)s") % {"error": obj.last_error}
-        if obj.last_polled_at is None:
-            return _("not imported yet")
-        return _("OK")
-
-    @admin.display(description=gettext_lazy("edit"))
-    def edit(self, obj: FeedSource) -> str:
-        url = reverse("backoffice_feed_source_edit", args=[obj.pk])
-        return format_html(
-            '<a href="{}" aria-label="{}">{}</a>',
-            url,
-            _("Edit %(name)s") % {"name": obj},
-            _("Edit"),
-        )
+        return int(getattr(obj, "imported_total", 0))
 
 
 # --- the form page ---------------------------------------------------------------------------
@@ -204,19 +155,9 @@ def _list_url() -> str:
     return reverse("backoffice:news_feedsource_changelist")
 
 
-def _source_or_404(access: Access, source_id: int) -> FeedSource:
-    sources = FeedSource.objects.select_related("village")
-    if not access.operator:
-        sources = sources.filter(village_id__in=list(access.staff_village_ids))
-    source = sources.filter(pk=source_id).first()
-    if source is None:
-        raise Http404
-    return source
-
-
 def feed_source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
     access = access_of(request)
-    source = _source_or_404(access, source_id)
+    source = staff_object_or_404(access, FeedSource.objects.select_related("village"), source_id)
     initial = {
         "name": source.name,
         "url": source.url,

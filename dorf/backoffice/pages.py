@@ -7,15 +7,31 @@ same transaction and shows a refusal of the service on the form's fields.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django_stubs_ext import StrOrPromise
 
+from dorf.backoffice.access import Access
 from dorf.backoffice.site import backoffice_site
 from dorf.core.exceptions import DomainError
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def staff_object_or_404(access: Access, objects: QuerySet[ModelT], pk: int) -> ModelT:
+    """The object ``pk`` among ``objects`` (a model with ``village``) of the villages the
+    viewer is staff of (every village for an operator); 404 otherwise, the same answer as
+    for an id that never existed."""
+    if not access.operator:
+        objects = objects.filter(village_id__in=list(access.staff_village_ids))
+    found = objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def show_refusal(form: forms.Form, exc: DomainError) -> None:

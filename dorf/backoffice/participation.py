@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from dorf.backoffice.access import Access, access_of
 from dorf.backoffice.actions import service_action
-from dorf.backoffice.pages import form_page, show_refusal
+from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404
 from dorf.backoffice.screens import QueueDef, ScopedAdmin
 from dorf.backoffice.site import acting_user, backoffice_site
 from dorf.core.exceptions import DomainError
@@ -129,20 +129,9 @@ class AnswerForm(forms.Form):
     )
 
 
-def _proposal_or_404(access: Access, proposal_id: int) -> Proposal:
-    proposals = Proposal.objects.select_related("village")
-    village_ids = _staff_scope(access)
-    if village_ids is not None:
-        proposals = proposals.filter(village_id__in=village_ids)
-    proposal = proposals.filter(pk=proposal_id).first()
-    if proposal is None:
-        raise Http404
-    return proposal
-
-
 def proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
     access = access_of(request)
-    proposal = _proposal_or_404(access, proposal_id)
+    proposal = staff_object_or_404(access, Proposal.objects.select_related("village"), proposal_id)
     initial = {"status": proposal.answer_status, "text": proposal.answer_text}
     form = AnswerForm(request.POST or None, initial=initial)
     queue_url = reverse("backoffice:participation_proposal_changelist") + "?queue=answer_due"

@@ -209,7 +209,7 @@ def test_staff_add_a_calendar_which_is_imported_at_once_and_audited(world, recor
     shown = [str(m) for m in response.context["messages"]]
     assert any("6 neu" in m for m in shown), shown
     row = response.context["cl"].result_list[0]
-    assert row.event_total == 6
+    assert row.imported_total == 6
     verbs = list(LogEntry.objects.order_by("pk").values_list("additional_data__verb", flat=True))
     assert verbs == ["external_calendar_create", "external_calendar_import"]
 
@@ -376,7 +376,7 @@ def test_a_news_feed_is_imported_now_with_its_counts_shown_and_audited(
     assert [str(m) for m in second.context["messages"]] == [
         f"{source.url}: seit dem letzten Import unverändert"
     ]
-    assert second.context["cl"].result_list[0].post_total == 2
+    assert second.context["cl"].result_list[0].imported_total == 2
     assert LogEntry.objects.filter(additional_data__verb="feed_source_import").count() == 2
     # the neighbour's staff cannot import it (the row is not theirs)
     other = _neighbour_client(world)
