@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 
+from dorf.core.cache import take
 from dorf.core.exceptions import DomainError
 from dorf.users.authentication import authenticate_token
 from dorf.users.models import User, hash_token
@@ -44,12 +45,9 @@ def ticket_issue(*, user: User) -> str:
 
 
 def ticket_consume(raw: str) -> int | None:
-    """The ticket's user id, once: whoever deletes the key first wins."""
-    key = _key(raw)
-    user_id = cache.get(key)
-    if user_id is None or not cache.delete(key):
-        return None
-    return int(user_id)
+    """The ticket's user id, once: read and deleted in one atomic step (Redis GETDEL)."""
+    user_id = take(_key(raw))
+    return None if user_id is None else int(user_id)
 
 
 def handshake_ticket(query_string: bytes) -> str | None:

@@ -1,6 +1,6 @@
 """The cache as every app uses it: Redis in production, and never a reason for a 500.
 
-Two things live here:
+Three things live here:
 
 - ``ResilientRedisCache``: Django's Redis cache whose calls survive a Redis outage. A
   read answers "not cached", a write answers "not stored" (``add`` returns False), and a
@@ -9,18 +9,22 @@ Two things live here:
 - ``hit``: an atomic fixed-window counter (throttles, the chat send limit). On Redis it is
   one Lua script (``INCR``, and ``EXPIRE`` on the window's first count) in one round trip,
   so concurrent requests can neither lose a count nor leave a key without expiry.
+- ``take``: read a key and delete it in one atomic step (``GETDEL``): single-use values
+  such as the WebSocket tickets.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
+from django.utils.functional import cached_property
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -74,6 +78,28 @@ def _degrade(operation: str, fallback: Callable[[], T], call: Callable[[], T]) -
 
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache that treats an unreachable Redis as an empty, read-only cache."""
+
+    # One client (and so one connection pool) per Redis location and process. Django keeps
+    # a cache backend per thread *and per asyncio context*: under ASGI every HTTP request and
+    # every WebSocket would build a backend of its own, with a pool of its own and a Redis
+    # connection that lives as long as the socket (1,000 sockets held 1,000 connections,
+    # docs/benchmarks.md, "Opening a WebSocket"). redis-py's pools are thread-safe and
+    # reset themselves in a forked child.
+    _clients: ClassVar[dict[str, RedisCacheClient]] = {}
+    _clients_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    # Set by RedisCache.__init__ (its type stubs do not declare them).
+    _servers: list[str]
+    _options: dict[str, Any]
+
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        key = repr((self._servers, sorted(self._options.items())))
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = RedisCacheClient(self._servers, **self._options)
+            return client
 
     def add(
         self, key: Any, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: Any = None
@@ -183,3 +209,27 @@ def _hit_script(backend: RedisCache) -> Any:
         script = client.register_script(_HIT_SCRIPT)
         backend._dorf_hit_script = script  # type: ignore[attr-defined]
     return script
+
+
+# What RedisCacheClient stores values as (an int as itself, anything else pickled); our
+# caches configure no other serializer.
+_SERIALIZER = RedisSerializer()
+
+
+def take(key: str) -> Any:
+    """The value under ``key``, deleted in the same step, or None when there is none: of
+    concurrent callers exactly one gets it. An unreachable Redis reads as "none" (logged)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        try:
+            raw = backend._cache.get_client(full_key, write=True).getdel(full_key)
+        except REDIS_DOWN_ERRORS as exc:
+            log_outage("take", exc)
+            return None
+        return None if raw is None else _SERIALIZER.loads(raw)
+    # Local memory (demo, tests without Redis): whoever deletes the key first gets it.
+    value = backend.get(key)
+    if value is None or not backend.delete(key):
+        return None
+    return value
