@@ -26,13 +26,7 @@ from rest_framework.exceptions import ValidationError
 from dorf.chat import selectors, services
 from dorf.chat.frames import FRAME_SERIALIZERS
 from dorf.chat.realtime import message_payload, room_group
-from dorf.chat.tickets import (
-    PROTOCOL,
-    active_user,
-    handshake_ticket,
-    ticket_consume,
-    token_user,
-)
+from dorf.chat.tickets import PROTOCOL, handshake_ticket, ticket_consume, token_user
 from dorf.core.errors import flatten_detail
 from dorf.core.exceptions import DomainError
 from dorf.core.parsers import HostileJSON, loads_strict
@@ -144,7 +138,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # being read arrives as rooms.join/rooms.leave right after connect (both
             # idempotent); so does a block made or lifted (blocks.changed).
             await self._join_group(user_group(user_id))
-            loaded = await database_sync_to_async(self._load)(user_id)
+            loaded = await database_sync_to_async(selectors.socket_state)(user_id=user_id)
         else:
             loaded = None
         if loaded is None:
@@ -229,14 +223,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             except Exception:  # Redis away: the local subscription is dropped regardless
                 logger.warning("socket of user %s: could not leave %s", self.user_id, group)
         joined.clear()
-
-    @staticmethod
-    def _load(user_id: int) -> tuple[User, set[int], set[int]] | None:
-        """The user (unless deactivated), their rooms and whom they do not see: one hop."""
-        user = active_user(user_id)
-        if user is None:
-            return None
-        return user, selectors.active_room_ids(user=user), blocked_user_ids(user)
 
     async def disconnect(self, code: int) -> None:
         await self._leave_groups()

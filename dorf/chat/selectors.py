@@ -107,6 +107,57 @@ _LAST = Columns(Message, "lm")
 _SENDER = Columns(User, "s", only=["id", "first_name", "last_name"])
 
 
+_SOCKET_USER = Columns(
+    User,
+    "u",
+    only=["id", "email", "first_name", "last_name", "language", "is_active", "is_staff"],
+)
+
+
+def socket_state(*, user_id: int) -> tuple[User, set[int], set[int]] | None:
+    """What a socket needs before it accepts, in one query: the user (None when there is
+    no such active user), the ids of their rooms (``active_room_ids``) and of the users
+    hidden from them (``blocked_user_ids``).
+
+    The user's row (the columns a socket uses; any other loads on access) is left-joined
+    to one row per room and per hidden user. Hand-written (dorf.core.sql): the three ORM
+    queries cost most of a socket's opening CPU (docs/benchmarks.md, "Opening a
+    WebSocket"); a test compares the answer with the ORM selectors.
+    """
+    quote = connection.ops.quote_name
+    villages_sql, villages_params = member_village_ids_sql(user_id)
+    hidden_sql, hidden_params = blocked_user_ids_sql(user_id)
+    user_table = quote(User._meta.db_table)
+    sql = f"""
+        SELECT {_SOCKET_USER.select()}, ids.kind, ids.id
+        FROM {_SOCKET_USER.table}
+        LEFT JOIN (
+            SELECT 'room' AS kind, m.room_id AS id
+            FROM {_MEMBER.table} JOIN {_ROOM.table} ON r.id = m.room_id
+            WHERE m.user_id = %s AND m.state = %s AND r.village_id IN ({villages_sql})
+            UNION ALL
+            SELECT 'hidden', x.id FROM {user_table} x WHERE x.id IN ({hidden_sql})
+        ) ids ON 1 = 1
+        WHERE u.id = %s AND u.is_active = %s
+    """  # noqa: S608 - names from the models' _meta, values as parameters
+    params = [user_id, MemberState.ACTIVE.value, *villages_params, *hidden_params, user_id, True]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    user = _SOCKET_USER.instance(rows[0][: len(_SOCKET_USER)])
+    room_ids: set[int] = set()
+    hidden_ids: set[int] = set()
+    for row in rows:
+        kind, object_id = row[len(_SOCKET_USER) :]
+        if kind == "room":
+            room_ids.add(object_id)
+        elif kind == "hidden":
+            hidden_ids.add(object_id)
+    return user, room_ids, hidden_ids
+
+
 def my_rooms(*, user: User) -> list[RoomMember]:
     """The user's rooms (active, in villages where the user is a verified member), most
     recent activity first, each with ``unread_count`` and its room's last message and

@@ -56,11 +56,6 @@ def handshake_ticket(query_string: bytes) -> str | None:
     return tickets[0] if tickets else None
 
 
-def active_user(user_id: int) -> User | None:
-    """The user a consumed ticket names, unless deactivated since it was issued."""
-    return User.objects.filter(pk=user_id, is_active=True).first()
-
-
 def token_user(*, subprotocols: list[str]) -> User | None:
     """The user of a ``bearer.<token>`` subprotocol (clients that cannot set a URL)."""
     for protocol in subprotocols:
@@ -71,12 +66,3 @@ def token_user(*, subprotocols: list[str]) -> User | None:
                 return None
             return user
     return None
-
-
-def socket_user(*, query_string: bytes, subprotocols: list[str]) -> User | None:
-    """The user of a WebSocket handshake: ``?ticket=`` or a ``bearer.<token>`` subprotocol."""
-    ticket = handshake_ticket(query_string)
-    if ticket is not None:
-        user_id = ticket_consume(ticket)
-        return None if user_id is None else active_user(user_id)
-    return token_user(subprotocols=subprotocols)
