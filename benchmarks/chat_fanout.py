@@ -20,45 +20,34 @@ import argparse
 import asyncio
 import json
 import math
-import os
-import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
-    sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the real stack.")
+from benchmarks.ws_stack import (
+    cleanup,
+    connect_client,
+    free_port,
+    make_residents,
+    rss_kib,
+    setup_django,
+    start_server,
+)
 
-import django  # noqa: E402
+setup_django()
 
-django.setup()
-
-from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
-from websockets.typing import Origin  # noqa: E402
+from websockets.asyncio.client import ClientConnection  # noqa: E402
 
 from dorf.chat.models import Room, RoomKind, RoomMember  # noqa: E402
 from dorf.chat.tickets import ticket_issue  # noqa: E402
 from dorf.users.models import User  # noqa: E402
-from dorf.villages.models import Membership, MembershipState, Village  # noqa: E402
 
 PER_SENDER_RATE = 2.5
-# The server flags docs/realtime.md recommends: permessage-deflate keeps a zlib context
-# of a few hundred KiB per socket, too much for 1,000 sockets on a small machine.
-SERVER_WS_FLAGS = [
-    "--ws",
-    "websockets-sansio",
-    "--ws-max-size",
-    "65536",
-    "--ws-per-message-deflate",
-    "false",
-]
+# The settings module the server runs with, per --layer.
+LAYER_SETTINGS = {"pubsub": "config.settings", "core": "benchmarks.settings_core_layer"}
 
 
 @dataclass
@@ -87,84 +76,15 @@ class Result:
         return (self.rss_after_kib - self.rss_before_kib) / max(self.receivers, 1)
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(port: int, layer: str) -> subprocess.Popen[bytes]:
-    settings_module = "benchmarks.settings_core_layer" if layer == "core" else "config.settings"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
-    process = subprocess.Popen(
-        [
-            # Inherits the benchmark's niceness (run the whole thing under nice).
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            *SERVER_WS_FLAGS,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not start")
-
-
 def make_room(n_users: int, tag: str) -> tuple[Room, list[User]]:
-    village = Village.objects.create(
-        name=f"Bench {tag}",
-        slug=f"bench-{tag}",
-        centre_lat=50.0,
-        centre_lon=7.0,
-        invite_code=f"bench-{tag}",
-    )
-    users = User.objects.bulk_create(
-        User(email=f"bench-{tag}-{i}@example.org", first_name="Bench", last_name=str(i))
-        for i in range(n_users)
-    )
-    Membership.objects.bulk_create(
-        Membership(user=u, village=village, state=MembershipState.VERIFIED) for u in users
-    )
+    village, users = make_residents(n_users, tag)
     room = Room.objects.create(village=village, kind=RoomKind.SQUARE, title="Bench")
     RoomMember.objects.bulk_create(RoomMember(room=room, user=u) for u in users)
     return room, users
 
 
-def cleanup(tag: str) -> None:
-    Village.objects.filter(slug=f"bench-{tag}").delete()
-    User.objects.filter(email__startswith=f"bench-{tag}-").delete()
-
-
 async def open_socket(url: str, origin: str, sync: bool) -> ClientConnection:
-    ws = await connect(
-        url,
-        origin=Origin(origin),
-        max_size=2**20,
-        open_timeout=60,
-        ping_interval=None,
-        compression=None,
-    )
+    ws = await connect_client(url, origin=origin, open_timeout=60)
     if sync:
         await ws.recv()  # hello
         await ws.send(json.dumps({"type": "sync"}))
@@ -292,7 +212,7 @@ async def main() -> None:
         for bare in (True, False):
             # A fresh server per run: memory and warm-up are not carried over.
             port = free_port()
-            server = start_server(port, args.layer)
+            server = start_server(port, settings_module=LAYER_SETTINGS[args.layer])
             try:
                 result = await run(
                     f"127.0.0.1:{port}", server.pid, receivers, rate, args.seconds, bare

@@ -26,34 +26,32 @@ import asyncio
 import json
 import math
 import os
-import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
-    sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark measures the real stack.")
+from benchmarks.ws_stack import (
+    cleanup,
+    connect_client,
+    cpu_s,
+    free_port,
+    make_residents,
+    rss_kib,
+    setup_django,
+    start_server,
+)
 
-import django  # noqa: E402
+setup_django()
 
-django.setup()
+from websockets.asyncio.client import ClientConnection  # noqa: E402
 
-from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
-from websockets.typing import Origin  # noqa: E402
-
-from benchmarks.chat_fanout import SERVER_WS_FLAGS, free_port, rss_kib  # noqa: E402
 from dorf.chat import services  # noqa: E402
 from dorf.chat.models import Room, RoomKind, RoomMember  # noqa: E402
 from dorf.chat.tickets import ticket_issue  # noqa: E402
 from dorf.users.models import User  # noqa: E402
-from dorf.villages.models import Membership, MembershipState, Village  # noqa: E402
 
 WARM_UP_SOCKETS = 5
 
@@ -79,56 +77,10 @@ class Result:
         return (self.rss_after_kib - self.rss_before_kib) / max(self.sockets, 1)
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU time of the server process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            # Inherits the benchmark's niceness (run the whole thing under nice).
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            *SERVER_WS_FLAGS,
-        ],
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not start")
-
-
 def make_village(n_users: int, groups: int, tag: str) -> list[tuple[User, dict[str, int]]]:
     """N verified residents in the square and one group each; every room has messages.
     Returns each user with the sync frame's rooms of a client that is caught up."""
-    village = Village.objects.create(
-        name=f"Bench {tag}",
-        slug=f"bench-{tag}",
-        centre_lat=50.0,
-        centre_lon=7.0,
-        invite_code=f"bench-{tag}",
-    )
-    users = User.objects.bulk_create(
-        User(email=f"bench-{tag}-{i}@example.org", first_name="Bench", last_name=str(i))
-        for i in range(n_users)
-    )
-    Membership.objects.bulk_create(
-        Membership(user=u, village=village, state=MembershipState.VERIFIED) for u in users
-    )
+    village, users = make_residents(n_users, tag)
     square = Room.objects.create(village=village, kind=RoomKind.SQUARE, title="Bench")
     rooms = Room.objects.bulk_create(
         Room(village=village, kind=RoomKind.GROUP, title=f"Gruppe {g}") for g in range(groups)
@@ -158,23 +110,11 @@ def make_village(n_users: int, groups: int, tag: str) -> list[tuple[User, dict[s
     ]
 
 
-def cleanup(tag: str) -> None:
-    Village.objects.filter(slug=f"bench-{tag}").delete()
-    User.objects.filter(email__startswith=f"bench-{tag}-").delete()
-
-
 async def open_socket(
     url: str, origin: str, rooms: dict[str, int]
 ) -> tuple[ClientConnection, float]:
     started = time.monotonic()
-    ws = await connect(
-        url,
-        origin=Origin(origin),
-        max_size=2**20,
-        open_timeout=120,
-        ping_interval=None,
-        compression=None,
-    )
+    ws = await connect_client(url, origin=origin, open_timeout=120)
     hello = json.loads(await ws.recv())
     assert hello["type"] == "hello", hello
     await ws.send(json.dumps({"type": "sync", "rooms": rooms}))
