@@ -57,8 +57,6 @@ MAX_BUFFER = 2000
 # Ids remembered per room to drop a message that was both replayed and broadcast.
 DEDUP_WINDOW = 4000
 
-# rooms.join is not among them: it replays what the room got before the socket subscribed.
-DATABASE_FREE_EVENTS = frozenset({"forward", "room.message", "room.event", "rooms.leave"})
 # Inbound frames; an unexpected error handling one answers an error frame, an unexpected
 # error anywhere else closes the socket with CLOSE_SERVER_ERROR.
 CLIENT_EVENTS = frozenset({"websocket.receive"})
@@ -196,13 +194,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
-        # Channels runs close_old_connections() in the single database thread before every
-        # handler. Group events touch no database; with hundreds of sockets in a room that
-        # hop would queue every broadcast behind every other (and behind the sends).
-        if message["type"] in DATABASE_FREE_EVENTS:
-            await getattr(self, get_handler_name(message))(message)
-            return
-        await super().dispatch(message)
+        # Not Channels' dispatch: it runs close_old_connections() in the single database
+        # thread before every handler, a hop that every socket of the process queues for
+        # (each connect, frame and broadcast; with hundreds of sockets in a room, every
+        # broadcast behind every other). This consumer reaches the database only through
+        # database_sync_to_async, which runs close_old_connections() around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _join_group(self, group: str) -> None:
         if not hasattr(self, "groups_joined"):
