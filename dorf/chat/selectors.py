@@ -326,9 +326,18 @@ def messages_missed(*, user: User, last_seen: dict[int, int]) -> list[dict[str, 
 def room_tips(*, room_ids: set[int]) -> dict[int, int]:
     """The newest message id of each room (0 for an empty room)."""
     tips = dict.fromkeys(room_ids, 0)
-    rows = Room.objects.filter(pk__in=room_ids).values_list("pk", "last_message_id")
-    for room_id, last_id in rows:
-        tips[room_id] = last_id or 0
+    if not room_ids:
+        return tips
+    # Hand-written: every socket's sync reads it, and building the ORM query cost more
+    # CPU than the rest of the sync (docs/benchmarks.md, "Opening a WebSocket").
+    placeholders = ", ".join(["%s"] * len(room_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, last_message_id FROM chat_room WHERE id IN ({placeholders})",  # noqa: S608 (only placeholders)
+            sorted(room_ids),
+        )
+        for room_id, last_id in cursor.fetchall():
+            tips[room_id] = last_id or 0
     return tips
 
 
