@@ -330,12 +330,11 @@ def room_tips(*, room_ids: set[int]) -> dict[int, int]:
         return tips
     # Hand-written: every socket's sync reads it, and building the ORM query cost more
     # CPU than the rest of the sync (docs/benchmarks.md, "Opening a WebSocket").
+    table = connection.ops.quote_name(Room._meta.db_table)
     placeholders = ", ".join(["%s"] * len(room_ids))
+    sql = f"SELECT id, last_message_id FROM {table} WHERE id IN ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, last_message_id FROM chat_room WHERE id IN ({placeholders})",  # noqa: S608 (only placeholders)
-            sorted(room_ids),
-        )
+        cursor.execute(sql, sorted(room_ids))
         for room_id, last_id in cursor.fetchall():
             tips[room_id] = last_id or 0
     return tips
