@@ -214,17 +214,23 @@ _MESSAGE = Columns(Message, "msg")
 _MESSAGE_SENDER = Columns(User, "s", only=["id", "first_name", "last_name"])
 
 
-def _require_room_member(*, user: User, room_id: int) -> None:
+def _room_member_sql(*, user: User, room_id: int) -> tuple[str, list[Any]]:
     """``room_member``'s rule (an active member, in a village where the user is a verified
-    member), as one hand-written query: 404 unless it holds."""
+    member) as SQL that selects a row when it holds."""
     villages_sql, villages_params = member_village_ids_sql(user.pk)
     sql = f"""
         SELECT 1 FROM {_MEMBER.table} JOIN {_ROOM.table} ON r.id = m.room_id
         WHERE m.room_id = %s AND m.user_id = %s AND m.state = %s
           AND r.village_id IN ({villages_sql})
     """  # noqa: S608 - names from the models' _meta, values as parameters
+    return sql, [room_id, user.pk, MemberState.ACTIVE.value, *villages_params]
+
+
+def _require_room_member(*, user: User, room_id: int) -> None:
+    """404 unless ``room_member``'s rule holds (one hand-written query)."""
+    sql, params = _room_member_sql(user=user, room_id=room_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [room_id, user.pk, MemberState.ACTIVE.value, *villages_params])
+        cursor.execute(sql, params)
         if cursor.fetchone() is None:
             raise NotFound()
 
@@ -263,7 +269,8 @@ def message_history(
     limit: int = 50,
 ) -> list[Message]:
     """A page of a room's messages, oldest first, without blocked users' messages, each
-    with its sender and ``reaction_rows``; 404 unless the user is an active member.
+    with its sender and ``reaction_rows``; 404 unless the user is an active member
+    (checked in the page's query).
 
     ``before``: the page just older than that id; ``after``: the page just newer; neither:
     the newest page.
@@ -271,7 +278,6 @@ def message_history(
     Hand-written (dorf.core.sql) like ``my_rooms``: the room's history on every app start.
     The block list is a subquery of the page's query.
     """
-    _require_room_member(user=user, room_id=room_id)
     hidden_sql, hidden_params = blocked_user_ids_sql(user.pk)
     where = "msg.room_id = %s AND msg.sender_id NOT IN (" + hidden_sql + ")"
     params: list[Any] = [room_id, *hidden_params]
@@ -284,14 +290,20 @@ def message_history(
             where += " AND msg.id < %s"
             params.append(before)
         order = "DESC"
+    # The member check is part of the page's query; only an empty page asks it alone,
+    # to tell a 404 from an empty room or page.
+    member_sql, member_params = _room_member_sql(user=user, room_id=room_id)
     sql = f"""
         SELECT {_MESSAGE.select()}, {_MESSAGE_SENDER.select()}
         FROM {_MESSAGE.table} JOIN {_MESSAGE_SENDER.table} ON s.id = msg.sender_id
-        WHERE {where} ORDER BY msg.id {order} LIMIT %s
+        WHERE {where} AND EXISTS ({member_sql}) ORDER BY msg.id {order} LIMIT %s
     """  # noqa: S608 - names from the models' _meta, values as parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, [*params, *member_params, limit])
         rows = cursor.fetchall()
+    if not rows:
+        _require_room_member(user=user, room_id=room_id)
+        return []
     messages = []
     senders: dict[int, User] = {}  # a page has few senders: one instance each
     width = len(_MESSAGE)
