@@ -13,14 +13,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dorf.backoffice.access import access_of
-from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404
+from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404, staff_villages
 from dorf.backoffice.site import acting_user, backoffice_site
 from dorf.backoffice.sources import SourceScreen, source_actions
 from dorf.calendar.sources import CalendarCategory
@@ -180,11 +180,7 @@ def _list_url() -> str:
 
 
 def calendar_add(request: HttpRequest) -> HttpResponse:
-    access = access_of(request)
-    if not access.staff_village_ids:
-        # Operators act through a staff membership like everybody else.
-        raise Http404
-    villages = list(Village.objects.filter(pk__in=access.staff_village_ids).order_by("name"))
+    villages = staff_villages(access_of(request))
     form = CalendarAddForm(request.POST or None, villages=villages)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

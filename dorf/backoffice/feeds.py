@@ -2,9 +2,9 @@
 outcome of their last import, edit them, pause and activate them and import one now,
 through dorf.news' services (the same as the API's), each change audited by the service.
 
-Mirrors the external calendars' screen (``calendars.py``); a new source is added on the
-import page (``imports.feed_source_add``). An import fetches over the network, so it runs
-outside any transaction (the import owns its own) and is audited here with its counts.
+Mirrors the external calendars' screen (``calendars.py``), with its add and edit pages. An
+import fetches over the network, so it runs outside any transaction (the import owns its
+own) and is audited here with its counts.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dorf.backoffice.access import access_of
-from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404
+from dorf.backoffice.pages import form_page, show_refusal, staff_object_or_404, staff_villages
 from dorf.backoffice.site import acting_user, backoffice_site
 from dorf.backoffice.sources import SourceScreen, source_actions
 from dorf.core.exceptions import DomainError
@@ -28,6 +29,7 @@ from dorf.news import importing
 from dorf.news.importing import ImportResult
 from dorf.news.models import FeedSource, NewsCategory, Publisher
 from dorf.users.models import User
+from dorf.villages.models import Village
 
 
 def import_summary(result: ImportResult) -> str:
@@ -119,7 +121,7 @@ class FeedSourceScreen(SourceScreen):
 # --- the form page ---------------------------------------------------------------------------
 
 
-class FeedSourceEditForm(forms.Form):
+class FeedSourceForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=120,
@@ -135,6 +137,34 @@ class FeedSourceEditForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=NewsCategory.objects.none(), label=gettext_lazy("Category")
     )
+
+    def offer_from(self, village_ids: list[int]) -> None:
+        """Publishers and categories to choose from: those of these villages."""
+        for name, queryset in (
+            ("publisher", Publisher.objects.filter(village_id__in=village_ids).order_by("name")),
+            ("category", NewsCategory.objects.filter(village_id__in=village_ids).order_by("name")),
+        ):
+            choice = self.fields[name]
+            assert isinstance(choice, forms.ModelChoiceField)
+            choice.queryset = queryset
+
+
+class FeedSourceAddForm(FeedSourceForm):
+    village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
+    field_order = ("village", "name", "url", "publisher", "category")
+
+    def __init__(self, *args: Any, villages: list[Village], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [v.pk for v in villages]
+        self.offer_from(ids)
+        choice = self.fields["village"]
+        assert isinstance(choice, forms.ModelChoiceField)
+        choice.queryset = Village.objects.filter(pk__in=ids)
+        if len(villages) == 1:
+            choice.initial = ids[0]
+
+
+class FeedSourceEditForm(FeedSourceForm):
     active = forms.BooleanField(
         label=gettext_lazy("Active (imported periodically)"),
         required=False,
@@ -142,17 +172,38 @@ class FeedSourceEditForm(forms.Form):
 
     def __init__(self, *args: Any, village_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, queryset in (
-            ("publisher", Publisher.objects.filter(village_id=village_id).order_by("name")),
-            ("category", NewsCategory.objects.filter(village_id=village_id).order_by("name")),
-        ):
-            choice = self.fields[name]
-            assert isinstance(choice, forms.ModelChoiceField)
-            choice.queryset = queryset
+        self.offer_from([village_id])
 
 
 def _list_url() -> str:
     return reverse("backoffice:news_feedsource_changelist")
+
+
+def feed_source_add(request: HttpRequest) -> HttpResponse:
+    form = FeedSourceAddForm(request.POST or None, villages=staff_villages(access_of(request)))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # The service writes the audit entry.
+            importing.feed_source_create(
+                actor=acting_user(request),
+                village_id=data["village"].pk,
+                name=data["name"],
+                url=data["url"],
+                publisher_id=data["publisher"].pk,
+                category_id=data["category"].pk,
+            )
+        except DomainError as exc:
+            show_refusal(form, exc)
+        else:
+            messages.success(request, _("The feed source was saved."))
+            return redirect(_list_url())
+    context = {
+        **backoffice_site.each_context(request),
+        "title": _("Add a news feed source"),
+        "form": form,
+    }
+    return TemplateResponse(request, "backoffice/feed_source_form.html", context)
 
 
 def feed_source_edit(request: HttpRequest, source_id: int) -> HttpResponse:

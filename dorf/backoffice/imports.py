@@ -11,21 +11,17 @@ import io
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dorf.backoffice.access import Access, access_of
+from dorf.backoffice.access import access_of
+from dorf.backoffice.pages import staff_villages
 from dorf.backoffice.site import acting_user, backoffice_site
 from dorf.core import audit
 from dorf.core.exceptions import DomainError
-from dorf.news.importing import feed_source_create
-from dorf.news.models import NewsCategory, Publisher
 from dorf.villages.models import Village
 from dorf.villages.services import AddressImportResult, AddressRow, address_register_import
 from dorf.waste.models import Tour
@@ -50,13 +46,6 @@ COLUMNS = {
     "lon": "longitude",
 }
 REQUIRED = ("street", "house_number", "latitude", "longitude")
-
-
-def _staff_villages(access: Access) -> list[Village]:
-    if not access.staff_village_ids:
-        # Operators act through a staff membership like everybody else.
-        raise Http404
-    return list(Village.objects.filter(pk__in=access.staff_village_ids).order_by("name"))
 
 
 class AddressImportForm(forms.Form):
@@ -121,7 +110,7 @@ def parse_address_csv(data: bytes) -> tuple[list[AddressRow], list[tuple[int, st
 
 def address_import(request: HttpRequest) -> HttpResponse:
     access = access_of(request)
-    villages = _staff_villages(access)
+    villages = staff_villages(access)
     result: AddressImportResult | None = None
     form = AddressImportForm(request.POST or None, request.FILES or None, villages=villages)
     if request.method == "POST" and form.is_valid():
@@ -163,72 +152,6 @@ def address_import(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "backoffice/address_import.html", context)
 
 
-class FeedSourceForm(forms.Form):
-    village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
-    name = forms.CharField(
-        label=gettext_lazy("Name"),
-        max_length=120,
-        required=False,
-        help_text=gettext_lazy("How the source appears in the list; empty: its address."),
-    )
-    url = forms.URLField(
-        label=gettext_lazy("Feed address (RSS or Atom)"), max_length=500, assume_scheme="https"
-    )
-    publisher = forms.ModelChoiceField(
-        queryset=Publisher.objects.none(), label=gettext_lazy("Publisher")
-    )
-    category = forms.ModelChoiceField(
-        queryset=NewsCategory.objects.none(), label=gettext_lazy("Category")
-    )
-
-    def __init__(self, *args: Any, villages: list[Village], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        ids = [v.pk for v in villages]
-        for name, queryset in (
-            ("village", Village.objects.filter(pk__in=ids)),
-            ("publisher", Publisher.objects.filter(village_id__in=ids).order_by("name")),
-            ("category", NewsCategory.objects.filter(village_id__in=ids).order_by("name")),
-        ):
-            choice = self.fields[name]
-            assert isinstance(choice, forms.ModelChoiceField)
-            choice.queryset = queryset
-        if len(villages) == 1:
-            self.fields["village"].initial = ids[0]
-
-
-def feed_source_add(request: HttpRequest) -> HttpResponse:
-    access = access_of(request)
-    villages = _staff_villages(access)
-    form = FeedSourceForm(request.POST or None, villages=villages)
-    if request.method == "POST" and form.is_valid():
-        village = form.cleaned_data["village"]
-        try:
-            # The service writes the audit entry.
-            feed_source_create(
-                actor=acting_user(request),
-                village_id=village.pk,
-                name=form.cleaned_data["name"],
-                url=form.cleaned_data["url"],
-                publisher_id=form.cleaned_data["publisher"].pk,
-                category_id=form.cleaned_data["category"].pk,
-            )
-        except DomainError as exc:
-            for field_name, problems in (exc.fields or {}).items():
-                name = field_name.removesuffix("_id")
-                form.add_error(name if name in form.fields else None, [str(p) for p in problems])
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("The feed source was saved."))
-            return redirect(reverse("backoffice:news_feedsource_changelist"))
-    context = {
-        **backoffice_site.each_context(request),
-        "title": _("Add a news feed source"),
-        "form": form,
-    }
-    return TemplateResponse(request, "backoffice/feed_source_form.html", context)
-
-
 class WastePlanForm(forms.Form):
     village = forms.ModelChoiceField(queryset=Village.objects.none(), label=gettext_lazy("Village"))
     format = forms.ChoiceField(
@@ -264,7 +187,7 @@ class WastePlanForm(forms.Form):
 def waste_plan_import(request: HttpRequest) -> HttpResponse:
     """Upload the collection company's plan: all or nothing, the faulty lines listed."""
     access = access_of(request)
-    villages = _staff_villages(access)
+    villages = staff_villages(access)
     form = WastePlanForm(request.POST or None, request.FILES or None, villages=villages)
     report = None
     problems: list[str] = []

@@ -18,6 +18,7 @@ from django_stubs_ext import StrOrPromise
 from dorf.backoffice.access import Access
 from dorf.backoffice.site import backoffice_site
 from dorf.core.exceptions import DomainError
+from dorf.villages.models import Village
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -32,6 +33,14 @@ def staff_object_or_404(access: Access, objects: QuerySet[ModelT], pk: int) -> M
     if found is None:
         raise Http404
     return found
+
+
+def staff_villages(access: Access) -> list[Village]:
+    """The villages a form page may add to: those the viewer is staff of. Operators act
+    through a staff membership like everybody else, so without one the page is a 404."""
+    if not access.staff_village_ids:
+        raise Http404
+    return list(Village.objects.filter(pk__in=access.staff_village_ids).order_by("name"))
 
 
 def show_refusal(form: forms.Form, exc: DomainError) -> None:

@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path(
         "import/nachrichtenquellen/",
-        backoffice_site.admin_view(imports.feed_source_add),
+        backoffice_site.admin_view(feeds.feed_source_add),
         name="backoffice_import_feed_source",
     ),
     path(
