@@ -316,6 +316,15 @@ def found_item_photo_add(
             stored = str(photo.image.name)
             photo.save()
             FoundItem.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+            if item.finder_id != actor.pk:  # the finder's own photo is no staff action
+                audit.record(
+                    actor=actor,
+                    instance=photo,
+                    before={},
+                    verb="found_item_photo_add",
+                    village_id=item.village_id,
+                    subject_user_id=item.finder_id,
+                )
     except BaseException:
         if stored:
             _delete_photo_files([stored])
@@ -327,9 +336,18 @@ def found_item_photo_add(
 def found_item_photo_delete(*, actor: User, found_item_id: int, photo_id: int) -> None:
     item = locks.found_item_for(actor, found_item_id)
     _require_editor(actor, item)
-    photos = FoundItemPhoto.objects.filter(found_item=item, pk=photo_id)
-    if not _delete_photos(photos):
+    photo = FoundItemPhoto.objects.filter(found_item=item, pk=photo_id).first()
+    if photo is None:
         raise NotFound()
+    if item.finder_id != actor.pk:  # the finder's own photo is no staff action
+        audit.record_deletion(
+            actor=actor,
+            instance=photo,
+            verb="found_item_photo_delete",
+            village_id=item.village_id,
+            subject_user_id=item.finder_id,
+        )
+    _delete_photos([photo])
 
 
 @transaction.atomic

@@ -245,3 +245,29 @@ def test_the_finder_corrects_the_description_and_a_resident_may_not(village, cli
     other = client_for(MembershipFactory(village=village).user)
     assert other.patch(_url(item), {"description": "meins"}, format="json").status_code == 403
     assert other.patch(_url(item), {"category": "ufo"}, format="json").status_code == 400
+
+
+def test_staff_adding_and_deleting_a_finders_photos_is_audited_the_finders_own_are_not(
+    village,
+) -> None:
+    # given: a resident's find
+    finder = MembershipFactory(village=village)
+    staff = staff_of(village)
+    item = find_in(village, finder=finder)
+    LogEntry.objects.all().delete()
+
+    # when: the finder adds and deletes a photo, then staff do the same
+    own = _add(item, finder)
+    services.found_item_photo_delete(actor=finder.user, found_item_id=item.pk, photo_id=own.pk)
+    added = _add(item, staff)
+    services.found_item_photo_delete(actor=staff.user, found_item_id=item.pk, photo_id=added.pk)
+
+    # then: two entries, both about the finder, the deletion with the photo's last values
+    add, delete = LogEntry.objects.order_by("pk")
+    assert add.additional_data["verb"] == "found_item_photo_add"
+    assert add.actor == delete.actor == staff.user
+    assert add.object_pk == delete.object_pk == str(added.pk)
+    assert add.additional_data["subject_user_id"] == finder.user_id
+    assert delete.additional_data["verb"] == "found_item_photo_delete"
+    assert delete.action == LogEntry.Action.DELETE
+    assert delete.changes["image"][1] is None
