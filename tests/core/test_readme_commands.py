@@ -151,14 +151,29 @@ def _production(env: dict[str, str]) -> dict[str, str]:
     return {**env, "DJANGO_SECRET_KEY": "readme-check-" + "x" * 50, "DJANGO_DEBUG": "0"}
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+    """Stop the command and everything it started, and wait for the whole process group:
+    the shell exits at once, while what it started may linger (a Celery worker whose pool
+    children got the same SIGTERM hangs in billiard's pool finaliser), so what is left
+    after 10 s is killed; nothing outlives the test."""
+    pgid = process.pid  # start_new_session: the shell leads its own group
+    if _group_alive(pgid):
+        os.killpg(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            process.poll()  # reap the shell, or it stays a zombie of the group
+            time.sleep(0.2)
+        if _group_alive(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+    process.wait(timeout=30)
 
 
 def _serve(command: str, env: dict[str, str], port: int, timeout_s: float, log: Path) -> None:
