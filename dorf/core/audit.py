@@ -90,23 +90,16 @@ def record(
         }
         if before and not changes:
             return None  # nothing changed: nothing to account for
-    action = LogEntry.Action.UPDATE if before else LogEntry.Action.CREATE
-    additional: dict[str, Any] = {
-        "village_id": village_id,
-        "verb": verb,
-        "subject_user_id": subject_user_id,
-    }
-    if reason:
-        additional["reason"] = reason
-    entry: LogEntry = LogEntry.objects.log_create(
-        instance,
-        force_log=True,
-        action=action,
+    return _write(
         actor=actor,
+        instance=instance,
+        action=LogEntry.Action.UPDATE if before else LogEntry.Action.CREATE,
         changes=changes,
-        additional_data={**additional, **(extra or {})},
+        additional={
+            **_additional(verb, village_id, subject_user_id, reason),
+            **(extra or {}),
+        },
     )
-    return entry
 
 
 def record_deletion(
@@ -123,6 +116,19 @@ def record_deletion(
     changes: dict[str, list[str | None]] = {
         name: [value, None] for name, value in snapshot(instance).items() if name != "updated_at"
     }
+    return _write(
+        actor=actor,
+        instance=instance,
+        action=LogEntry.Action.DELETE,
+        changes=changes,
+        additional=_additional(verb, village_id, subject_user_id, reason),
+    )
+
+
+def _additional(
+    verb: str, village_id: int, subject_user_id: int | None, reason: str
+) -> dict[str, Any]:
+    """What every entry carries besides its changes (the audit screen filters on it)."""
     additional: dict[str, Any] = {
         "village_id": village_id,
         "verb": verb,
@@ -130,10 +136,21 @@ def record_deletion(
     }
     if reason:
         additional["reason"] = reason
+    return additional
+
+
+def _write(
+    *,
+    actor: Model | None,
+    instance: Model,
+    action: int,
+    changes: dict[str, list[str | None]],
+    additional: dict[str, Any],
+) -> LogEntry:
     entry: LogEntry = LogEntry.objects.log_create(
         instance,
         force_log=True,
-        action=LogEntry.Action.DELETE,
+        action=action,
         actor=actor,
         changes=changes,
         additional_data=additional,
