@@ -24,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.ledger_bank import (
     ROOT,
     children_of,
+    database_backends,
     free_port,
     percentile,
     process_cpu_s,
@@ -169,9 +171,46 @@ def client_loop(port: int, path: str, token: str, deadline: float, stats: Stats)
     conn.close()
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine spent outside idle and iowait (Linux /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_pids() -> list[int]:
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "redis-server":
+                pids.append(int(comm.parent.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
 def phase(port: int, server_pids: list[int], path: str, token: str, args: Any) -> dict[str, Any]:
+    """C clients for D seconds; req/s, latency and CPU per request of the server, its
+    database backends, Redis, this client process and the whole machine."""
     stats = Stats()
-    cpu_before = sum(process_cpu_s(server_pids).values())
+    # The server's connections live across requests (CONN_MAX_AGE): a short warm-up
+    # opens them, so their backends' CPU can be read around the timed phase.
+    warm = Stats()
+    warm_threads = [
+        threading.Thread(target=client_loop, args=(port, path, token, time.monotonic() + 0.5, warm))
+        for _ in range(args.clients)
+    ]  # fmt: skip
+    for thread in warm_threads:
+        thread.start()
+    for thread in warm_threads:
+        thread.join()
+    groups = {
+        "server": server_pids,
+        "database": database_backends(args.database_url),
+        "redis": redis_pids(),
+        "client": [os.getpid()],
+    }
+    cpu_before = {name: sum(process_cpu_s(pids).values()) for name, pids in groups.items()}
+    machine_before = machine_busy_s()
     deadline = time.monotonic() + args.duration
     threads = [
         threading.Thread(target=client_loop, args=(port, path, token, deadline, stats))
@@ -183,15 +222,31 @@ def phase(port: int, server_pids: list[int], path: str, token: str, args: Any) -
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    cpu = sum(process_cpu_s(server_pids).values()) - cpu_before
+    machine = machine_busy_s() - machine_before
+    cpu = {
+        name: sum(process_cpu_s(pids).values()) - cpu_before[name] for name, pids in groups.items()
+    }
     done = len(stats.latencies_ms)
+
+    def per_request(seconds: float) -> float | None:
+        return round(seconds * 1000 / done, 2) if done else None
+
     return {
         "rps": round(done / elapsed, 1),
         "p50_ms": round(percentile(stats.latencies_ms, 0.5), 1),
         "p99_ms": round(percentile(stats.latencies_ms, 0.99), 1),
-        "server_cpu_ms_per_req": round(cpu * 1000 / done, 2) if done else None,
+        "server_cpu_ms_per_req": per_request(cpu["server"]),
+        "cpu_ms_per_req": {name: per_request(seconds) for name, seconds in cpu.items()}
+        | {"machine": per_request(machine)},
         "errors": stats.errors,
     }
+
+
+def cpu_line(product: dict[str, Any], bare: dict[str, Any]) -> str:
+    return " ".join(
+        f"{name} {product['cpu_ms_per_req'][name]}/{bare['cpu_ms_per_req'][name]}"
+        for name in product["cpu_ms_per_req"]
+    )
 
 
 def main() -> int:
@@ -237,6 +292,9 @@ def main() -> int:
     names = args.only or list(setup["endpoints"])
 
     port = free_port()
+    # The server logs a line per request (the product's INFO request log), as it would in
+    # production; to a file, not to this benchmark's report.
+    server_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -247,6 +305,8 @@ def main() -> int:
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stdout=server_log,
+        stderr=server_log,
     )  # fmt: skip
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     try:
@@ -263,9 +323,8 @@ def main() -> int:
                 print(
                     f"round {round_ + 1} {name:14} dorf {product['rps']:7.1f}/s "
                     f"p50 {product['p50_ms']:6.1f} p99 {product['p99_ms']:6.1f} "
-                    f"cpu {product['server_cpu_ms_per_req']} ms | bare {bare['rps']:7.1f}/s "
-                    f"cpu {bare['server_cpu_ms_per_req']} ms | ratio {ratio} "
-                    f"| {queries[name]} queries",
+                    f"| bare {bare['rps']:7.1f}/s | ratio {ratio} | {queries[name]} queries\n"
+                    f"    CPU ms/req dorf/bare: {cpu_line(product, bare)}",
                     file=sys.stderr,
                 )
     finally:

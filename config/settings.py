@@ -132,6 +132,13 @@ if DATABASE_URL:
         # Django's PostgreSQL backend whose health check (SELECT 1 before a request reuses
         # a kept connection) runs only after the connection sat idle (dorf/core/database).
         DATABASES["default"]["ENGINE"] = "dorf.core.database"
+        # The hot read paths' fixed SQL is prepared after this many runs on a connection
+        # (dorf.core.database.prepared_cursor); "off" for a pooler that cannot keep
+        # prepared statements (PgBouncer before 1.21 in transaction mode).
+        _prepare = os.environ.get("DORF_DB_PREPARE_THRESHOLD", "5").strip().lower()
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if _prepare in ("off", "none", "") else int(_prepare)
+        )
 else:
     DATABASES = {
         "default": {

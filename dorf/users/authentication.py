@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from dorf.core.sql import Columns
+from dorf.core.sql import Columns, prepared_cursor
 from dorf.users.models import ApiToken, User, hash_token
 
 # Writing last_used_at on every request would turn each read into a write.
@@ -56,7 +55,7 @@ def _token_sql() -> str:
 def authenticate_token(raw: str) -> tuple[User, ApiToken]:
     """The user and token for a raw token, or AuthenticationFailed (unknown, revoked, expired)."""
     # A revoked token's row is deleted: no row is "invalid or revoked".
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_token_sql(), [hash_token(raw)])
         row = cursor.fetchone()
     if row is None:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 
 from dorf.core.exceptions import Forbidden, NotFound
-from dorf.core.sql import Columns
+from dorf.core.sql import Columns, prepared_cursor
 from dorf.users.models import User
 from dorf.villages.models import (
     MODERATING_ROLES,
@@ -126,7 +126,7 @@ def require_member_place(user: User | AnonymousUser, slug: str) -> MemberPlace:
     small list (docs/benchmarks.md, "REST reads")."""
     if not user.is_authenticated:
         raise NotFound()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_member_place_sql(), [user.pk, slug, MembershipState.VERIFIED.value])
         row = cursor.fetchone()
     if row is None:
