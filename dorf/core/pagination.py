@@ -20,12 +20,15 @@ from urllib import parse
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from dorf.core.sql import CompiledQuery
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -117,6 +120,74 @@ class IdCursorPagination(CursorPagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return _parameters(self.page_size, self.max_page_size)
+
+
+class CompiledRows:
+    """What the cursor paginators ask of a QuerySet, answered by a ``CompiledQuery``.
+
+    ``IdCursorPagination.paginate_queryset`` orders, filters by the cursor's position and
+    slices the QuerySet it gets; given this instead, those three become the compiled
+    query's shape and parameters, so a page costs one prepared query and no ORM
+    compilation, with the paginator's own links and checks unchanged. The compiled
+    query's build function takes the query's own ``values`` plus the keywords of
+    ``page_slice``: ``ordering`` (a tuple), ``before`` and ``after`` (the position,
+    declared with the ordering field's type) and ``start``/``stop``.
+    """
+
+    def __init__(self, compiled: CompiledQuery, model: type[Model], **values: Any) -> None:
+        self.compiled = compiled
+        self.model = model
+        self.values = values
+        self.ordering: tuple[str, ...] = ()
+        self.position: dict[str, Any] = {"before": None, "after": None}
+
+    def order_by(self, *ordering: str) -> CompiledRows:
+        page = self._copy()
+        page.ordering = ordering
+        return page
+
+    def filter(self, **lookup: Any) -> CompiledRows:
+        ((key, value),) = lookup.items()
+        name, _sep, operator = key.rpartition("__")
+        field: Any = self.model._meta.pk if name == "pk" else self.model._meta.get_field(name)
+        page = self._copy()
+        page.position = {"before": None, "after": None}
+        page.position["before" if operator == "lt" else "after"] = field.to_python(value)
+        return page
+
+    def __getitem__(self, bounds: slice) -> list[dict[str, Any]]:
+        return self.compiled.rows(
+            **self.values,
+            **self.position,
+            ordering=self.ordering,
+            start=bounds.start or 0,
+            stop=bounds.stop,
+        )
+
+    def _copy(self) -> CompiledRows:
+        page = CompiledRows(self.compiled, self.model, **self.values)
+        page.ordering, page.position = self.ordering, dict(self.position)
+        return page
+
+
+def page_slice(
+    queryset: QuerySet[Any, Any],
+    *,
+    ordering: tuple[str, ...],
+    before: Any,
+    after: Any,
+    start: int,
+    stop: int | None,
+) -> QuerySet[Any, Any]:
+    """``queryset`` ordered, from the cursor's position, sliced: the page a build function
+    of a ``CompiledQuery`` fed through ``CompiledRows`` returns."""
+    key = ordering[0].lstrip("-")
+    queryset = queryset.order_by(*ordering)
+    if before is not None:
+        queryset = queryset.filter(**{f"{key}__lt": before})
+    if after is not None:
+        queryset = queryset.filter(**{f"{key}__gt": after})
+    return queryset[start:stop]
 
 
 class OldestFirstCursorPagination(IdCursorPagination):

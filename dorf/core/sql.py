@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -140,7 +140,18 @@ def _sentinel(kind: type[Any], number: int) -> Any:
         return 1.0e-300 * (number + 1) + 0.123456789e-290
     if kind is datetime:
         return datetime(1901, 2, 3, tzinfo=UTC) + timedelta(microseconds=number + 1)
-    raise TypeError(f"compiled query parameters are int, str, float or datetime, not {kind}")
+    if kind is date:
+        return date(1901, 2, 3) + timedelta(days=number)
+    raise TypeError(f"compiled query parameters are int, str, float, date or datetime, not {kind}")
+
+
+def _is(value: Any, kind: type[Any]) -> bool:
+    """Whether ``value`` is a ``kind`` (not a bool for int, not a datetime for date)."""
+    return type(value) is kind or (
+        isinstance(value, kind)
+        and not isinstance(value, bool)
+        and not (kind is date and isinstance(value, datetime))
+    )
 
 
 def _contains(value: Any, sentinel: Any) -> bool:
@@ -153,7 +164,8 @@ def _contains(value: Any, sentinel: Any) -> bool:
 class _Plan:
     sql: str
     params: tuple[Any, ...]
-    positions: tuple[tuple[str, tuple[int, ...]], ...]
+    # (parameter, element of a list parameter or None, places among the SQL's parameters)
+    positions: tuple[tuple[str, int | None, tuple[int, ...]], ...]
     names: tuple[str, ...]
     converters: Any  # the compiler's {position: (functions, expression)}
     connection_alias: str
@@ -172,6 +184,9 @@ class CompiledQuery:
     stand-in lands among the SQL's parameters. Later calls send the recorded SQL with the
     real values in those places, through ``prepared_cursor`` (on PostgreSQL, parsed and
     planned once per connection), and convert the rows as the QuerySet would.
+
+    A parameter declared ``list`` is a list of ints (``id__in=...``): its length is part
+    of the shape, each element a parameter.
 
     The shape is everything else: which parameters are None, and every other keyword
     argument (a filter that is set or not, an order, a page size), so those must be
@@ -197,11 +212,19 @@ class CompiledQuery:
         values = {name: kwargs.pop(name, None) for name in self.params}
         for name, value in values.items():
             kind = self.params[name]
-            if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            if value is None:
+                continue
+            if kind is list:
+                if not isinstance(value, list) or not all(_is(item, int) for item in value):
+                    raise TypeError(f"{name} must be a list of int")
+            elif not _is(value, kind):
                 raise TypeError(f"{name} must be {kind.__name__}, not {type(value).__name__}")
         key = (
             using,
-            tuple(name for name, value in values.items() if value is None),
+            tuple(
+                None if value is None else len(value) if isinstance(value, list) else True
+                for value in values.values()
+            ),
             tuple(sorted(kwargs.items())),
         )
         try:
@@ -216,9 +239,10 @@ class CompiledQuery:
         if plan.empty:
             return []
         sql_params = list(plan.params)
-        for name, places in plan.positions:
+        for name, element, places in plan.positions:
+            value = values[name] if element is None else values[name][element]
             for place in places:
-                sql_params[place] = values[name]
+                sql_params[place] = value
         with prepared_cursor(using) as cursor:
             cursor.execute(plan.sql, sql_params)
             fetched = cursor.fetchall()
@@ -230,12 +254,21 @@ class CompiledQuery:
         return [dict(zip(names, row, strict=True)) for row in compiler_rows]
 
     def _compile(self, using: str, values: dict[str, Any], shape: dict[str, Any]) -> _Plan | None:
-        sentinels = {
-            name: _sentinel(self.params[name], number)
-            for number, name in enumerate(self.params)
-            if values[name] is not None
-        }
-        queryset = self.build(**{**values, **sentinels}, **shape).using(using)
+        # One stand-in per scalar parameter and per element of a list parameter.
+        sentinels: dict[tuple[str, int | None], Any] = {}
+        stand_ins: dict[str, Any] = {}
+        for name, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, list):
+                stand_ins[name] = []
+                for index in range(len(value)):
+                    sentinels[(name, index)] = _sentinel(int, len(sentinels))
+                    stand_ins[name].append(sentinels[(name, index)])
+            else:
+                sentinels[(name, None)] = _sentinel(self.params[name], len(sentinels))
+                stand_ins[name] = sentinels[(name, None)]
+        queryset = self.build(**{**values, **stand_ins}, **shape).using(using)
         if queryset._iterable_class is not ValuesIterable:
             raise TypeError(f"{self.build.__qualname__} must return a values() QuerySet")
         query = queryset.query
@@ -246,7 +279,7 @@ class CompiledQuery:
         except EmptyResultSet:
             return _Plan("", (), (), names, None, using, empty=True)
         positions = []
-        for name, sentinel in sentinels.items():
+        for (name, element), sentinel in sentinels.items():
             places = tuple(
                 i
                 for i, value in enumerate(sql_params)
@@ -254,8 +287,8 @@ class CompiledQuery:
             )
             if not places:
                 return None
-            positions.append((name, places))
-        placed = {place for _name, places in positions for place in places}
+            positions.append((name, element, places))
+        placed = {place for _name, _element, places in positions for place in places}
         for i, value in enumerate(sql_params):
             if i not in placed and any(_contains(value, s) for s in sentinels.values()):
                 return None

@@ -113,9 +113,8 @@ class NotificationListView(APIView):
     )
     def get(self, request: AuthedRequest) -> Response:
         unread_only = request.query_params.get("unread") in {"1", "true"}
-        queryset = selectors.notification_list(user=request.user, unread_only=unread_only)
         # Rows, not instances: the page is only written out (NotificationSerializer).
-        rows = queryset.values(*NotificationSerializer._declared_fields)
+        rows = selectors.notification_rows(user=request.user, unread_only=unread_only)
         return paginate(
             self,
             request,

@@ -3,7 +3,7 @@ rows for every parameter value, and the prepared cursor prepares it on PostgreSQ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -162,3 +162,43 @@ def test_postgresql_prepares_a_hot_statement_once(
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any('"notifications_notification"' in s and "LIMIT 4" in s for s in statements)
+
+
+def test_a_list_parameter_is_one_shape_per_length(
+    feed: list[Notification], member: Membership
+) -> None:
+    def by_ids(*, ids: list[int], user_id: int) -> QuerySet[Notification, Any]:
+        return Notification.objects.filter(user_id=user_id, id__in=ids).order_by("id").values("id")
+
+    compiled = CompiledQuery(by_ids, params={"ids": list, "user_id": int})
+    # given / when: two lists of two, one of three, an empty one
+    pairs = [
+        compiled.rows(ids=[feed[0].pk, feed[1].pk], user_id=member.user_id),
+        compiled.rows(ids=[feed[5].pk, feed[2].pk], user_id=member.user_id),
+    ]
+    three = compiled.rows(ids=[feed[3].pk, feed[4].pk, feed[6].pk], user_id=member.user_id)
+    with CaptureQueriesContext(connection) as queries:
+        none = compiled.rows(ids=[], user_id=member.user_id)
+    # then: each list's own rows; two shapes of a list and the empty one (no query)
+    assert [[r["id"] for r in rows] for rows in pairs] == [
+        [feed[0].pk, feed[1].pk],
+        [feed[2].pk, feed[5].pk],
+    ]
+    assert [r["id"] for r in three] == [feed[3].pk, feed[4].pk, feed[6].pk]
+    assert none == []
+    assert len(queries) == 0
+    assert len(compiled._plans) == 3
+    with pytest.raises(TypeError, match="list of int"):
+        compiled.rows(ids=["1"], user_id=member.user_id)
+
+
+def test_a_date_parameter(feed: list[Notification], member: Membership) -> None:
+    def since(*, user_id: int, day: date) -> QuerySet[Notification, Any]:
+        return Notification.objects.filter(user_id=user_id, created_at__date__gte=day).values("id")
+
+    compiled = CompiledQuery(since, params={"user_id": int, "day": date})
+    today = feed[0].created_at.date()
+    assert len(compiled.rows(user_id=member.user_id, day=today - timedelta(days=1))) == 7
+    assert compiled.rows(user_id=member.user_id, day=today + timedelta(days=2)) == []
+    with pytest.raises(TypeError, match="day must be date"):
+        compiled.rows(user_id=member.user_id, day=datetime.now(UTC))
