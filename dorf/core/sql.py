@@ -128,6 +128,7 @@ class ShapeNotCompilable(TypeError):
 
 
 _SENTINEL_BASE = 1_987_650_000
+_SECOND_SEED = 1000
 
 
 def _sentinel(kind: type[Any], number: int) -> Any:
@@ -137,9 +138,9 @@ def _sentinel(kind: type[Any], number: int) -> Any:
     if kind is str:
         return f"\x1fdorf-parameter-{number}\x1f"
     if kind is float:
-        return 1.0e-300 * (number + 1) + 0.123456789e-290
+        return 12345.678901 + number * 0.37
     if kind is datetime:
-        return datetime(1901, 2, 3, tzinfo=UTC) + timedelta(microseconds=number + 1)
+        return datetime(1901, 2, 3, tzinfo=UTC) + timedelta(days=number, microseconds=number + 1)
     if kind is date:
         return date(1901, 2, 3) + timedelta(days=number)
     raise TypeError(f"compiled query parameters are int, str, float, date or datetime, not {kind}")
@@ -191,8 +192,11 @@ class CompiledQuery:
     The shape is everything else: which parameters are None, and every other keyword
     argument (a filter that is set or not, an order, a page size), so those must be
     hashable and few. A parameter whose value the ORM transforms on its way into the SQL
-    (``__icontains`` wraps it in %, SQLite writes datetimes as text) cannot be
-    substituted: that shape then runs through the ORM each time, with the same result.
+    (``__icontains`` wraps it in %, SQLite writes datetimes as text) or from which the
+    build derives another value (a cosine of a latitude) cannot be substituted: each
+    shape is compiled with two sets of stand-ins, and one whose SQL or constants differ
+    between the two runs through the ORM each time, with the same result. (A derived
+    value belongs in the parameters: compute it before and pass it.)
     """
 
     MAX_SHAPES = 64
@@ -254,6 +258,25 @@ class CompiledQuery:
         return [dict(zip(names, row, strict=True)) for row in compiler_rows]
 
     def _compile(self, using: str, values: dict[str, Any], shape: dict[str, Any]) -> _Plan | None:
+        # Twice, with two sets of stand-ins: a value the build derives from a parameter
+        # (a cosine, a date of a datetime) differs between the two and is no constant.
+        first = self._compile_with(using, values, shape, seed=0)
+        second = self._compile_with(using, values, shape, seed=_SECOND_SEED)
+        if first is None or second is None or first.empty:
+            return first if first == second else None
+        placed = {place for _name, _element, places in first.positions for place in places}
+        constant = [v for i, v in enumerate(first.params) if i not in placed]
+        if (
+            first.sql != second.sql
+            or first.positions != second.positions
+            or constant != [v for i, v in enumerate(second.params) if i not in placed]
+        ):
+            return None
+        return first
+
+    def _compile_with(
+        self, using: str, values: dict[str, Any], shape: dict[str, Any], *, seed: int
+    ) -> _Plan | None:
         # One stand-in per scalar parameter and per element of a list parameter.
         sentinels: dict[tuple[str, int | None], Any] = {}
         stand_ins: dict[str, Any] = {}
@@ -263,10 +286,10 @@ class CompiledQuery:
             if isinstance(value, list):
                 stand_ins[name] = []
                 for index in range(len(value)):
-                    sentinels[(name, index)] = _sentinel(int, len(sentinels))
+                    sentinels[(name, index)] = _sentinel(int, seed + len(sentinels))
                     stand_ins[name].append(sentinels[(name, index)])
             else:
-                sentinels[(name, None)] = _sentinel(self.params[name], len(sentinels))
+                sentinels[(name, None)] = _sentinel(self.params[name], seed + len(sentinels))
                 stand_ins[name] = sentinels[(name, None)]
         queryset = self.build(**{**values, **stand_ins}, **shape).using(using)
         if queryset._iterable_class is not ValuesIterable:

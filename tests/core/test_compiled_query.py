@@ -88,9 +88,9 @@ def test_every_shape_gives_the_querysets_rows(
 def test_a_shape_is_built_once_and_then_runs_one_query(
     feed: list[Notification], member: Membership, moderator: Membership
 ) -> None:
-    # given: one call compiled the shape
+    # given: one call compiled the shape (built twice, with two sets of stand-ins)
     FEED.rows(user_id=member.user_id, before=None, category=None, since=None, limit=5)
-    assert len(built) == 1
+    assert len(built) == 2
     # when: that shape for another user, and a new shape (a cursor position)
     with CaptureQueriesContext(connection) as queries:
         mine = FEED.rows(
@@ -99,8 +99,8 @@ def test_a_shape_is_built_once_and_then_runs_one_query(
         theirs = FEED.rows(
             user_id=moderator.user_id, before=None, category=None, since=None, limit=5
         )
-    # then: one new build (the new shape), one query each, each with its own values
-    assert len(built) == 2
+    # then: the new shape's builds only, one query each, each with its own values
+    assert len(built) == 4
     assert len(queries) == 2
     assert [row["id"] for row in mine] == [feed[1].pk, feed[0].pk]
     assert [row["title"] for row in theirs] == ["not yours"]
@@ -202,3 +202,20 @@ def test_a_date_parameter(feed: list[Notification], member: Membership) -> None:
     assert compiled.rows(user_id=member.user_id, day=today + timedelta(days=2)) == []
     with pytest.raises(TypeError, match="day must be date"):
         compiled.rows(user_id=member.user_id, day=datetime.now(UTC))
+
+
+def test_a_value_derived_from_a_parameter_is_not_taken_for_a_constant(
+    feed: list[Notification], member: Membership
+) -> None:
+    # given: a build that filters by a value computed from its parameter (id + 2)
+    def after_next(*, user_id: int, after: int) -> QuerySet[Notification, Any]:
+        rows = Notification.objects.filter(user_id=user_id, id__gt=after + 2)
+        return rows.order_by("id").values("id")
+
+    compiled = CompiledQuery(after_next, params={"user_id": int, "after": int})
+    # when: two calls with different values
+    first = compiled.rows(user_id=member.user_id, after=feed[0].pk)
+    second = compiled.rows(user_id=member.user_id, after=feed[3].pk)
+    # then: each the ORM's answer for its own value (never the first's constant)
+    assert [r["id"] for r in first] == [n.pk for n in feed[3:]]
+    assert [r["id"] for r in second] == [feed[6].pk]
