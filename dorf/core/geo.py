@@ -18,12 +18,23 @@ METRES_PER_DEG_LAT = 110_574.0
 METRES_PER_DEG_LON_EQUATOR = 111_320.0
 
 
+def metres_per_deg_lon(lat: float) -> float:
+    """Metres per degree of longitude at latitude ``lat`` (equirectangular)."""
+    return METRES_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat))
+
+
 def distance_sq_m2(
-    origin: tuple[float, float], *, lat_field: str, lon_field: str
+    origin: tuple[float, float],
+    *,
+    lat_field: str,
+    lon_field: str,
+    lon_scale: float | None = None,
 ) -> ExpressionWrapper[CombinedExpression]:
-    """An expression for the squared distance (m²) from ``origin`` to a row's point."""
+    """An expression for the squared distance (m²) from ``origin`` to a row's point.
+    ``lon_scale`` is ``metres_per_deg_lon(origin's latitude)``, given by a caller that
+    passes it as a parameter of its own (a compiled query: dorf.core.sql)."""
     lat0, lon0 = origin
-    kx = METRES_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat0))
+    kx = metres_per_deg_lon(lat0) if lon_scale is None else lon_scale
     dx = (F(lon_field) - Value(lon0)) * Value(kx)
     dy = (F(lat_field) - Value(lat0)) * Value(METRES_PER_DEG_LAT)
     return ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())

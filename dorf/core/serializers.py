@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from collections.abc import Callable, Mapping
@@ -65,6 +66,34 @@ class InputSerializer(serializers.Serializer[Any]):
                     {name: [message] for name in unknown}, code="unknown_field"
                 )
         return super().to_internal_value(data)
+
+
+# Fields with a child or nested fields: a shallow copy would share the child between
+# requests (and threads), so a serializer with one of these copies its fields deeply.
+_NESTING_FIELDS = (serializers.BaseSerializer, serializers.ListField, serializers.DictField)
+
+
+class QuerySerializer(serializers.Serializer[Any]):
+    """Base of the query-parameter serializers of hot reads (``?kind=&order=``).
+
+    DRF deep-copies a serializer's declared fields for every instance, which re-runs
+    each field's constructor: for a list's six filters a tenth of the request's CPU
+    (docs/benchmarks.md, "REST reads"). A subclass of this one deep-copies them once per
+    class and gives each instance shallow copies: binding sets the copy's own name and
+    parent, and validation only reads the options, choices and validators the copies
+    share. Serializers with nested or child fields copy deeply as before. Unknown
+    parameters are ignored (the paginator's ``cursor`` and ``page_size`` share the query
+    string).
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        prototypes = type(self).__dict__.get("_field_prototypes")
+        if prototypes is None:
+            prototypes = copy.deepcopy(self._declared_fields)
+            if any(isinstance(field, _NESTING_FIELDS) for field in prototypes.values()):
+                return prototypes
+            type(self)._field_prototypes = prototypes  # type: ignore[attr-defined]
+        return {name: copy.copy(field) for name, field in prototypes.items()}
 
 
 @extend_schema_field(

@@ -18,7 +18,9 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from geopy.distance import ELLIPSOIDS, geodesic
 
-from dorf.core.geo import distance_sq_m2
+from dorf.core.geo import distance_sq_m2, metres_per_deg_lon
+from dorf.core.pagination import CompiledRows, page_slice
+from dorf.core.sql import CompiledQuery
 from dorf.marketplace.models import (
     Agreement,
     Conversation,
@@ -72,44 +74,105 @@ def posting_list(
     text: str | None = None,
     origin: tuple[float, float] | None = None,
     max_distance_m: int | None = None,
-) -> QuerySet[Posting, dict[str, Any]]:
+) -> CompiledRows:
     """Postings of ``village_id``, a village where the caller found ``user`` a verified
     member (``require_member_place``), as ``POSTING_ROW_FIELDS`` rows (photos:
     ``posting_photo_rows``), minus hidden ones (except the viewer's own) and authors the
     viewer blocked or who blocked them. With ``origin``, only postings with a location,
-    annotated ``distance_sq`` (m²)."""
-    postings = Posting.objects.filter(village_id=village_id, status=status or "open")
+    annotated ``distance_sq`` (m²). For the cursor paginators (newest first by id, or
+    ``order_by("distance_sq", "-id")`` with an offset); one prepared query a page."""
+    return CompiledRows(
+        _POSTING_PAGE,
+        Posting,
+        village_id=village_id,
+        user_id=user.pk,
+        status=status or "open",
+        kind=kind or None,
+        category=category or None,
+        text=text or None,
+        origin_lat=None if origin is None else float(origin[0]),
+        origin_lon=None if origin is None else float(origin[1]),
+        lon_scale=None if origin is None else metres_per_deg_lon(origin[0]),
+        max_distance_sq=None if max_distance_m is None else float(max_distance_m) ** 2,
+    )
+
+
+def _posting_page(
+    *,
+    village_id: int,
+    user_id: int,
+    status: str,
+    kind: str | None,
+    category: str | None,
+    text: str | None,
+    origin_lat: float | None,
+    origin_lon: float | None,
+    lon_scale: float | None,
+    max_distance_sq: float | None,
+    **page: Any,
+) -> QuerySet[Posting, dict[str, Any]]:
+    postings = Posting.objects.filter(village_id=village_id, status=status)
     # The blocks as subqueries of this query, not a query of their own.
     postings = postings.exclude(
-        author_id__in=Block.objects.filter(blocker=user).values("blocked_id")
-    ).exclude(author_id__in=Block.objects.filter(blocked=user).values("blocker_id"))
-    postings = postings.filter(Q(hidden_at=None) | Q(author=user))
-    if kind:
+        author_id__in=Block.objects.filter(blocker_id=user_id).values("blocked_id")
+    ).exclude(author_id__in=Block.objects.filter(blocked_id=user_id).values("blocker_id"))
+    postings = postings.filter(Q(hidden_at=None) | Q(author_id=user_id))
+    if kind is not None:
         postings = postings.filter(kind=kind)
-    if category:
+    if category is not None:
         postings = postings.filter(category=category)
-    if text:
+    if text is not None:
         postings = _text_search(postings, text)
-    if origin is not None:
+    if origin_lat is not None and origin_lon is not None:
         postings = postings.exclude(approx_lat=None).annotate(
-            distance_sq=distance_sq_m2(origin, lat_field="approx_lat", lon_field="approx_lon")
+            distance_sq=distance_sq_m2(
+                (origin_lat, origin_lon),
+                lat_field="approx_lat",
+                lon_field="approx_lon",
+                lon_scale=lon_scale,
+            )
         )
-        if max_distance_m is not None:
-            postings = postings.filter(distance_sq__lte=float(max_distance_m) ** 2)
-    rows: QuerySet[Posting, dict[str, Any]] = postings.values(*POSTING_ROW_FIELDS)
-    return rows
+        if max_distance_sq is not None:
+            postings = postings.filter(distance_sq__lte=max_distance_sq)
+    return page_slice(postings.values(*POSTING_ROW_FIELDS), **page)
+
+
+# Compiled once per shape (dorf.core.sql): the list is read on every app start.
+_POSTING_PAGE = CompiledQuery(
+    _posting_page,
+    params={
+        "village_id": int,
+        "user_id": int,
+        "status": str,
+        "kind": str,
+        "category": str,
+        "text": str,
+        "origin_lat": float,
+        "origin_lon": float,
+        "lon_scale": float,
+        "max_distance_sq": float,
+        "before": int,
+        "after": int,
+    },
+)
+
+
+def _photo_rows(*, posting_ids: list[int]) -> QuerySet[PostingPhoto, Any]:
+    return PostingPhoto.objects.filter(posting_id__in=posting_ids).values(
+        "posting_id", "id", "image", "width", "height"
+    )
+
+
+_PHOTO_ROWS = CompiledQuery(_photo_rows, params={"posting_ids": list})
 
 
 def posting_photo_rows(posting_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """The photos of these postings by posting id, as ``id``, ``image`` (the stored
-    name), ``width`` and ``height``; one query."""
+    name), ``width`` and ``height``; one query (none for no postings)."""
     by_posting: dict[int, list[dict[str, Any]]] = {}
-    rows = PostingPhoto.objects.filter(posting_id__in=list(posting_ids)).values_list(
-        "posting_id", "id", "image", "width", "height"
-    )
-    for posting_id, photo_id, image, width, height in rows:
-        photo = {"id": photo_id, "image": image, "width": width, "height": height}
-        by_posting.setdefault(posting_id, []).append(photo)
+    for row in _PHOTO_ROWS.rows(posting_ids=list(posting_ids)):
+        posting_id = row.pop("posting_id")
+        by_posting.setdefault(posting_id, []).append(row)
     return by_posting
 
 
