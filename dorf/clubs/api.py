@@ -128,18 +128,20 @@ class EventSerializer(serializers.Serializer[Any]):
         return [override_json(o) for o in event.overrides.all()]
 
 
-def override_json(o: OccurrenceOverride) -> dict[str, Any]:
+def override_json(o: OccurrenceOverride | dict[str, Any]) -> dict[str, Any]:
+    """An occurrence override, from the model or an ``event_override_rows`` row."""
+    row = o if isinstance(o, dict) else {f: getattr(o, f) for f in selectors.OVERRIDE_ROW_FIELDS}
     return {
-        "original_start": o.original_start.isoformat(),
-        "cancelled": o.cancelled,
-        "starts_at": o.starts_at.isoformat() if o.starts_at else None,
-        "ends_at": o.ends_at.isoformat() if o.ends_at else None,
-        "note": o.note,
+        "original_start": row["original_start"].isoformat(),
+        "cancelled": row["cancelled"],
+        "starts_at": row["starts_at"].isoformat() if row["starts_at"] else None,
+        "ends_at": row["ends_at"].isoformat() if row["ends_at"] else None,
+        "note": row["note"],
     }
 
 
 def event_json(
-    row: dict[str, Any], club_name: str, overrides: list[OccurrenceOverride]
+    row: dict[str, Any], club_name: str, overrides: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """An ``event_list`` row as ``EventSerializer`` shows the event (a test holds the two
     equal)."""

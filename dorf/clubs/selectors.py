@@ -28,6 +28,8 @@ from dorf.clubs.models import (
     Visibility,
 )
 from dorf.clubs.series import event_series
+from dorf.core.pagination import CompiledRows, page_slice
+from dorf.core.sql import CompiledQuery, prepared_cursor
 from dorf.users.models import User
 from dorf.villages.scoping import member_village_ids_sql, scope_to_member_villages
 
@@ -43,7 +45,7 @@ def club_name_visible(*, user: User, club_id: int) -> str | None:
     that needs nothing else of the club, in one hand-written query (dorf.core.sql)."""
     villages, params = member_village_ids_sql(user.pk)
     table = connection.ops.quote_name(Club._meta.db_table)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT name FROM {table} WHERE id = %s AND village_id IN ({villages})",  # noqa: S608
             [club_id, *params],
@@ -111,20 +113,40 @@ EVENT_ROW_FIELDS = (
 )
 
 
-def event_list(*, club_id: int) -> QuerySet[ClubEvent, dict[str, Any]]:
+def event_list(*, club_id: int) -> CompiledRows:
     """The events of a club the caller found visible (``club_name_visible``), as
-    ``EVENT_ROW_FIELDS`` rows (overrides: ``event_override_rows``)."""
-    rows: QuerySet[ClubEvent, dict[str, Any]] = ClubEvent.objects.filter(club_id=club_id).values(
-        *EVENT_ROW_FIELDS
-    )
+    ``EVENT_ROW_FIELDS`` rows for the cursor paginator (overrides:
+    ``event_override_rows``); one prepared query a page."""
+    return CompiledRows(_EVENT_PAGE, ClubEvent, club_id=club_id)
+
+
+def _event_page(*, club_id: int, **page: Any) -> QuerySet[ClubEvent, dict[str, Any]]:
+    return page_slice(ClubEvent.objects.filter(club_id=club_id).values(*EVENT_ROW_FIELDS), **page)
+
+
+# Compiled once per shape (dorf.core.sql): a club's page is opened often.
+_EVENT_PAGE = CompiledQuery(_event_page, params={"club_id": int, "before": int, "after": int})
+
+# What a list shows of an occurrence override (``override_json``).
+OVERRIDE_ROW_FIELDS = ("original_start", "cancelled", "starts_at", "ends_at", "note")
+
+
+def _override_rows(*, event_ids: list[int]) -> QuerySet[OccurrenceOverride, Any]:
+    rows: QuerySet[OccurrenceOverride, Any] = OccurrenceOverride.objects.filter(
+        event_id__in=event_ids
+    ).values("event_id", *OVERRIDE_ROW_FIELDS)
     return rows
 
 
-def event_override_rows(event_ids: Iterable[int]) -> dict[int, list[OccurrenceOverride]]:
-    """The occurrence overrides of these events by event id; one query."""
-    by_event: dict[int, list[OccurrenceOverride]] = {}
-    for override in OccurrenceOverride.objects.filter(event_id__in=list(event_ids)):
-        by_event.setdefault(override.event_id, []).append(override)
+_OVERRIDE_ROWS = CompiledQuery(_override_rows, params={"event_ids": list})
+
+
+def event_override_rows(event_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The occurrence overrides of these events by event id, as ``OVERRIDE_ROW_FIELDS``
+    rows; one query (none for no events)."""
+    by_event: dict[int, list[dict[str, Any]]] = {}
+    for row in _OVERRIDE_ROWS.rows(event_ids=list(event_ids)):
+        by_event.setdefault(row.pop("event_id"), []).append(row)
     return by_event
 
 
