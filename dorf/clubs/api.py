@@ -446,7 +446,7 @@ class ClubEventListView(APIView):
         paginator = self.pagination_class()
         events = selectors.event_list(club_id=club_id)
         rows = paginator.paginate_queryset(events, request, self) or []
-        overrides = selectors.event_override_rows(row["id"] for row in rows)
+        overrides = selectors.event_override_rows(row["id"] for row in rows if row["has_overrides"])
         return paginator.get_paginated_response(
             [event_json(row, club_name, overrides.get(row["id"], [])) for row in rows]
         )

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dorf.calendar.recurrence import Occurrence, expand_many
 from dorf.chat.models import Room
@@ -115,13 +115,17 @@ EVENT_ROW_FIELDS = (
 
 def event_list(*, club_id: int) -> CompiledRows:
     """The events of a club the caller found visible (``club_name_visible``), as
-    ``EVENT_ROW_FIELDS`` rows for the cursor paginator (overrides:
-    ``event_override_rows``); one prepared query a page."""
+    ``EVENT_ROW_FIELDS`` rows and ``has_overrides`` for the cursor paginator (the
+    overrides: ``event_override_rows``); one prepared query a page."""
     return CompiledRows(_EVENT_PAGE, ClubEvent, club_id=club_id)
 
 
 def _event_page(*, club_id: int, **page: Any) -> QuerySet[ClubEvent, dict[str, Any]]:
-    return page_slice(ClubEvent.objects.filter(club_id=club_id).values(*EVENT_ROW_FIELDS), **page)
+    # Whether a row has overrides: their query runs only for a page that shows some.
+    events = ClubEvent.objects.filter(club_id=club_id).annotate(
+        has_overrides=Exists(OccurrenceOverride.objects.filter(event_id=OuterRef("pk")))
+    )
+    return page_slice(events.values(*EVENT_ROW_FIELDS, "has_overrides"), **page)
 
 
 # Compiled once per shape (dorf.core.sql): a club's page is opened often.

@@ -307,7 +307,7 @@ class PostingListView(APIView):
             postings = postings.order_by("distance_sq", "-id")
             paginator = OffsetCursorPagination()
         rows = paginator.paginate_queryset(postings, request, view=self) or []
-        photos = selectors.posting_photo_rows(row["id"] for row in rows)
+        photos = selectors.posting_photo_rows(row["id"] for row in rows if row["has_photos"])
         return paginator.get_paginated_response(
             [posting_json(row, photos.get(row["id"], []), origin) for row in rows]
         )

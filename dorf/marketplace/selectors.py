@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from geopy.distance import ELLIPSOIDS, geodesic
 
 from dorf.core.geo import distance_sq_m2, metres_per_deg_lon
@@ -76,8 +76,8 @@ def posting_list(
     max_distance_m: int | None = None,
 ) -> CompiledRows:
     """Postings of ``village_id``, a village where the caller found ``user`` a verified
-    member (``require_member_place``), as ``POSTING_ROW_FIELDS`` rows (photos:
-    ``posting_photo_rows``), minus hidden ones (except the viewer's own) and authors the
+    member (``require_member_place``), as ``POSTING_ROW_FIELDS`` rows and ``has_photos``
+    (the photos: ``posting_photo_rows``), minus hidden ones (except the viewer's own) and authors the
     viewer blocked or who blocked them. With ``origin``, only postings with a location,
     annotated ``distance_sq`` (m²). For the cursor paginators (newest first by id, or
     ``order_by("distance_sq", "-id")`` with an offset); one prepared query a page."""
@@ -134,7 +134,11 @@ def _posting_page(
         )
         if max_distance_sq is not None:
             postings = postings.filter(distance_sq__lte=max_distance_sq)
-    return page_slice(postings.values(*POSTING_ROW_FIELDS), **page)
+    # Whether a row has photos: the photos' query runs only for a page that shows some.
+    postings = postings.annotate(
+        has_photos=Exists(PostingPhoto.objects.filter(posting_id=OuterRef("pk")))
+    )
+    return page_slice(postings.values(*POSTING_ROW_FIELDS, "has_photos"), **page)
 
 
 # Compiled once per shape (dorf.core.sql): the list is read on every app start.
