@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from dorf.ledger import selectors, services
@@ -229,6 +230,175 @@ def test_a_statement_row_is_the_entry_as_its_serializer_shows_it(
         [bob.user.display_name],
         [str(services.community_account(village).name)],
     ]
+
+
+def _statement_by_model(account: Account, **filters: Any) -> list[Entry]:
+    """The statement read through model instances (what the export once read): the
+    reference the row reads are held equal to."""
+    entries = (
+        Entry.objects.filter(account=account)
+        .select_related("transfer")
+        .prefetch_related(
+            Prefetch(
+                "transfer__entries",
+                queryset=Entry.objects.select_related("account__membership__user").order_by("id"),
+            )
+        )
+    )
+    if "kind" in filters:
+        entries = entries.filter(transfer__kind=filters["kind"])
+    if "since" in filters:
+        entries = entries.filter(transfer__created_at__date__gte=filters["since"])
+    if "until" in filters:
+        entries = entries.filter(transfer__created_at__date__lte=filters["until"])
+    return list(entries.order_by("-id"))
+
+
+def _csv_by_model(entries: list[Entry]) -> bytes:
+    def cell(value: str) -> str:
+        return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["date", "kind", "minutes", "balance_after_minutes", "counterparties", "memo"])
+    for entry in entries:
+        others = [
+            selectors.account_label(other.account)
+            for other in entry.transfer.entries.all()
+            if other.account_id != entry.account_id
+        ]
+        writer.writerow(
+            [
+                entry.transfer.created_at.isoformat(),
+                entry.transfer.kind,
+                entry.minutes,
+                entry.balance_after_minutes,
+                cell("; ".join(others)),
+                cell(entry.transfer.memo),
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+@pytest.fixture
+def busy_statement(village, alice, bob) -> Membership:
+    """alice's statement with every kind of counterparty: members, a club, the community
+    account, a formula-like memo, and entries of others that are not hers."""
+    pay(alice, bob, 30)
+    pay(bob, alice, 10)
+    services.payment_create(
+        payer=alice, payee_membership_id=bob.pk, minutes=15, memo="=HYPERLINK()",
+        idempotency_key="formula",
+    )  # fmt: skip
+    club = services.club_account_create(village=village, name="Sportverein")
+    services.transfer_create(
+        village=village,
+        kind=TransferKind.HELP,
+        legs=[(Account.objects.get(membership=alice), -20), (club, 20)],
+        memo="Trikots gewaschen",
+        idempotency_key="club",
+        created_by=None,
+    )
+    carol = member_with_account(village)[0]
+    pay(bob, carol, 5)
+    return alice
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"kind": "payment"}, {"since": "2000-01-01", "until": "2999-12-31"}, {"kind": "help"}],
+)
+def test_the_statement_csv_is_the_model_based_export(
+    client_for, village, busy_statement, query
+) -> None:
+    # when
+    response = client_for(busy_statement.user).get(url("statement-csv", village), query)
+    # then: byte for byte what reading the entries as model instances writes
+    assert response.status_code == 200
+    account = Account.objects.get(membership=busy_statement)
+    assert response.content == _csv_by_model(_statement_by_model(account, **query))
+    assert response["Content-Disposition"] == f'attachment; filename="zeitkonto-{village.slug}.csv"'
+
+
+@pytest.mark.parametrize("query", [{}, {"kind": "payment"}, {"until": "2999-12-31"}])
+def test_every_statement_page_is_the_entries_as_their_serializer_shows_them(
+    client_for, village, busy_statement, query
+) -> None:
+    # given: pages of two, walked forward and back again
+    client = client_for(busy_statement.user)
+    account = Account.objects.get(membership=busy_statement)
+    expected = [
+        StatementEntrySerializer(entry).data for entry in _statement_by_model(account, **query)
+    ]
+    pages = [client.get(url("statement", village), {**query, "page_size": 2}).json()]
+    while pages[-1]["next"]:
+        pages.append(client.get(pages[-1]["next"]).json())
+    back = client.get(pages[-1]["previous"]).json() if pages[-1]["previous"] else pages[0]
+    # then
+    assert [row for page in pages for row in page["results"]] == expected
+    assert back["results"] == pages[-2 if len(pages) > 1 else 0]["results"]
+
+
+def test_a_statement_shows_only_my_own_entries(client_for, village, busy_statement, bob) -> None:
+    # when
+    mine = client_for(busy_statement.user).get(url("statement", village)).json()["results"]
+    bobs = client_for(bob.user).get(url("statement", village)).json()["results"]
+    # then
+    assert {row["id"] for row in mine} == set(
+        Entry.objects.filter(account__membership=busy_statement).values_list("id", flat=True)
+    )
+    assert {row["id"] for row in bobs} == set(
+        Entry.objects.filter(account__membership=bob).values_list("id", flat=True)
+    )
+
+
+@pytest.mark.parametrize("state", [MembershipState.PENDING, MembershipState.BANNED])
+@pytest.mark.parametrize("name", ["statement", "statement-csv"])
+def test_a_statement_is_not_found_without_a_verified_membership(
+    client_for, village, other_village, busy_statement, state, name
+) -> None:
+    # given: alice, no longer verified here, and a stranger of another village
+    Membership.objects.filter(pk=busy_statement.pk).update(state=state)
+    stranger = MembershipFactory(village=other_village)
+    # when / then
+    for user in (busy_statement.user, stranger.user):
+        response = client_for(user).get(url(name, village))
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_member_without_an_account_has_an_empty_statement(client_for, village) -> None:
+    newcomer = MembershipFactory(village=village)
+    client = client_for(newcomer.user)
+    page = client.get(url("statement", village)).json()
+    export = client.get(url("statement-csv", village))
+    assert page == {"next": None, "previous": None, "results": []}
+    assert export.content == b"date,kind,minutes,balance_after_minutes,counterparties,memo\r\n"
+
+
+@pytest.mark.parametrize("name", ["statement", "statement-csv"])
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [
+        (
+            {"kind": "nope"},
+            {"kind": ['"nope" is not a valid choice.']},
+        ),
+        (
+            {"since": "gestern", "until": "2026-13-01"},
+            {
+                "since": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+                "until": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+            },
+        ),
+    ],
+)
+def test_a_bad_statement_filter_is_a_400_naming_the_field(
+    client_for, village, alice, name, query, answer
+) -> None:
+    response = client_for(alice.user).get(url(name, village), query, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == answer
 
 
 def test_statement_as_csv(client_for, village, alice, bob) -> None:
