@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dorf.core.pagination import CompiledRows, page_slice
+from dorf.core.sql import CompiledQuery
 from dorf.ledger.models import (
     Account,
     AccountKind,
@@ -43,33 +46,6 @@ def account_balance(*, membership: Membership) -> Account | None:
     return Account.objects.filter(membership=membership).first()
 
 
-def statement_entries(
-    *,
-    account: Account,
-    kind: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-) -> QuerySet[Entry]:
-    """The account's entries, newest first, with their transfer and counterparties."""
-    entries = (
-        Entry.objects.filter(account=account)
-        .select_related("transfer")
-        .prefetch_related(
-            Prefetch(
-                "transfer__entries",
-                queryset=Entry.objects.select_related("account__membership__user").order_by("id"),
-            )
-        )
-    )
-    if kind:
-        entries = entries.filter(transfer__kind=kind)
-    if since:
-        entries = entries.filter(transfer__created_at__date__gte=since)
-    if until:
-        entries = entries.filter(transfer__created_at__date__lte=until)
-    return entries.order_by("-id")
-
-
 # What a statement row shows (``StatementEntrySerializer``'s fields but the counterparties).
 STATEMENT_ROW_FIELDS = (
     "id",
@@ -81,6 +57,103 @@ STATEMENT_ROW_FIELDS = (
     "balance_after_minutes",
     "transfer__created_at",
 )
+# Each leg of the row's transfer (the row's own among them): what ``account_label`` needs.
+_LEG_FIELDS = (
+    "transfer__entries__account_id",
+    "transfer__entries__account__name",
+    "transfer__entries__account__membership_id",
+    "transfer__entries__account__membership__user__first_name",
+    "transfer__entries__account__membership__user__last_name",
+)
+
+
+def _statement_legs(
+    *,
+    user_id: int,
+    village_slug: str,
+    kind: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    **page: Any,
+) -> QuerySet[Entry, dict[str, Any]]:
+    # The page of my entries is a subquery; the outer query joins each entry's transfer
+    # and all its legs, one row per leg in entry order (``_rows_with_counterparties``
+    # folds them back): the page, its scoping and its counterparties in one query.
+    mine = Entry.objects.filter(
+        account__membership__user_id=user_id,
+        account__membership__village__slug=village_slug,
+        account__membership__state=MembershipState.VERIFIED,
+    )
+    if kind is not None:
+        mine = mine.filter(transfer__kind=kind)
+    if since is not None:
+        mine = mine.filter(transfer__created_at__date__gte=since)
+    if until is not None:
+        mine = mine.filter(transfer__created_at__date__lte=until)
+    entries = page_slice(mine.values("id"), **page)
+    return (
+        Entry.objects.filter(id__in=entries)
+        .order_by(*page["ordering"], "transfer__entries__id")
+        .values(*STATEMENT_ROW_FIELDS, *_LEG_FIELDS)
+    )
+
+
+# Compiled once per shape (dorf.core.sql): the statement is a hot read.
+_STATEMENT_LEGS = CompiledQuery(
+    _statement_legs,
+    params={
+        "user_id": int,
+        "village_slug": str,
+        "kind": str,
+        "since": dt.date,
+        "until": dt.date,
+        "before": int,
+        "after": int,
+    },
+)
+
+
+def _rows_with_counterparties(legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for leg in legs:
+        if not rows or rows[-1]["id"] != leg["id"]:
+            rows.append({name: leg[name] for name in STATEMENT_ROW_FIELDS})
+            rows[-1]["counterparties"] = []
+        row = rows[-1]
+        if leg["transfer__entries__account_id"] != row["account_id"]:
+            row["counterparties"].append(
+                leg["transfer__entries__account__name"]
+                if leg["transfer__entries__account__membership_id"] is None
+                else display_name(
+                    leg["transfer__entries__account__membership__user__first_name"],
+                    leg["transfer__entries__account__membership__user__last_name"],
+                )
+            )
+    return rows
+
+
+class StatementRows:
+    """The rows of a statement for the cursor paginator (``CompiledRows``'s interface):
+    each ``STATEMENT_ROW_FIELDS`` plus ``counterparties``, the labels (``account_label``)
+    of the other accounts of its transfer in entry order."""
+
+    model = Entry
+
+    def __init__(self, rows: CompiledRows) -> None:
+        self._rows = rows
+
+    def order_by(self, *ordering: str) -> StatementRows:
+        return StatementRows(self._rows.order_by(*ordering))
+
+    def filter(self, **lookup: Any) -> StatementRows:
+        return StatementRows(self._rows.filter(**lookup))
+
+    def __getitem__(self, bounds: slice) -> list[dict[str, Any]]:
+        return _rows_with_counterparties(self._rows[bounds])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Every row, newest first (the export)."""
+        return iter(self.order_by("-id")[0:None])
 
 
 def statement_rows(
@@ -90,53 +163,21 @@ def statement_rows(
     kind: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> QuerySet[Entry, dict[str, Any]]:
-    """The entries of the account of ``user``'s verified membership in the village, as
-    ``STATEMENT_ROW_FIELDS`` rows, newest first (counterparties: ``counterparty_labels``);
-    none without an account or such a membership. What ``statement_entries`` gives, in
-    one query without model instances."""
-    entries = Entry.objects.filter(
-        account__membership__user=user,
-        account__membership__village__slug=village_slug,
-        account__membership__state=MembershipState.VERIFIED,
-    )
-    if kind:
-        entries = entries.filter(transfer__kind=kind)
-    if since:
-        entries = entries.filter(transfer__created_at__date__gte=since)
-    if until:
-        entries = entries.filter(transfer__created_at__date__lte=until)
-    rows: QuerySet[Entry, dict[str, Any]] = entries.order_by("-id").values(*STATEMENT_ROW_FIELDS)
-    return rows
-
-
-def counterparty_labels(rows: list[dict[str, Any]]) -> dict[int, list[str]]:
-    """For each ``statement_rows`` row's id, the labels (``account_label``) of the other
-    accounts of its transfer, in entry order; one query."""
-    others: dict[int, list[tuple[int, str]]] = {}
-    legs = (
-        Entry.objects.filter(transfer_id__in={row["transfer_id"] for row in rows})
-        .order_by("id")
-        .values_list(
-            "transfer_id",
-            "account_id",
-            "account__name",
-            "account__membership_id",
-            "account__membership__user__first_name",
-            "account__membership__user__last_name",
+) -> StatementRows:
+    """The entries of the account of ``user``'s verified membership in the village, with
+    their counterparties: ``StatementRows``, newest first when iterated. None without an
+    account or such a membership (the caller tells a non-member apart)."""
+    return StatementRows(
+        CompiledRows(
+            _STATEMENT_LEGS,
+            Entry,
+            user_id=user.pk,
+            village_slug=village_slug,
+            kind=kind,
+            since=since,
+            until=until,
         )
     )
-    for transfer_id, account_id, name, membership_id, first_name, last_name in legs:
-        label = name if membership_id is None else display_name(first_name, last_name)
-        others.setdefault(transfer_id, []).append((account_id, label))
-    return {
-        row["id"]: [
-            label
-            for account_id, label in others.get(row["transfer_id"], [])
-            if account_id != row["account_id"]
-        ]
-        for row in rows
-    }
 
 
 def transfers_visible_to(*, viewer: Membership) -> QuerySet[Transfer]:
