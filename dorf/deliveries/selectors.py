@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    F,
+    Field,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    When,
+)
 
 from dorf.core.exceptions import NotFound
+from dorf.core.pagination import CompiledRows, page_slice
+from dorf.core.sql import CompiledQuery
 from dorf.deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     DeliveryShift,
     Parcel,
     ParcelEvent,
+    ParcelStatus,
     PickupPoint,
     PlanningJob,
     Route,
@@ -21,7 +34,8 @@ from dorf.deliveries.models import (
     Stop,
     StopKind,
 )
-from dorf.villages.models import Membership
+from dorf.users.models import User
+from dorf.villages.models import Membership, MembershipState
 from dorf.villages.scoping import get_scoped_or_404, require_moderator, require_staff
 
 
@@ -77,46 +91,54 @@ MY_PARCEL_ROW_FIELDS = (
 )
 
 
-def my_parcels(*, village_id: int, household_id: int | None) -> QuerySet[Parcel, dict[str, Any]]:
-    """Parcels for the viewer's household (of their verified membership in
-    ``village_id``) as ``MY_PARCEL_ROW_FIELDS`` rows (the ETA:
-    ``active_delivery_stop_rows``)."""
-    if household_id is None:
-        parcels = Parcel.objects.none()
-    else:
-        parcels = Parcel.objects.filter(village_id=village_id, household_id=household_id)
-    rows: QuerySet[Parcel, dict[str, Any]] = parcels.values(*MY_PARCEL_ROW_FIELDS)
-    return rows
+# Statuses whose parcel shows its delivery's ETA and volunteer.
+OPEN_FOR_ETA = (ParcelStatus.PLANNED, ParcelStatus.PICKED_UP)
 
 
-def active_delivery_stop_rows(parcel_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """For each of these parcels on an active route, its first delivery stop (what
-    ``_active_delivery_stops`` prefetches first) as ``service_start_at`` and the
-    volunteer's ``first_name`` and ``last_name``; one query, none for no parcels."""
-    ids = list(parcel_ids)
-    if not ids:
-        return {}
-    stops = (
-        Stop.objects.filter(
-            parcel_id__in=ids, kind=StopKind.DELIVERY, route__status__in=ACTIVE_ROUTE_STATUSES
-        )
-        .order_by("route_id", "sequence")
-        .values_list(
-            "parcel_id",
-            "service_start_at",
-            "route__shift__volunteer__first_name",
-            "route__shift__volunteer__last_name",
-        )
+def _my_parcels_page(*, user_id: int, village_slug: str, **page: Any) -> QuerySet[Parcel, Any]:
+    # The household's parcels joined to my verified membership in the village (a
+    # membership and its parcels must be of the same village); for an open parcel the
+    # first delivery stop on an active route (what ``_active_delivery_stops`` prefetches
+    # first) gives the ETA and the volunteer, one subquery per value.
+    parcels = Parcel.objects.filter(
+        household__memberships__user_id=user_id,
+        household__memberships__state=MembershipState.VERIFIED,
+        household__memberships__village__slug=village_slug,
+        household__memberships__village_id=F("village_id"),
     )
-    first: dict[int, dict[str, Any]] = {}
-    for parcel_id, service_start_at, first_name, last_name in stops:
-        if parcel_id not in first:
-            first[parcel_id] = {
-                "service_start_at": service_start_at,
-                "first_name": first_name,
-                "last_name": last_name,
-            }
-    return first
+    stop = Stop.objects.filter(
+        parcel_id=OuterRef("id"), kind=StopKind.DELIVERY, route__status__in=ACTIVE_ROUTE_STATUSES
+    ).order_by("route_id", "sequence")
+
+    def first_stops(field: str, output: Field[Any, Any]) -> Case:
+        return Case(
+            When(status__in=OPEN_FOR_ETA, then=Subquery(stop.values(field)[:1])),
+            default=None,
+            output_field=output,
+        )
+
+    rows = parcels.annotate(
+        eta=first_stops("service_start_at", DateTimeField()),
+        volunteer_first_name=first_stops("route__shift__volunteer__first_name", CharField()),
+        volunteer_last_name=first_stops("route__shift__volunteer__last_name", CharField()),
+    ).values(*MY_PARCEL_ROW_FIELDS, "eta", "volunteer_first_name", "volunteer_last_name")
+    return page_slice(rows, **page)
+
+
+# Compiled once per shape (dorf.core.sql): a household looks at its parcels often.
+_MY_PARCELS_PAGE = CompiledQuery(
+    _my_parcels_page,
+    params={"user_id": int, "village_slug": str, "before": int, "after": int},
+)
+
+
+def my_parcel_rows(*, user: User, village_slug: str) -> CompiledRows:
+    """The parcels of the household of ``user``'s verified membership in the village, as
+    ``MY_PARCEL_ROW_FIELDS`` rows plus ``eta``, ``volunteer_first_name`` and
+    ``volunteer_last_name`` (of an open parcel's delivery on an active route, else None),
+    for the cursor paginator. None without such a membership or a household (the caller
+    tells a non-member apart)."""
+    return CompiledRows(_MY_PARCELS_PAGE, Parcel, user_id=user.pk, village_slug=village_slug)
 
 
 def parcel_get(*, membership: Membership, parcel_id: int) -> Parcel:
