@@ -7,7 +7,7 @@ coordinates (usually a home) only to the volunteer who offered it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dorf.core.pagination import IdCursorPagination
 from dorf.core.serializers import InputSerializer
 from dorf.deliveries import selectors, services
 from dorf.deliveries.models import (
@@ -425,17 +426,18 @@ class MyParcelListView(_MemberListView):
     queryset = Parcel.objects.none()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        parcels = selectors.my_parcel_rows(user=request.user, village_slug=kwargs["slug"])
+        user = cast(AuthedRequest, request).user  # IsAuthenticated (the default) let it in
+        parcels = selectors.my_parcel_rows(user=user, village_slug=kwargs["slug"])
         # The paginator the schema documents, fed with rows of one compiled query (DRF's
         # per-field cost and the ORM's compilation were most of the request:
         # docs/benchmarks.md, "REST reads").
         paginator = self.paginator
-        assert paginator is not None
+        assert isinstance(paginator, IdCursorPagination)  # the default; it pages CompiledRows
         rows = paginator.paginate_queryset(parcels, request, self) or []
         if not rows:
             # The rows are scoped to my verified membership; an empty page is a 404 if
             # there is none (one query more only then).
-            require_member_place(request.user, kwargs["slug"])
+            require_member_place(user, kwargs["slug"])
         return paginator.get_paginated_response([my_parcel_json(row) for row in rows])
 
 

@@ -91,11 +91,12 @@ def _statement_legs(
     if until is not None:
         mine = mine.filter(transfer__created_at__date__lte=until)
     entries = page_slice(mine.values("id"), **page)
-    return (
+    legs: QuerySet[Entry, dict[str, Any]] = (
         Entry.objects.filter(id__in=entries)
         .order_by(*page["ordering"], "transfer__entries__id")
         .values(*STATEMENT_ROW_FIELDS, *_LEG_FIELDS)
     )
+    return legs
 
 
 # Compiled once per shape (dorf.core.sql): the statement is a hot read.

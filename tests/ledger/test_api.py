@@ -281,7 +281,7 @@ def _csv_by_model(entries: list[Entry]) -> bytes:
 
 
 @pytest.fixture
-def busy_statement(village, alice, bob) -> Membership:
+def busy_statement(village, alice: Membership, bob: Membership) -> Membership:
     """alice's statement with every kind of counterparty: members, a club, the community
     account, a formula-like memo, and entries of others that are not hers."""
     pay(alice, bob, 30)
