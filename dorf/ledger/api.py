@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from dorf.core.exceptions import NotFound, ValidationFailed
 from dorf.core.pagination import IdCursorPagination, paginate
-from dorf.core.serializers import InputSerializer
+from dorf.core.serializers import InputSerializer, QuerySerializer
 from dorf.ledger import selectors, services
 from dorf.ledger.models import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -192,7 +192,7 @@ class GrantInput(InputSerializer):
     memo = serializers.CharField(max_length=MEMO_MAX_LENGTH)
 
 
-class StatementQuery(serializers.Serializer[Any]):
+class StatementQuery(QuerySerializer):
     kind = serializers.ChoiceField(choices=TransferKind.choices, required=False)
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
@@ -243,15 +243,9 @@ class BalanceView(APIView):
         )
 
 
-_STATEMENT_FILTERS = ("kind", "since", "until")
-
-
 def _statement_filters(request: Request) -> dict[str, Any]:
     """``StatementQuery``'s validated filters (its 400 for bad ones)."""
-    params = request.query_params
-    if not any(name in params for name in _STATEMENT_FILTERS):
-        return {}  # what the serializer answers, without its per-request field copies
-    query = StatementQuery(data=params)
+    query = StatementQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     return dict(query.validated_data)
 
