@@ -137,8 +137,15 @@ class RoomMember(models.Model):
 
 
 class Message(models.Model):
+    # No index of its own: the (room, id) index serves every lookup by room. With both,
+    # PostgreSQL counted a room's unread messages (id above the read marker) through the
+    # room-only index, reading the room's whole history on each rooms list.
     room = models.ForeignKey(
-        Room, on_delete=models.CASCADE, related_name="messages", verbose_name=_("room")
+        Room,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
+        verbose_name=_("room"),
     )
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
