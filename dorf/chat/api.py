@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dorf.chat import selectors, services
-from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, Room, RoomMember
+from dorf.chat.models import MAX_MESSAGE_CHARS, Message, Report, ReportAction, Room
 from dorf.chat.realtime import message_payload
 from dorf.chat.tickets import TICKET_TTL_S, ticket_issue
 from dorf.core.exceptions import ValidationFailed
@@ -27,10 +27,7 @@ class SenderSerializer(serializers.Serializer[Any]):
     display_name = serializers.CharField()
 
 
-class MessagePayloadSerializer(serializers.Serializer[Any]):
-    """A message exactly as the socket's ``message.new`` frame carries it
-    (``dorf.chat.realtime.message_payload``); a tombstone keeps its id, its text is ""."""
-
+class _MessageFields(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     room_id = serializers.IntegerField()
     sender = SenderSerializer()
@@ -42,6 +39,11 @@ class MessagePayloadSerializer(serializers.Serializer[Any]):
     deleted = serializers.BooleanField()
     hidden = serializers.BooleanField()
 
+
+class MessagePayloadSerializer(_MessageFields):
+    """A message exactly as the socket's ``message.new`` frame carries it
+    (``dorf.chat.realtime.message_payload``); a tombstone keeps its id, its text is ""."""
+
     def to_representation(self, message: Message) -> dict[str, Any]:
         return message_payload(message)
 
@@ -52,21 +54,26 @@ class ReactionCountSerializer(serializers.Serializer[Any]):
     mine = serializers.BooleanField(help_text="Whether I reacted with this emoji.")
 
 
-class MessageSerializer(MessagePayloadSerializer):
+class MessageSerializer(_MessageFields):
     """A message as in the socket's frames, plus reaction counts for the viewer."""
 
     reactions = ReactionCountSerializer(many=True)
 
-    def to_representation(self, message: Message) -> dict[str, Any]:
-        data = message_payload(message)
-        viewer_id = self.context.get("viewer_id")
-        counts: dict[str, dict[str, Any]] = {}
-        for emoji, user_id in message.reaction_rows:  # attached by the selector
-            entry = counts.setdefault(emoji, {"emoji": emoji, "count": 0})
-            entry["count"] += 1
-            entry["mine"] = entry.get("mine", False) or user_id == viewer_id
-        data["reactions"] = list(counts.values())
-        return data
+    def to_representation(self, message: selectors.HistoryMessage) -> dict[str, Any]:
+        return history_message(message, viewer_id=self.context.get("viewer_id"))
+
+
+def history_message(message: selectors.HistoryMessage, *, viewer_id: int | None) -> dict[str, Any]:
+    """``MessageSerializer``'s output, without a serializer per page: the history view
+    calls it for each message (DRF's context lookup per message cost more than this)."""
+    data = message.payload
+    counts: dict[str, dict[str, Any]] = {}
+    for emoji, user_id in message.reactions:
+        entry = counts.setdefault(emoji, {"emoji": emoji, "count": 0})
+        entry["count"] += 1
+        entry["mine"] = entry.get("mine", False) or user_id == viewer_id
+    data["reactions"] = list(counts.values())
+    return data
 
 
 class RoomSerializer(serializers.Serializer[Any]):
@@ -102,21 +109,20 @@ class MyRoomSerializer(serializers.Serializer[Any]):
     muted_until = serializers.DateTimeField(allow_null=True)
     last_message = MessagePayloadSerializer(allow_null=True)
 
-    def to_representation(self, member: RoomMember) -> dict[str, Any]:
-        room = member.room
-        last = room.last_message
+    def to_representation(self, room: dict[str, Any]) -> dict[str, Any]:
+        muted_until = room["muted_until"]
         return {
-            "id": room.pk,
-            "kind": room.kind,
-            "title": room.title,
-            "village_id": room.village_id,
-            "subject_type": room.subject_type,
-            "subject_id": room.subject_id,
-            "role": member.role,
-            "last_read_id": member.last_read_id,
-            "unread_count": getattr(member, "unread_count", 0),
-            "muted_until": member.muted_until.isoformat() if member.muted_until else None,
-            "last_message": message_payload(last) if last is not None else None,
+            "id": room["id"],
+            "kind": room["kind"],
+            "title": room["title"],
+            "village_id": room["village_id"],
+            "subject_type": room["subject_type"],
+            "subject_id": room["subject_id"],
+            "role": room["role"],
+            "last_read_id": room["last_read_id"],
+            "unread_count": room["unread_count"],
+            "muted_until": muted_until.isoformat() if muted_until else None,
+            "last_message": room["last_message"],  # its message_payload already
         }
 
 
@@ -250,8 +256,8 @@ class TicketView(APIView):
 class MyRoomListView(APIView):
     @extend_schema(responses=MyRoomSerializer(many=True), tags=["chat"])
     def get(self, request: AuthedRequest) -> Response:
-        members = selectors.my_rooms(user=request.user)
-        return Response(MyRoomSerializer(members, many=True).data)
+        rooms = selectors.my_rooms(user=request.user)
+        return Response(MyRoomSerializer(rooms, many=True).data)
 
 
 class GroupCreateView(APIView):
@@ -344,12 +350,12 @@ class MessageListView(APIView):
             after=_int_param(request, "after"),
             limit=limit,
         )
-        data = MessageSerializer(messages, many=True, context={"viewer_id": request.user.pk}).data
+        viewer_id = request.user.pk
         return Response(
             {
-                "results": data,
-                "oldest_id": messages[0].pk if messages else None,
-                "newest_id": messages[-1].pk if messages else None,
+                "results": [history_message(m, viewer_id=viewer_id) for m in messages],
+                "oldest_id": messages[0].payload["id"] if messages else None,
+                "newest_id": messages[-1].payload["id"] if messages else None,
                 "has_more": len(messages) == limit,
             }
         )

@@ -178,9 +178,6 @@ class Message(models.Model):
         verbose_name=_("hidden by"),
     )
 
-    # Filled by selectors.message_history: (emoji, user id) of each reaction, oldest first.
-    reaction_rows: list[tuple[str, int]]
-
     class Meta:
         verbose_name = _("chat message")
         verbose_name_plural = _("chat messages")

@@ -14,7 +14,7 @@ Channel-layer message types the consumer handles (see docs/realtime.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -27,19 +27,39 @@ def room_group(room_id: int) -> str:
     return f"room.{room_id}"
 
 
+# A message's columns as a payload is built from them, in this order (``message_row_payload``).
+MESSAGE_ROW_FIELDS = (
+    "id", "room_id", "sender_id", "text", "reply_to_id", "client_msg_id", "created_at",
+    "edited_at", "deleted_at", "hidden_at",
+)  # fmt: skip
+
+
 def message_payload(message: Message) -> dict[str, Any]:
     """What clients see of a message; a tombstone keeps its id but loses its text."""
+    return message_row_payload(
+        [getattr(message, name) for name in MESSAGE_ROW_FIELDS], message.sender.display_name
+    )
+
+
+def message_row_payload(row: Sequence[Any], display_name: str) -> dict[str, Any]:
+    """``message_payload`` of a message read as a row: its ``MESSAGE_ROW_FIELDS`` values
+    (datetimes aware, as the ORM gives them) and its sender's display name. The history
+    and the rooms list build their JSON from rows, without a model instance each."""
+    (
+        message_id, room_id, sender_id, text, reply_to_id, client_msg_id, created_at,
+        edited_at, deleted_at, hidden_at,
+    ) = row  # fmt: skip
     return {
-        "id": message.pk,
-        "room_id": message.room_id,
-        "sender": {"id": message.sender_id, "display_name": message.sender.display_name},
-        "text": "" if message.is_tombstone else message.text,
-        "reply_to_id": message.reply_to_id,
-        "client_msg_id": message.client_msg_id,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted": message.deleted_at is not None,
-        "hidden": message.hidden_at is not None,
+        "id": message_id,
+        "room_id": room_id,
+        "sender": {"id": sender_id, "display_name": display_name},
+        "text": "" if deleted_at is not None or hidden_at is not None else text,
+        "reply_to_id": reply_to_id,
+        "client_msg_id": client_msg_id,
+        "created_at": created_at.isoformat(),
+        "edited_at": edited_at.isoformat() if edited_at else None,
+        "deleted": deleted_at is not None,
+        "hidden": hidden_at is not None,
     }
 
 

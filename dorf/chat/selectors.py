@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -19,10 +20,10 @@ from dorf.chat.models import (
     RoomKind,
     RoomMember,
 )
-from dorf.chat.realtime import message_payload
+from dorf.chat.realtime import MESSAGE_ROW_FIELDS, message_payload, message_row_payload
 from dorf.core.exceptions import NotFound
-from dorf.core.sql import Columns
-from dorf.users.models import User
+from dorf.core.sql import Columns, prepared_cursor
+from dorf.users.models import User, display_name
 from dorf.users.selectors import blocked_user_ids, blocked_user_ids_sql
 from dorf.villages.models import Membership
 from dorf.villages.scoping import member_village_ids, member_village_ids_sql, require_moderator
@@ -92,20 +93,14 @@ def active_room_ids(*, user: User) -> set[int]:
     return set(_active_memberships(user).values_list("room_id", flat=True))
 
 
-_MEMBER = Columns(
-    RoomMember,
-    "m",
-    only=["id", "room_id", "user_id", "role", "state", "last_read_id", "muted_until"],
+# The user's rooms (``my_rooms``); their tables also serve ``socket_state`` and the
+# member check of the history.
+_ROOMS_MEMBER = Columns(RoomMember, "m", only=["role", "last_read_id", "muted_until"])
+_ROOMS_ROOM = Columns(
+    Room, "r", only=["id", "village_id", "kind", "title", "subject_type", "subject_id"]
 )
-_ROOM = Columns(
-    Room,
-    "r",
-    only=["id", "village_id", "kind", "title", "is_open", "subject_type", "subject_id",
-          "last_message_id"],
-)  # fmt: skip
-_LAST = Columns(Message, "lm")
-_SENDER = Columns(User, "s", only=["id", "first_name", "last_name"])
-
+_ROOMS_LAST = Columns(Message, "lm", only=MESSAGE_ROW_FIELDS)
+_ROOMS_SENDER = Columns(User, "s", only=["first_name", "last_name"])
 
 _SOCKET_USER = Columns(
     User,
@@ -133,7 +128,7 @@ def socket_state(*, user_id: int) -> tuple[User, set[int], set[int]] | None:
         FROM {_SOCKET_USER.table}
         LEFT JOIN (
             SELECT 'room' AS kind, m.room_id AS id
-            FROM {_MEMBER.table} JOIN {_ROOM.table} ON r.id = m.room_id
+            FROM {_ROOMS_MEMBER.table} JOIN {_ROOMS_ROOM.table} ON r.id = m.room_id
             WHERE m.user_id = %s AND m.state = %s AND r.village_id IN ({villages_sql})
             UNION ALL
             SELECT 'hidden', x.id FROM {user_table} x WHERE x.id IN ({hidden_sql})
@@ -158,106 +153,132 @@ def socket_state(*, user_id: int) -> tuple[User, set[int], set[int]] | None:
     return user, room_ids, hidden_ids
 
 
-def my_rooms(*, user: User) -> list[RoomMember]:
+@functools.cache
+def _my_rooms_sql(vendor: str) -> str:
+    """``my_rooms``' SQL, made once per database backend (the quoting is the backend's)."""
+    villages_sql, _params = member_village_ids_sql(0)
+    hidden_sql, _params = blocked_user_ids_sql(0)
+    message_table = connection.ops.quote_name(Message._meta.db_table)
+    return f"""
+        SELECT {_ROOMS_MEMBER.select()}, {_ROOMS_ROOM.select()}, {_ROOMS_LAST.select()},
+            {_ROOMS_SENDER.select()},
+            (SELECT COUNT(*) FROM {message_table} x
+              WHERE x.room_id = m.room_id AND x.id > m.last_read_id AND x.deleted_at IS NULL
+                AND x.sender_id <> %s AND x.sender_id NOT IN ({hidden_sql}))
+        FROM {_ROOMS_MEMBER.table}
+        JOIN {_ROOMS_ROOM.table} ON r.id = m.room_id
+        LEFT JOIN {_ROOMS_LAST.table} ON lm.id = r.last_message_id
+        LEFT JOIN {_ROOMS_SENDER.table} ON s.id = lm.sender_id
+        WHERE m.user_id = %s AND m.state = %s AND r.village_id IN ({villages_sql})
+        ORDER BY r.last_message_id DESC, r.id DESC
+    """  # noqa: S608 - names from the models' _meta, values as parameters
+
+
+def my_rooms(*, user: User) -> list[dict[str, Any]]:
     """The user's rooms (active, in villages where the user is a verified member), most
-    recent activity first, each with ``unread_count`` and its room's last message and
-    sender loaded: one query.
+    recent activity first: one query, one row each with the room's ``id``, ``village_id``,
+    ``kind``, ``title``, ``subject_type`` and ``subject_id``, the member's ``role``,
+    ``last_read_id`` and ``muted_until``, the ``unread_count`` and ``last_message`` (its
+    ``message_payload``, or None).
 
     The unread count is the messages after the member's read marker that are neither
     deleted, nor the user's own, nor from a user hidden by a block; it reads the
     ``(room_id, id)`` index from the marker on, so it costs what is unread, not the
     room's history.
 
-    Hand-written (dorf.core.sql): every app start asks, and the ORM compiled this
-    query with its subquery and three joins anew on each request, three quarters of the
-    request's CPU (docs/benchmarks.md, "REST reads").
+    Hand-written (dorf.core.sql), its SQL made once and prepared by PostgreSQL once per
+    connection: every app start asks, and the ORM compiled this query with its subquery
+    and three joins anew on each request, three quarters of the request's CPU
+    (docs/benchmarks.md, "REST reads"). Rows, not model instances: building four
+    instances per room cost more than the query.
     """
-    quote = connection.ops.quote_name
-    villages_sql, villages_params = member_village_ids_sql(user.pk)
-    hidden_sql, hidden_params = blocked_user_ids_sql(user.pk)
-    message_table = quote(Message._meta.db_table)
-    sql = f"""
-        SELECT {_MEMBER.select()}, {_ROOM.select()}, {_LAST.select()}, {_SENDER.select()},
-            (SELECT COUNT(*) FROM {message_table} x
-              WHERE x.room_id = m.room_id AND x.id > m.last_read_id AND x.deleted_at IS NULL
-                AND x.sender_id <> %s AND x.sender_id NOT IN ({hidden_sql}))
-        FROM {_MEMBER.table}
-        JOIN {_ROOM.table} ON r.id = m.room_id
-        LEFT JOIN {_LAST.table} ON lm.id = r.last_message_id
-        LEFT JOIN {_SENDER.table} ON s.id = lm.sender_id
-        WHERE m.user_id = %s AND m.state = %s AND r.village_id IN ({villages_sql})
-        ORDER BY r.last_message_id DESC, r.id DESC
-    """  # noqa: S608 - names from the models' _meta, values as parameters
+    _villages_sql, villages_params = member_village_ids_sql(user.pk)
+    _hidden_sql, hidden_params = blocked_user_ids_sql(user.pk)
     params = [user.pk, *hidden_params, user.pk, MemberState.ACTIVE.value, *villages_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(_my_rooms_sql(connection.vendor), params)
         rows = cursor.fetchall()
-    members = []
-    room_end = len(_MEMBER) + len(_ROOM)
-    last_end = room_end + len(_LAST)
+    member_end = len(_ROOMS_MEMBER)
+    room_end = member_end + len(_ROOMS_ROOM)
+    last_end = room_end + len(_ROOMS_LAST)
+    rooms = []
     for row in rows:
-        member = _MEMBER.instance(row[: len(_MEMBER)])
-        room = _ROOM.instance(row[len(_MEMBER) : room_end])
-        if row[room_end] is not None:  # the last message's id
-            message = _LAST.instance(row[room_end:last_end])
-            message.sender = _SENDER.instance(row[last_end:-1])
-            room.last_message = message
+        room = _ROOMS_ROOM.values(row[member_end:room_end])
+        room.update(_ROOMS_MEMBER.values(row[:member_end]))
+        room["unread_count"] = row[-1]
+        if row[room_end] is None:  # no last message
+            room["last_message"] = None
         else:
-            room.last_message = None
-        member.room = room
-        member.unread_count = row[-1]  # type: ignore[attr-defined]
-        members.append(member)
-    return members
+            first_name, last_name = row[last_end:-1]
+            room["last_message"] = message_row_payload(
+                _ROOMS_LAST.convert(row[room_end:last_end]), display_name(first_name, last_name)
+            )
+        rooms.append(room)
+    return rooms
 
 
-_MESSAGE = Columns(Message, "msg")
-_MESSAGE_SENDER = Columns(User, "s", only=["id", "first_name", "last_name"])
-
-
-def _room_member_sql(*, user: User, room_id: int) -> tuple[str, list[Any]]:
+def _room_member_sql(*, user_id: int, room_id: int) -> tuple[str, list[Any]]:
     """``room_member``'s rule (an active member, in a village where the user is a verified
     member) as SQL that selects a row when it holds."""
-    villages_sql, villages_params = member_village_ids_sql(user.pk)
+    villages_sql, villages_params = member_village_ids_sql(user_id)
     sql = f"""
-        SELECT 1 FROM {_MEMBER.table} JOIN {_ROOM.table} ON r.id = m.room_id
+        SELECT 1 FROM {_ROOMS_MEMBER.table} JOIN {_ROOMS_ROOM.table} ON r.id = m.room_id
         WHERE m.room_id = %s AND m.user_id = %s AND m.state = %s
           AND r.village_id IN ({villages_sql})
     """  # noqa: S608 - names from the models' _meta, values as parameters
-    return sql, [room_id, user.pk, MemberState.ACTIVE.value, *villages_params]
+    return sql, [room_id, user_id, MemberState.ACTIVE.value, *villages_params]
 
 
-def _require_room_member(*, user: User, room_id: int) -> None:
-    """404 unless ``room_member``'s rule holds (one hand-written query)."""
-    sql, params = _room_member_sql(user=user, room_id=room_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.fetchone() is None:
-            raise NotFound()
+class HistoryMessage(NamedTuple):
+    """A message of a history page: its ``message_payload`` and its reactions as
+    (emoji, user id) pairs, oldest first."""
+
+    payload: dict[str, Any]
+    reactions: list[tuple[str, int]]
 
 
-def _with_reactions(messages: list[Message]) -> list[Message]:
-    """Attach each message's reactions as ``reaction_rows`` [(emoji, user_id), …] in the
-    order they were given, with one query for the whole page.
+# Columns lists fields in the model's order, which is MESSAGE_ROW_FIELDS' order (the
+# answers are compared with the ORM's in tests/chat/test_read_answers.py).
+_PAGE_MESSAGE = Columns(Message, "msg", only=MESSAGE_ROW_FIELDS)
+_PAGE_SENDER = Columns(User, "s", only=["first_name", "last_name"])
+# The page's columns as the outer query reads them from the subquery ``p``.
+_PAGE = Columns(Message, "p", only=MESSAGE_ROW_FIELDS)
+_PAGE_NAMES = Columns(User, "p", only=["first_name", "last_name"])
+_REACTION = Columns(Reaction, "rx", only=["emoji", "user_id"])
 
-    Not ``prefetch_related``: it builds a QuerySet per message to hold the result, which
-    cost about a quarter of a history request's CPU even with no reactions at all
-    (docs/benchmarks.md, "REST reads").
+
+@functools.lru_cache(maxsize=64)
+def _history_sql(vendor: str, direction: str, limit: int) -> str:
+    """The history page's SQL for ``direction`` "newest", "before" or "after".
+
+    The page size is part of the SQL, not a parameter: a prepared statement's generic
+    plan cannot know a LIMIT parameter, so PostgreSQL planned the page anew on every
+    request; with the number written out it keeps one plan per page size (clients use
+    one or two).
     """
-    rows: dict[int, list[tuple[str, int]]] = {message.pk: [] for message in messages}
-    if rows:
-        table = connection.ops.quote_name(Reaction._meta.db_table)
-        placeholders = ", ".join(["%s"] * len(rows))
-        sql = (
-            f"SELECT message_id, emoji, user_id FROM {table} "  # noqa: S608
-            f"WHERE message_id IN ({placeholders}) ORDER BY id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(rows))
-            for message_id, emoji, user_id in cursor.fetchall():
-                rows[message_id].append((emoji, user_id))
-    for message in messages:
-        message.reaction_rows = rows[message.pk]
-    return messages
+    member_sql, _params = _room_member_sql(user_id=0, room_id=0)
+    hidden_sql, _params = blocked_user_ids_sql(0)
+    where = "msg.room_id = %s AND msg.sender_id NOT IN (" + hidden_sql + ")"
+    if direction == "after":
+        where += " AND msg.id > %s"
+    elif direction == "before":
+        where += " AND msg.id < %s"
+    order = "ASC" if direction == "after" else "DESC"
+    # ``gate`` has one row when the user may read the room, none otherwise: no row at
+    # all is a 404, a row without a message an empty page. A message's reactions join
+    # to it (one row per reaction), so the page, the member check and the reactions are
+    # one query.
+    return f"""
+        SELECT {_PAGE.select()}, {_PAGE_NAMES.select()}, {_REACTION.select()}
+        FROM (SELECT 1 AS allowed WHERE EXISTS ({member_sql})) gate
+        LEFT JOIN (
+            SELECT {_PAGE_MESSAGE.select()}, {_PAGE_SENDER.select()}
+            FROM {_PAGE_MESSAGE.table} JOIN {_PAGE_SENDER.table} ON s.id = msg.sender_id
+            WHERE {where} ORDER BY msg.id {order} LIMIT {int(limit)}
+        ) p ON 1 = 1
+        LEFT JOIN {_REACTION.table} ON rx.message_id = p.id
+        ORDER BY p.id, rx.id
+    """  # noqa: S608 - names from the models' _meta, values as parameters
 
 
 def message_history(
@@ -267,56 +288,52 @@ def message_history(
     before: int | None = None,
     after: int | None = None,
     limit: int = 50,
-) -> list[Message]:
+) -> list[HistoryMessage]:
     """A page of a room's messages, oldest first, without blocked users' messages, each
-    with its sender and ``reaction_rows``; 404 unless the user is an active member
-    (checked in the page's query).
+    with its reactions; 404 unless the user is an active member (``room_member``'s rule).
 
     ``before``: the page just older than that id; ``after``: the page just newer; neither:
     the newest page.
 
-    Hand-written (dorf.core.sql) like ``my_rooms``: the room's history on every app start.
-    The block list is a subquery of the page's query.
+    Hand-written (dorf.core.sql) like ``my_rooms``, one query: the room's history on
+    every app start. The member check, the block list and the reactions are part of it.
     """
-    hidden_sql, hidden_params = blocked_user_ids_sql(user.pk)
-    where = "msg.room_id = %s AND msg.sender_id NOT IN (" + hidden_sql + ")"
-    params: list[Any] = [room_id, *hidden_params]
+    _member_sql, member_params = _room_member_sql(user_id=user.pk, room_id=room_id)
+    _hidden_sql, hidden_params = blocked_user_ids_sql(user.pk)
+    params: list[Any] = [*member_params, room_id, *hidden_params]
     if after is not None:
-        where += " AND msg.id > %s"
+        direction = "after"
         params.append(after)
-        order = "ASC"
+    elif before is not None:
+        direction = "before"
+        params.append(before)
     else:
-        if before is not None:
-            where += " AND msg.id < %s"
-            params.append(before)
-        order = "DESC"
-    # The member check is part of the page's query; only an empty page asks it alone,
-    # to tell a 404 from an empty room or page.
-    member_sql, member_params = _room_member_sql(user=user, room_id=room_id)
-    sql = f"""
-        SELECT {_MESSAGE.select()}, {_MESSAGE_SENDER.select()}
-        FROM {_MESSAGE.table} JOIN {_MESSAGE_SENDER.table} ON s.id = msg.sender_id
-        WHERE {where} AND EXISTS ({member_sql}) ORDER BY msg.id {order} LIMIT %s
-    """  # noqa: S608 - names from the models' _meta, values as parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *member_params, limit])
+        direction = "newest"
+    with prepared_cursor() as cursor:
+        cursor.execute(_history_sql(connection.vendor, direction, limit), params)
         rows = cursor.fetchall()
     if not rows:
-        _require_room_member(user=user, room_id=room_id)
-        return []
-    messages = []
-    senders: dict[int, User] = {}  # a page has few senders: one instance each
-    width = len(_MESSAGE)
+        raise NotFound()
+    width = len(_PAGE)
+    names_end = width + len(_PAGE_NAMES)
+    messages: list[HistoryMessage] = []
+    reactions: list[tuple[str, int]] = []
+    last_id = None
     for row in rows:
-        message = _MESSAGE.instance(row[:width])
-        sender = senders.get(message.sender_id)
-        if sender is None:
-            sender = senders[message.sender_id] = _MESSAGE_SENDER.instance(row[width:])
-        message.sender = sender
-        messages.append(message)
-    if order == "DESC":
-        messages.reverse()
-    return _with_reactions(messages)
+        if row[0] is None:  # the gate's row alone: an empty page
+            break
+        if row[0] != last_id:
+            last_id = row[0]
+            first_name, last_name = row[width:names_end]
+            payload = message_row_payload(
+                _PAGE.convert(row[:width]), display_name(first_name, last_name)
+            )
+            reactions = []
+            messages.append(HistoryMessage(payload, reactions))
+        reaction_user_id, emoji = row[names_end:]  # the model's order: user, emoji
+        if emoji is not None:
+            reactions.append((emoji, reaction_user_id))
+    return messages
 
 
 def messages_missed(*, user: User, last_seen: dict[int, int]) -> list[dict[str, Any]]:

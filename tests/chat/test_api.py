@@ -90,7 +90,8 @@ def test_history_is_paginated_by_id_in_constant_queries(
     services.reaction_add(user=bob.user, message_id=ids[-1], emoji="👍")
     client = client_for(bob.user)
     client.get("/api/v1/ws-ticket")  # the token's first use records last_used_at
-    with django_assert_num_queries(3):  # token, messages (member check, blocks inside), reactions
+    # token, then one query: the page with its member check, block list and reactions
+    with django_assert_num_queries(2):
         page = client.get(f"/api/v1/chat/rooms/{square.pk}/messages/?limit=3").json()
     assert [m["id"] for m in page["results"]] == ids[3:]
     assert page["results"][-1]["reactions"] == [{"emoji": "👍", "count": 1, "mine": True}]
@@ -103,6 +104,25 @@ def test_history_is_paginated_by_id_in_constant_queries(
 def test_history_of_a_room_in_another_village_is_404(client_for, square, outsider):
     response = client_for(outsider.user).get(f"/api/v1/chat/rooms/{square.pk}/messages/")
     assert response.status_code == 404
+
+
+def test_an_empty_history_page_and_a_404_take_one_query_after_the_token(
+    client_for, village, alice, bob, square, outsider, django_assert_num_queries
+):
+    # given: a room with no messages yet, a member and a resident of another village
+    group = services.group_create(membership=alice, title="Neu", is_open=True)
+    member, stranger = client_for(alice.user), client_for(outsider.user)
+    for client in (member, stranger):
+        client.get("/api/v1/ws-ticket")  # the token's first use records last_used_at
+    url = f"/api/v1/chat/rooms/{group.pk}/messages/"
+    # when
+    with django_assert_num_queries(2):
+        empty = member.get(url)
+    with django_assert_num_queries(2):
+        hidden = stranger.get(url)
+    # then
+    assert empty.json() == {"results": [], "oldest_id": None, "newest_id": None, "has_more": False}
+    assert hidden.status_code == 404
 
 
 def test_edit_delete_and_react_over_rest(client_for, alice, bob, square):
