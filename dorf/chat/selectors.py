@@ -109,21 +109,13 @@ _SOCKET_USER = Columns(
 )
 
 
-def socket_state(*, user_id: int) -> tuple[User, set[int], set[int]] | None:
-    """What a socket needs before it accepts, in one query: the user (None when there is
-    no such active user), the ids of their rooms (``active_room_ids``) and of the users
-    hidden from them (``blocked_user_ids``).
-
-    The user's row (the columns a socket uses; any other loads on access) is left-joined
-    to one row per room and per hidden user. Hand-written (dorf.core.sql): the three ORM
-    queries cost most of a socket's opening CPU (docs/benchmarks.md, "Opening a
-    WebSocket"); a test compares the answer with the ORM selectors.
-    """
-    quote = connection.ops.quote_name
-    villages_sql, villages_params = member_village_ids_sql(user_id)
-    hidden_sql, hidden_params = blocked_user_ids_sql(user_id)
-    user_table = quote(User._meta.db_table)
-    sql = f"""
+@functools.cache
+def _socket_state_sql(vendor: str) -> str:
+    """``socket_state``'s SQL, made once per database backend."""
+    villages_sql, _params = member_village_ids_sql(0)
+    hidden_sql, _params = blocked_user_ids_sql(0)
+    user_table = connection.ops.quote_name(User._meta.db_table)
+    return f"""
         SELECT {_SOCKET_USER.select()}, ids.kind, ids.id
         FROM {_SOCKET_USER.table}
         LEFT JOIN (
@@ -135,9 +127,24 @@ def socket_state(*, user_id: int) -> tuple[User, set[int], set[int]] | None:
         ) ids ON 1 = 1
         WHERE u.id = %s AND u.is_active = %s
     """  # noqa: S608 - names from the models' _meta, values as parameters
+
+
+def socket_state(*, user_id: int) -> tuple[User, set[int], set[int]] | None:
+    """What a socket needs before it accepts, in one query: the user (None when there is
+    no such active user), the ids of their rooms (``active_room_ids``) and of the users
+    hidden from them (``blocked_user_ids``).
+
+    The user's row (the columns a socket uses; any other loads on access) is left-joined
+    to one row per room and per hidden user. Hand-written (dorf.core.sql), prepared once
+    per connection: the three ORM queries cost most of a socket's opening CPU
+    (docs/benchmarks.md, "Opening a WebSocket"); a test compares the answer with the ORM
+    selectors.
+    """
+    _villages_sql, villages_params = member_village_ids_sql(user_id)
+    _hidden_sql, hidden_params = blocked_user_ids_sql(user_id)
     params = [user_id, MemberState.ACTIVE.value, *villages_params, *hidden_params, user_id, True]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(_socket_state_sql(connection.vendor), params)
         rows = cursor.fetchall()
     if not rows:
         return None
