@@ -149,6 +149,8 @@ class CompiledRows:
     def filter(self, **lookup: Any) -> CompiledRows:
         ((key, value),) = lookup.items()
         name, _sep, operator = key.rpartition("__")
+        if operator not in ("lt", "gt"):  # what the cursor paginators ask, nothing else
+            raise TypeError(f"CompiledRows filters by a cursor position only, not {key}")
         field: Any = self.model._meta.pk if name == "pk" else self.model._meta.get_field(name)
         page = self._copy()
         page.position = {"before": None, "after": None}

@@ -19,6 +19,7 @@ scoping rules stay in the selector that owns the query.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,8 @@ from django.db.models.query import ValuesIterable
 M = TypeVar("M", bound=Model)
 
 Converter = Callable[[Any, Any, Any], Any]
+# (position in the row, the converter functions, the expression they are given)
+_Converters = list[tuple[int, list[Converter], Any]]
 
 
 class Columns(Generic[M]):
@@ -58,7 +61,7 @@ class Columns(Generic[M]):
             and field.name not in skipped
         ]
         self.attnames = [field.attname for field in self.fields]
-        self._converters: dict[str, list[tuple[int, list[Converter], Any]]] = {}
+        self._converters: dict[str, _Converters] = {}
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -79,15 +82,7 @@ class Columns(Generic[M]):
         converters = self._converters.get(using)
         if converters is None:
             converters = self._converters[using] = self._find_converters(using)
-        row = list(values)
-        if converters:
-            connection = connections[using]
-            for position, functions, expression in converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
-        return row
+        return _converted(values, converters, connections[using])
 
     def instance(self, values: Sequence[Any], using: str = DEFAULT_DB_ALIAS) -> M:
         """A model instance from the row's values; unselected fields are deferred."""
@@ -97,7 +92,7 @@ class Columns(Generic[M]):
         """The row as ``{attname: value}``, like ``QuerySet.values()``."""
         return dict(zip(self.attnames, self.convert(values, using), strict=True))
 
-    def _find_converters(self, using: str) -> list[tuple[int, list[Converter], Any]]:
+    def _find_converters(self, using: str) -> _Converters:
         connection = connections[using]
         found = []
         for position, field in enumerate(self.fields):
@@ -127,6 +122,7 @@ class ShapeNotCompilable(TypeError):
     """A parameter's value does not reach the SQL unchanged (the ORM transformed it)."""
 
 
+_MISSING: Any = object()
 _SENTINEL_BASE = 1_987_650_000
 _SECOND_SEED = 1000
 
@@ -168,7 +164,7 @@ class _Plan:
     # (parameter, element of a list parameter or None, places among the SQL's parameters)
     positions: tuple[tuple[str, int | None, tuple[int, ...]], ...]
     names: tuple[str, ...]
-    converters: Any  # the compiler's {position: (functions, expression)}
+    converters: _Converters
     connection_alias: str
     empty: bool = False
 
@@ -210,6 +206,7 @@ class CompiledQuery:
         self.build = build
         self.params = dict(params)
         self._plans: dict[tuple[Any, ...], _Plan | None] = {}
+        self._compiling = threading.Lock()
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> list[dict[str, Any]]:
         """The query's rows as ``values()`` dicts."""
@@ -234,10 +231,15 @@ class CompiledQuery:
         try:
             plan = self._plans[key]
         except KeyError:
-            plan = self._compile(using, values, kwargs)
-            if len(self._plans) >= self.MAX_SHAPES:
-                self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = plan
+            # Rare (a new shape): under a lock, so that threads of one process evicting
+            # at once do not pop the same oldest shape.
+            with self._compiling:
+                plan = self._plans.get(key, _MISSING)
+                if plan is _MISSING:
+                    plan = self._compile(using, values, kwargs)
+                    if len(self._plans) >= self.MAX_SHAPES:
+                        del self._plans[next(iter(self._plans))]
+                    self._plans[key] = plan
         if plan is None:  # not substitutable: the ORM, each time
             return list(self.build(**values, **kwargs).using(using))
         if plan.empty:
@@ -250,12 +252,14 @@ class CompiledQuery:
         with prepared_cursor(using) as cursor:
             cursor.execute(plan.sql, sql_params)
             fetched = cursor.fetchall()
-        if plan.converters:
-            compiler_rows = _convert(fetched, plan.converters, connections[using])
-        else:
-            compiler_rows = fetched
         names = plan.names
-        return [dict(zip(names, row, strict=True)) for row in compiler_rows]
+        if plan.converters:
+            connection = connections[using]
+            return [
+                dict(zip(names, _converted(row, plan.converters, connection), strict=True))
+                for row in fetched
+            ]
+        return [dict(zip(names, row, strict=True)) for row in fetched]
 
     def _compile(self, using: str, values: dict[str, Any], shape: dict[str, Any]) -> _Plan | None:
         # Twice, with two sets of stand-ins: a value the build derives from a parameter
@@ -300,7 +304,7 @@ class CompiledQuery:
         try:
             sql, sql_params = compiler.as_sql()
         except EmptyResultSet:
-            return _Plan("", (), (), names, None, using, empty=True)
+            return _Plan("", (), (), names, [], using, empty=True)
         positions = []
         for (name, element), sentinel in sentinels.items():
             places = tuple(
@@ -316,20 +320,19 @@ class CompiledQuery:
             if i not in placed and any(_contains(value, s) for s in sentinels.values()):
                 return None
         selected = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(selected)
+        converters = [
+            (position, functions, expression)
+            for position, (functions, expression) in compiler.get_converters(selected).items()
+        ]
         return _Plan(sql, tuple(sql_params), tuple(positions), names, converters, using)
 
 
-def _convert(rows: list[tuple[Any, ...]], converters: Any, connection: Any) -> list[list[Any]]:
-    """The compiler's apply_converters, for rows already fetched."""
-    out = []
-    items = list(converters.items())
-    for row in rows:
-        values = list(row)
-        for position, (functions, expression) in items:
-            value = values[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            values[position] = value
-        out.append(values)
-    return out
+def _converted(values: Sequence[Any], converters: _Converters, connection: Any) -> list[Any]:
+    """A row's values passed through ``converters`` (the compiler's apply_converters)."""
+    row = list(values)
+    for position, functions, expression in converters:
+        value = row[position]
+        for function in functions:
+            value = function(value, expression, connection)
+        row[position] = value
+    return row
